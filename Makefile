@@ -1,0 +1,39 @@
+# The two commands of the README:
+#   make run    set up .venv and start the app on http://127.0.0.1:5000
+#   make test   set up .venv (with test tools) and run the tests
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: run test setup setup-dev smoke-train benchmark clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+
+# torch first, by exact version: a plain dependency on torch would pull a multi-GB CUDA build.
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+run: setup
+	$(PY) main.py serve
+
+test: setup-dev
+	$(PY) -m pytest -q
+
+smoke-train: setup-dev
+	$(PY) -m library.text.train --smoke --out tmp/smoke-text
+
+benchmark: setup-dev
+	$(PY) benchmarks/text.py
+
+clean:
+	rm -rf $(VENV) tmp/smoke-* .pytest_cache

@@ -1,0 +1,6 @@
+"""History of analyses: derived scores only, never the media they came from."""
+
+from library.history.store import CHANNELS, Analysis, HistoryStore, LiveSample, LiveSessions, SessionClosed
+from library.history.compare import percentile, summarise_traits, merge_word_counts
+
+__all__ = ["CHANNELS", "Analysis", "HistoryStore", "LiveSample", "LiveSessions", "SessionClosed", "percentile", "summarise_traits", "merge_word_counts"]

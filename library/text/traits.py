@@ -1,0 +1,3 @@
+"""The five traits, in the order every array in ``library.text`` uses."""
+
+TRAITS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")

@@ -1,0 +1,56 @@
+// Text form: live word count, then posts to the JSON API with a visible progress state
+// and goes to the dashboard. Without JavaScript the form still posts normally.
+(function () {
+  "use strict";
+  var form = document.getElementById("text-form");
+  var textarea = document.getElementById("text");
+  var fileInput = document.getElementById("file");
+  var counter = document.getElementById("word-count");
+  var progress = document.getElementById("progress");
+  var progressText = document.getElementById("progress-text");
+  var errorBox = document.getElementById("form-error");
+  var button = document.getElementById("submit");
+
+  function countWords() {
+    var words = textarea.value.trim().split(/\s+/).filter(Boolean).length;
+    counter.textContent = words + (words === 1 ? " word" : " words");
+  }
+  textarea.addEventListener("input", countWords);
+  countWords();
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    progress.hidden = true;
+    button.disabled = false;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    errorBox.hidden = true;
+    var data = new FormData();
+    if (fileInput.files.length) {
+      data.append("file", fileInput.files[0]);
+      progressText.textContent = "Reading your file and analysing it…";
+    } else {
+      data.append("text", textarea.value);
+      progressText.textContent = "Analysing your text…";
+    }
+    progress.hidden = false;
+    button.disabled = true;
+    fetch(form.dataset.api, { method: "POST", body: data, headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (!response.ok) throw new Error(body.error || ("The server answered " + response.status + "."));
+          return body;
+        });
+      })
+      .then(function (body) {
+        progressText.textContent = "Done — opening your dashboard…";
+        window.location.assign(form.action.replace(/\/$/, "") + "/result/" + encodeURIComponent(body.id));
+      })
+      .catch(function (err) {
+        showError(err.message === "Failed to fetch" ? "The server could not be reached. Please try again." : err.message);
+      });
+  });
+})();

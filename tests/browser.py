@@ -1,0 +1,60 @@
+"""Real-browser helpers: a live server in a thread and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("ESAPR_CHROMIUM", "/usr/bin/chromium")
+# Flags from this workplace's notes: no background networking (the machine is offline)
+# and a fresh profile each run.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def require_chromium() -> str:
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
+    return CHROMIUM
+
+
+@contextmanager
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def chromium_page(extra_args: list[str] | None = None):
+    from playwright.sync_api import sync_playwright
+
+    executable = require_chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS + (extra_args or []))
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            yield page
+        finally:
+            browser.close()
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: ESAPR_SCREENSHOTS if set (to look at them), else the test's tmp dir."""
+    target = Path(os.environ.get("ESAPR_SCREENSHOTS", tmp_path))
+    target.mkdir(parents=True, exist_ok=True)
+    return target

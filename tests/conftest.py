@@ -1,0 +1,71 @@
+"""Shared fixtures: an app over a temporary database and instance folder, and its client."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from library.paths import default_data_dir  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shared_loaders():
+    """Model loaders whose models are loaded once for the whole test session."""
+    from web.models import default_loaders
+
+    cache: dict = {}
+    loaders = default_loaders()
+
+    def cached(name):
+        def load():
+            if name not in cache:
+                cache[name] = loaders[name]()
+            return cache[name]
+        return load
+
+    return {name: cached(name) for name in loaders}
+
+
+@pytest.fixture
+def app(tmp_path, shared_loaders):
+    from main import create_app
+
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-only-key",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'history.sqlite3'}",
+        "MODEL_LOADERS": shared_loaders,
+    })
+    yield app
+    app.extensions["esapr_store"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real training data folder, or a skip saying why it is missing."""
+    path = default_data_dir()
+    if not path.is_dir():
+        pytest.skip(f"data folder {path} is absent (set ESAPR_DATA_DIR); tests on real data need it")
+    return path
+
+
+@pytest.fixture(scope="session")
+def essays(data_dir):
+    import pandas as pd
+
+    csv = data_dir / "essays" / "essays_train.csv"
+    if not csv.exists():
+        pytest.skip(f"{csv} is absent")
+    return pd.read_csv(csv)

@@ -1,0 +1,43 @@
+"""A person pastes an essay in real Chromium and sees the dashboard with its charts drawn."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import chromium_page, live_server, require_chromium, screenshot_dir
+from sample_texts import ESSAY, GLOOMY
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium():
+    require_chromium()
+
+
+def test_paste_essay_and_see_dashboard(app, tmp_path):
+    shots = screenshot_dir(tmp_path)
+    with live_server(app) as base, chromium_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # An earlier user, so the comparison has someone to compare with.
+        app.test_client().post("/api/v1/text", data={"text": GLOOMY * 2})
+
+        page.goto(f"{base}/text/")
+        page.fill("#text", "too short")
+        page.click("#submit")
+        page.wait_for_selector("#form-error:not([hidden])")
+        assert "at least 50" in page.inner_text("#form-error")
+
+        page.fill("#text", ESSAY)
+        assert page.inner_text("#word-count") == f"{len(ESSAY.split())} words"
+        page.click("#submit")
+        page.wait_for_url("**/text/result/*", timeout=30_000)
+        page.wait_for_selector("#chart-traits.drawn svg, #chart-traits.drawn canvas", timeout=30_000)
+        page.wait_for_selector("#chart-words.drawn svg, #chart-words.drawn canvas", timeout=30_000)
+        page.screenshot(path=str(shots / "text_dashboard.png"), full_page=True)
+
+        body = page.inner_text("main")
+        assert "Compared with 1 earlier user" in body
+        assert "Openness" in body and "Neuroticism" in body
+        # Vega drew marks for the five traits, you and the earlier mean.
+        assert page.locator("#chart-traits .mark-rect path, #chart-traits .mark-rect rect").count() >= 1
+        assert errors == []

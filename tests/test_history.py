@@ -1,0 +1,118 @@
+"""The history store: rows survive concurrent writers, ordering, aggregates, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing as mp
+import threading
+
+import pytest
+
+from library.history import HistoryStore, merge_word_counts, percentile, summarise_traits
+from library.history.export import to_csv
+
+
+def _scores(i: int) -> dict:
+    return {"traits": {"openness": (i % 100) / 100}, "word_count": 100 + i, "top_words": [["word", i % 7 + 1]]}
+
+
+def _write_many(url: str, writer: int, n: int) -> None:
+    store = HistoryStore(url)
+    for i in range(n):
+        store.add("text", {**_scores(i), "writer": writer, "i": i})
+    store.close()
+
+
+def test_concurrent_processes_and_threads_lose_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'h.sqlite3'}"
+    HistoryStore(url).close()  # create the schema once, as the app does at start
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_write_many, args=(url, w, 60)) for w in range(4)]
+    threads = [threading.Thread(target=_write_many, args=(url, 100 + w, 60)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    store = HistoryStore(url)
+    rows = store.scores("text")
+    assert len(rows) == 8 * 60
+    assert len({(r["writer"], r["i"]) for r in rows}) == 8 * 60  # every write exactly once
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+def test_order_get_and_earlier_rows(tmp_path):
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    first = store.add("text", _scores(1))
+    second = store.add("text", _scores(2))
+    store.add("audio", {"dominant": "sad"})
+    assert store.get(second.id).scores["word_count"] == 102
+    assert store.get(second.id, channel="audio") is None
+    assert store.get("nope") is None
+    assert store.scores("text", before_seq=second.seq) == [first.scores]
+    assert store.count("text") == 2 and store.count("audio") == 1
+    assert len(first.id) == 32 and first.id != second.id
+    with pytest.raises(ValueError):
+        store.add("smell", {})
+
+
+def test_percentile_and_summaries():
+    assert percentile(0.5, []) is None
+    assert percentile(0.5, [0.1, 0.2, 0.9, 1.0]) == 50.0
+    assert percentile(0.5, [0.5, 0.5]) == 50.0  # ties count half
+    assert percentile(2, [1, 1, 1]) == 100.0
+    summary = summarise_traits([{"a": 0.2}, {"a": 0.4}, {"b": 1.0}], ["a", "b", "c"])
+    assert summary["a"]["mean"] == pytest.approx(0.3) and summary["a"]["n"] == 2
+    assert summary["b"]["n"] == 1 and "c" not in summary
+    assert merge_word_counts([[["x", 2], ["y", 1]], [["y", 5]]], top_n=1) == [("y", 6)]
+
+
+def test_csv_export_flattens_and_defuses_formulas(tmp_path):
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    store.add("text", {"traits": {"openness": 0.7}, "word_count": 80, "top_words": [["=cmd", 3]], "note": "=1+1"})
+    text = "".join(to_csv(store.iter_channel("text")))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 1
+    assert rows[0]["traits.openness"] == "0.7" and rows[0]["word_count"] == "80"
+    assert rows[0]["note"] == "'=1+1"
+    assert rows[0]["channel"] == "text"
+
+
+def test_live_session_collects_samples_then_becomes_one_analysis(tmp_path):
+    from library.history import LiveSessions, SessionClosed
+
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    live = LiveSessions(store, max_samples=3)
+    session_id = live.start("video")
+    assert live.add(session_id, "video", 0.2, {"p": 1}) == 1
+    assert live.add(session_id, "video", 0.1, {"p": 0}) == 2
+    assert [s.t for s in live.samples(session_id)] == [0.1, 0.2]  # ordered by time, not arrival
+    with pytest.raises(SessionClosed):
+        live.add(session_id, "audio", 0.3, {})  # wrong channel
+    live.add(session_id, "video", 0.3, {})
+    with pytest.raises(SessionClosed):
+        live.add(session_id, "video", 0.4, {})  # full
+    analysis = live.finish(session_id, "video", {"dominant": "happy"})
+    assert store.get(analysis.id).scores == {"dominant": "happy"}
+    assert live.analysis_of(session_id) == analysis.id
+    assert live.samples(session_id) == []  # per-frame samples dropped once summarised
+    with pytest.raises(SessionClosed):
+        live.finish(session_id, "video", {})  # only once
+    with pytest.raises(SessionClosed):
+        live.add("unknown", "video", 0.0, {})
+
+
+def test_live_session_expires(tmp_path):
+    from library.history import LiveSessions, SessionClosed
+
+    live = LiveSessions(HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}"), expiry_s=-1)
+    session_id = live.start("video")
+    with pytest.raises(SessionClosed, match="expired"):
+        live.add(session_id, "video", 0.0, {})

@@ -1,0 +1,1 @@
+"""The web layer: configuration, blueprints and error handling. Routes stay thin."""

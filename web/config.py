@@ -1,0 +1,69 @@
+"""Configuration: defaults, then environment variables, then what the caller passes.
+
+The secret key comes from ``ESAPR_SECRET_KEY`` or is generated once into the
+instance folder (mode 0600) - never a constant in the code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from library.paths import MODELS_DIR, default_data_dir
+
+MB = 1024 * 1024
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    return {
+        "DATA_DIR": str(default_data_dir()),
+        "MODELS_DIR": str(MODELS_DIR),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'esapr.sqlite3'}",
+        # Whole-request cap; each channel checks its own tighter limits too.
+        "MAX_CONTENT_LENGTH": _env_int("ESAPR_MAX_UPLOAD_MB", 25) * MB,
+        "TEXT_MAX_CHARS": _env_int("ESAPR_TEXT_MAX_CHARS", 200_000),
+        "TEXT_MIN_WORDS": _env_int("ESAPR_TEXT_MIN_WORDS", 50),
+        "PDF_MAX_PAGES": _env_int("ESAPR_PDF_MAX_PAGES", 300),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def load_secret_key(instance_path: Path) -> str:
+    from_env = os.environ.get("ESAPR_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        # O_EXCL: if two workers start at once, one writes and the other reads.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def build_config(instance_path: Path, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    config = defaults(instance_path)
+    config.update(overrides or {})
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = load_secret_key(instance_path)
+    return config

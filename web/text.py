@@ -1,0 +1,48 @@
+"""Text channel pages: the form and the dashboard of one result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from library.history.text_compare import compare_text
+from library.text import TRAITS, analyse_text
+from web import charts
+from web.extensions import models, store
+from web.text_input import text_from_request
+from web.wording import lean, ordinal_percentile
+
+bp = Blueprint("text", __name__, url_prefix="/text")
+
+
+def analyse_and_store(req) -> str:
+    """Shared by the page's no-JavaScript form and the JSON API; returns the new id."""
+    text = text_from_request(req, current_app.config)
+    analysis = analyse_text(text, models().get("personality"), min_words=current_app.config["TEXT_MIN_WORDS"])
+    return store().add("text", analysis.to_dict()).id, analysis
+
+
+@bp.get("/")
+def form():
+    return render_template("text/form.html", min_words=current_app.config["TEXT_MIN_WORDS"])
+
+
+@bp.post("/")
+def submit():
+    analysis_id, _ = analyse_and_store(request)
+    return redirect(url_for("text.result", analysis_id=analysis_id), code=303)
+
+
+@bp.get("/result/<analysis_id>")
+def result(analysis_id: str):
+    stored = store().get(analysis_id, channel="text")
+    if stored is None:
+        abort(404, "No text analysis with this id.")
+    view = compare_text(stored.scores, store().scores("text", before_seq=stored.seq), TRAITS)
+    for item in view["traits"]:
+        item["lean"] = lean(item["probability"])
+        item["percentile_words"] = ordinal_percentile(item["percentile"], view["n_earlier"])
+    specs = {
+        "traits": charts.trait_chart(view["traits"]),
+        "words": charts.words_chart(view["top_words"], view["everyone_top_words"]),
+    }
+    return render_template("text/result.html", analysis=stored, view=view, specs=specs)
