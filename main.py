@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 
 from library.history import HistoryStore
-from web import api, assets, pages, text
+from web import api, assets, pages, text, video, video_api
 from web.config import build_config
 from web.errors import register_error_handlers
 from web.models import ModelRegistry, default_loaders
@@ -39,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["esapr_store"] = HistoryStore(app.config["DATABASE_URL"])
     app.extensions["esapr_models"] = ModelRegistry(app.config.get("MODEL_LOADERS") or default_loaders())
 
-    for blueprint in (pages.bp, assets.bp, text.bp, api.bp):
+    for blueprint in (pages.bp, assets.bp, text.bp, api.bp, video.bp, video_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     return app

@@ -23,9 +23,9 @@ def shared_loaders():
     loaders = default_loaders()
 
     def cached(name):
-        def load():
+        def load(registry):
             if name not in cache:
-                cache[name] = loaders[name]()
+                cache[name] = loaders[name](registry)
             return cache[name]
         return load
 

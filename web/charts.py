@@ -52,3 +52,72 @@ def words_chart(mine: list[tuple[str, int]], everyone: list[tuple[str, int]]) ->
         column=alt.Column("who:N", title=None, sort=[YOU, "Everyone before you"]),
     ).resolve_scale(y="independent")
     return chart.to_dict()
+
+
+EMOTION_COLOURS = alt.Scale(
+    domain=["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"],
+    range=["#d64541", "#6b8e23", "#8e44ad", "#f5b700", "#3b6fd8", "#17a2b8", "#9aa3b2"],
+)
+
+
+def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, ...]) -> dict:
+    """Stacked probabilities of each emotion over time (one row per analysed frame or second)."""
+    rows = [{"t": item["t"], "emotion": e, "probability": item["probabilities"][e]}
+            for item in timeline for e in emotions]
+    data = pd.DataFrame(rows, columns=["t", "emotion", "probability"])
+    chart = alt.Chart(data).mark_area(interpolate="monotone").encode(
+        x=alt.X("t:Q", title="Seconds"),
+        y=alt.Y("probability:Q", stack="normalize", title="Probability", axis=alt.Axis(format="%")),
+        color=alt.Color("emotion:N", scale=EMOTION_COLOURS, sort=list(emotions), title=None,
+                        legend=alt.Legend(orient="bottom", columns=7)),
+        order=alt.Order("emotion_order:Q"),
+        tooltip=[alt.Tooltip("t:Q", title="second", format=".1f"), "emotion:N",
+                 alt.Tooltip("probability:Q", format=".0%")],
+    ).transform_calculate(
+        emotion_order=f"indexof({list(emotions)!r}, datum.emotion)",
+    )
+    return chart.properties(width="container", height=240).to_dict()
+
+
+def distribution_chart(mine: dict[str, float], earlier_mean: dict[str, float] | None, emotions: tuple[str, ...]) -> dict:
+    rows = [{"emotion": e, "who": YOU, "share": mine[e]} for e in emotions]
+    if earlier_mean:
+        rows += [{"emotion": e, "who": OTHERS, "share": earlier_mean[e]} for e in emotions]
+    data = pd.DataFrame(rows)
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("emotion:N", sort=list(emotions), title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
+        xOffset=alt.XOffset("who:N", sort=[YOU, OTHERS]),
+        y=alt.Y("share:Q", title="Mean probability", axis=alt.Axis(format="%")),
+        color=alt.Color("who:N", scale=PALETTE, title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["emotion:N", "who:N", alt.Tooltip("share:Q", format=".1%")],
+    )
+    return chart.properties(width="container", height=240).to_dict()
+
+
+def value_among_others_chart(value: float, others: list[float], title: str) -> dict:
+    """Earlier users' values as a histogram, with this person's as a red rule."""
+    data = pd.DataFrame({"value": others}, columns=["value"])
+    hist = alt.Chart(data).mark_bar(color="#b9c2d0").encode(
+        x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=title),
+        y=alt.Y("count():Q", title="Earlier users"),
+    )
+    rule = alt.Chart(pd.DataFrame({"value": [value], "label": [YOU]})).mark_rule(color="#d64541", size=3).encode(
+        x="value:Q", tooltip=[alt.Tooltip("value:Q", format=".1f", title=title)])
+    return (hist + rule).properties(width="container", height=160).to_dict()
+
+
+def gradcam_chart(view: dict[str, Any]) -> dict:
+    """Grad-CAM heat on the aligned face's grid, with the face's landmark outline on top."""
+    grid = view["grid"]
+    cells = [{"x": x, "x2": x + 1, "y": y, "y2": y + 1, "heat": view["heat"][y][x]}
+             for y in range(grid) for x in range(grid)]
+    x_scale = alt.Scale(domain=[0, grid], nice=False, zero=True)
+    y_scale = alt.Scale(domain=[0, grid], nice=False, reverse=True)
+    heat = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
+        x=alt.X("x:Q", scale=x_scale, axis=None), x2="x2:Q",
+        y=alt.Y("y:Q", scale=y_scale, axis=None), y2="y2:Q",
+        color=alt.Color("heat:Q", scale=alt.Scale(scheme="inferno", domain=[0, 100]), title="Attention"),
+    )
+    outline = alt.Chart(pd.DataFrame(view["outline"], columns=["x", "y"])).mark_circle(
+        color="#7fffd4", size=18, opacity=0.9).encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
+    return alt.layer(heat, outline).properties(width=260, height=260).to_dict()

@@ -36,6 +36,16 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "TEXT_MAX_CHARS": _env_int("ESAPR_TEXT_MAX_CHARS", 200_000),
         "TEXT_MIN_WORDS": _env_int("ESAPR_TEXT_MIN_WORDS", 50),
         "PDF_MAX_PAGES": _env_int("ESAPR_PDF_MAX_PAGES", 300),
+        "VIDEO_DURATION_S": _env_int("ESAPR_VIDEO_DURATION_S", 45),
+        "VIDEO_FPS": _env_int("ESAPR_VIDEO_FPS", 5),  # frames the browser sends per second
+        "VIDEO_SAMPLE_FPS": _env_int("ESAPR_VIDEO_SAMPLE_FPS", 5),  # frames analysed per second of a file
+        "VIDEO_MAX_MB": _env_int("ESAPR_VIDEO_MAX_MB", 100),
+        "VIDEO_MAX_SECONDS": _env_int("ESAPR_VIDEO_MAX_SECONDS", 120),
+        "VIDEO_QUESTION": os.environ.get("ESAPR_VIDEO_QUESTION",
+                                         "Tell us about a moment in the last week that stayed with you, and why."),
+        "GRADCAM_EVERY": _env_int("ESAPR_GRADCAM_EVERY", 10),
+        "LIVE_SESSION_EXPIRY_S": _env_int("ESAPR_LIVE_SESSION_EXPIRY_S", 3600),
+        "LIVE_SESSION_MAX_FRAMES": _env_int("ESAPR_LIVE_SESSION_MAX_FRAMES", 1500),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

@@ -6,18 +6,21 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+Loader = Callable[["ModelRegistry"], Any]
+
 
 class ModelRegistry:
     """Lazily loads each model once per process; thread-safe.
 
     Loading on first use keeps start-up fast (the home page answers before any
     model is read), and one instance per worker avoids reloading per request.
+    A loader gets the registry, so a pipeline can reuse a model already loaded.
     """
 
-    def __init__(self, loaders: dict[str, Callable[[], Any]]):
+    def __init__(self, loaders: dict[str, Loader]):
         self._loaders = loaders
         self._models: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a loader may ask for another model
 
     def get(self, name: str) -> Any:
         model = self._models.get(name)
@@ -25,14 +28,27 @@ class ModelRegistry:
             return model
         with self._lock:
             if name not in self._models:
-                self._models[name] = self._loaders[name]()
+                self._models[name] = self._loaders[name](self)
             return self._models[name]
 
 
-def default_loaders() -> dict[str, Callable[[], Any]]:
-    def personality():
-        from library.text import PersonalityModel
+def _personality(_registry: ModelRegistry):
+    from library.text import PersonalityModel
 
-        return PersonalityModel.load()
+    return PersonalityModel.load()
 
-    return {"personality": personality}
+
+def _expression(_registry: ModelRegistry):
+    from library.video.expression import FacialExpressionModel
+
+    return FacialExpressionModel.load()
+
+
+def _face_pipeline(registry: ModelRegistry):
+    from library.video.pipeline import FacePipeline
+
+    return FacePipeline(registry.get("expression"))
+
+
+def default_loaders() -> dict[str, Loader]:
+    return {"personality": _personality, "expression": _expression, "face_pipeline": _face_pipeline}

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from library.history.text_compare import compare_text
 from library.text import TRAITS, analyse_text
-from web import charts
 from web.extensions import models, store
 from web.text_input import text_from_request
 from web.wording import lean, ordinal_percentile
@@ -34,6 +33,8 @@ def submit():
 
 @bp.get("/result/<analysis_id>")
 def result(analysis_id: str):
+    from web import charts  # Altair and pandas load on the first dashboard, not at start-up
+
     stored = store().get(analysis_id, channel="text")
     if stored is None:
         abort(404, "No text analysis with this id.")

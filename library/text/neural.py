@@ -52,9 +52,20 @@ class Word2VecConvLSTM(BaseEstimator):
     # -- network --------------------------------------------------------------------
     def _build(self, embedding: np.ndarray):
         from library.keras_backend import keras
+
+        # Keras' dtype policy is global; layers keep the policy they were built with, so
+        # set it for the build only and restore it (no state leaks to other Keras users).
+        previous = keras.mixed_precision.global_policy()
+        keras.mixed_precision.set_global_policy("mixed_bfloat16" if self.bf16 else "float32")
+        try:
+            return self._layers(embedding)
+        finally:
+            keras.mixed_precision.set_global_policy(previous)
+
+    def _layers(self, embedding: np.ndarray):
+        from library.keras_backend import keras
         from keras import layers
 
-        keras.mixed_precision.set_global_policy("mixed_bfloat16" if self.bf16 else "float32")
         inputs = keras.Input(shape=(self.max_len,), dtype="int32")
         x = layers.Embedding(embedding.shape[0], embedding.shape[1], trainable=False,
                              embeddings_initializer=keras.initializers.Constant(embedding))(inputs)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import io
-import logging
 
 from library.errors import PayloadTooLarge, UnprocessableInput
 
-# A page with fewer letters than this is treated as having no text layer.
+# A document with fewer letters than this in total is treated as having no text layer.
 _MIN_LETTERS = 20
 
 
@@ -16,12 +15,12 @@ def extract_pdf_text(data: bytes, max_pages: int = 300, max_chars: int = 2_000_0
 
     Raises UnprocessableInput (encrypted, corrupt, no text layer) or PayloadTooLarge
     (more than ``max_pages`` pages); never a raw pypdf exception. Extraction stops
-    once ``max_chars`` characters are collected (the text is cut there).
+    once ``max_chars`` characters are collected (the text is cut there). pypdf logs
+    warnings about small defects of real-world PDFs; the app's logging config decides
+    whether to show them.
     """
     from pypdf import PdfReader
 
-    # pypdf logs warnings for every small defect of real-world PDFs; they are not errors.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:

@@ -1,0 +1,149 @@
+"""Public API of the video channel: load the shipped expression model and score faces.
+
+    from library.video import FacialExpressionModel, EMOTIONS
+    model = FacialExpressionModel.load()          # Models/video/expression.keras
+    proba = model.predict_proba(faces)            # (N, 7), rows sum to 1, EMOTIONS order
+    heat = model.grad_cam(faces[0])               # (48, 48) in [0, 1]
+
+Keras (and torch) are imported inside ``load`` so ``import library.video`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from library.emotions import EMOTIONS
+from library.errors import BadInput
+from library.paths import MODELS_DIR
+
+FACE_SIZE = 48
+DEFAULT_DIR = MODELS_DIR / "video"
+MODEL_FILE = "expression.keras"
+META_FILE = "expression.json"
+DEFAULT_PATH = DEFAULT_DIR / MODEL_FILE  # the shipped model file
+# Horizontal-flip test-time augmentation: averaged over the face and its mirror image.
+# On by default because it measured better on val (see Models/video/expression.md).
+DEFAULT_FLIP_TTA = True
+
+
+def prepare_faces(faces) -> np.ndarray:
+    """Validate and convert face crops to float32 (N, 48, 48) with values in 0..255.
+
+    Accepts (48,48), (N,48,48) or (N,48,48,1); uint8/integer arrays in 0..255, or floats
+    either in 0..1 (scaled up, as images from most libraries) or in 0..255.
+    """
+    x = np.asarray(faces)
+    if x.dtype == object or x.dtype.kind not in "uif":
+        raise BadInput(f"faces must be a numeric array, got dtype {x.dtype}")
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.shape[1:] != (FACE_SIZE, FACE_SIZE):
+        raise BadInput(
+            f"faces must be grayscale {FACE_SIZE}x{FACE_SIZE} crops shaped (48,48), (N,48,48) "
+            f"or (N,48,48,1); got {np.shape(faces)}"
+        )
+    if x.dtype.kind == "f":
+        if not np.all(np.isfinite(x)):
+            raise BadInput("faces contain NaN or infinite values")
+        x = x.astype(np.float32)
+        if x.size and x.min() >= 0.0 and x.max() <= 1.0:
+            x = x * 255.0  # a 0..1 float image
+        return np.clip(x, 0.0, 255.0)
+    if x.size and (x.min() < 0 or x.max() > 255):
+        raise BadInput("integer faces must hold 8-bit gray levels (0..255)")
+    return x.astype(np.float32)
+
+
+class FacialExpressionModel:
+    """Seven-class facial-expression classifier over 48x48 grayscale face crops."""
+
+    classes_ = EMOTIONS
+
+    def __init__(self, keras_model, *, flip_tta: bool = DEFAULT_FLIP_TTA, meta: dict | None = None,
+                 batch_size: int = 256):
+        self.model = keras_model
+        self.flip_tta = flip_tta
+        self.meta = meta or {}
+        self.batch_size = batch_size
+        self._cam_model = None
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, flip_tta: bool = DEFAULT_FLIP_TTA) -> "FacialExpressionModel":
+        """Load ``expression.keras`` from ``path`` (a file or its folder; default Models/video/)."""
+        from library.keras_backend import keras
+        from library.video.model import batch_norm_class
+
+        path = Path(path) if path is not None else DEFAULT_DIR
+        if path.is_dir():
+            path = path / MODEL_FILE
+        if not path.is_file():
+            raise FileNotFoundError(f"no facial-expression model at {path} (train one: python -m library.video.train)")
+        batch_norm_class()  # registers the custom BN layer before deserialising
+        model = keras.saving.load_model(path, compile=False)
+        meta_path = path.with_name(META_FILE)
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        return cls(model, flip_tta=flip_tta, meta=meta)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(x), self.batch_size):
+                p = self.model(x[i:i + self.batch_size, :, :, None], training=False)
+                out.append(p.detach().float().cpu().numpy())
+        return np.concatenate(out).astype(np.float64)
+
+    def predict_proba(self, faces) -> np.ndarray:
+        """Probabilities (N, 7) in EMOTIONS order for face crops (see ``prepare_faces``)."""
+        x = prepare_faces(faces)
+        if len(x) == 0:
+            return np.zeros((0, len(EMOTIONS)))
+        p = self._forward(x)
+        if self.flip_tta:
+            p = 0.5 * (p + self._forward(np.ascontiguousarray(x[:, :, ::-1])))
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, faces) -> np.ndarray:
+        """Most likely emotion name per face."""
+        return np.asarray(EMOTIONS)[self.predict_proba(faces).argmax(axis=1)]
+
+    def grad_cam(self, face, class_index: int | None = None) -> np.ndarray:
+        """Grad-CAM heatmap (48, 48) in [0, 1] over one face for ``class_index``
+        (default: the predicted class), from the last convolutional block."""
+        import torch
+        import torch.nn.functional as F
+
+        from library.keras_backend import keras
+        from library.video.model import LAST_CONV
+
+        x = prepare_faces(face)
+        if len(x) != 1:
+            raise BadInput("grad_cam takes exactly one face")
+        if class_index is not None and not 0 <= int(class_index) < len(EMOTIONS):
+            raise BadInput(f"class_index must be in 0..{len(EMOTIONS) - 1}")
+        if self._cam_model is None:
+            dense = self.model.get_layer("probs")
+            self._cam_model = keras.Model(self.model.inputs, [self.model.get_layer(LAST_CONV).output, dense.input])
+        dense = self.model.get_layer("probs")
+        channels_first = getattr(self.model.get_layer("gap"), "data_format", "channels_last") == "channels_first"
+        with torch.enable_grad():
+            conv, feat = self._cam_model(torch.from_numpy(x[:, :, :, None]), training=False)
+            # Score = the class logit (pre-softmax), as in Grad-CAM; softmax saturates.
+            logits = feat.float() @ dense.kernel.value.float() + dense.bias.value.float()
+            c = int(logits.argmax()) if class_index is None else int(class_index)
+            (grads,) = torch.autograd.grad(logits[0, c], conv)
+        conv, grads = conv.detach().float(), grads.detach().float()
+        if not channels_first:
+            conv, grads = conv.permute(0, 3, 1, 2), grads.permute(0, 3, 1, 2)
+        weights = grads.mean(dim=(2, 3), keepdim=True)
+        cam = F.relu((weights * conv).sum(dim=1, keepdim=True))
+        cam = F.interpolate(cam, size=(FACE_SIZE, FACE_SIZE), mode="bilinear", align_corners=False)[0, 0]
+        cam = cam.numpy().astype(np.float64)
+        top = cam.max()
+        return cam / top if top > 0 else np.zeros_like(cam)

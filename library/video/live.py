@@ -1,0 +1,36 @@
+"""One live frame -> its analysis and the derived sample a capture session keeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from library.video.align import align_face
+from library.video.frames import decode_image
+from library.video.pipeline import FacePipeline, FrameResult
+from library.video.summary import frame_sample, gradcam_view
+
+
+def analyse_live_frame(pipeline: FacePipeline, data: bytes, t: float, with_gradcam: bool = False,
+                       ) -> tuple[FrameResult, dict[str, Any]]:
+    """Decode (in memory), find faces, classify; optionally add a Grad-CAM view of the main face.
+
+    The frame's pixels never leave this function: the sample holds probabilities,
+    the eye aspect ratio and, at most, a coarse heat grid with landmark positions.
+    """
+    gray = decode_image(data, pipeline.config.frame_limits, gray=True)
+    frame = pipeline.analyse_image(gray, t)
+    sample = frame_sample(frame)
+    face = frame.main_face
+    if with_gradcam and face is not None and hasattr(pipeline.model, "grad_cam"):
+        landmarks = np.asarray(face.landmarks, dtype=np.float64)
+        heat = pipeline.model.grad_cam(align_face(gray, landmarks))
+        sample["gradcam"] = gradcam_view(heat, landmarks, face.dominant, face.probabilities[face.dominant], t)
+    return frame, sample
+
+
+def best_gradcam(samples: list[tuple[float, dict[str, Any]]]) -> dict[str, Any] | None:
+    """The stored Grad-CAM view whose prediction was most confident: the session's clearest frame."""
+    views = [s["gradcam"] for _, s in samples if s.get("gradcam")]
+    return max(views, key=lambda v: v["probability"]) if views else None

@@ -1,0 +1,127 @@
+"""Frame -> faces (box, 68 landmarks, aligned 48x48 crop, expression probabilities) -> typed results.
+
+``FacePipeline`` holds the loaded models (dlib detector and shape predictor, the expression
+model) and is meant to be shared; it keeps no per-stream state. Tracking across the frames
+of one stream lives in a ``FaceTracker`` the caller asks for (``pipeline.tracker()``) and
+passes back in, so two users' streams never mix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from library.emotions import EMOTIONS
+from library.video.align import align_face
+from library.video.blink import eye_aspect_ratio
+from library.video.faces import DetectorConfig, Face, FaceFinder, FaceTracker
+from library.video.frames import FrameLimits, decode_image
+
+
+class ExpressionModel(Protocol):
+    def predict_proba(self, faces: np.ndarray) -> np.ndarray:
+        """uint8 (N, 48, 48) -> (N, 7) probabilities in EMOTIONS order."""
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    # Frames between detector runs when a tracker is used (1 = detect every frame).
+    detect_every: int = 5
+    frame_limits: FrameLimits = field(default_factory=FrameLimits)
+
+
+@dataclass
+class FaceResult:
+    box: tuple[int, int, int, int]  # x, y, w, h in full-resolution pixels
+    landmarks: list[tuple[int, int]]  # 68 points, dlib order
+    probabilities: dict[str, float]
+    dominant: str
+    eye_aspect_ratio: float
+    score: float = 0.0  # detector score (kept from the last detection when tracked)
+
+    def to_dict(self) -> dict:
+        return {
+            "box": list(self.box),
+            "landmarks": [list(p) for p in self.landmarks],
+            "probabilities": dict(self.probabilities),
+            "dominant": self.dominant,
+            "eye_aspect_ratio": round(self.eye_aspect_ratio, 4),
+            "score": round(self.score, 3),
+        }
+
+
+@dataclass
+class FrameResult:
+    t: float
+    faces: list[FaceResult]  # largest first
+    width: int
+    height: int
+
+    @property
+    def main_face(self) -> FaceResult | None:
+        """The interviewee: the largest face, if any."""
+        return self.faces[0] if self.faces else None
+
+    def to_dict(self) -> dict:
+        return {"t": self.t, "width": self.width, "height": self.height,
+                "faces": [f.to_dict() for f in self.faces]}
+
+
+class FacePipeline:
+    def __init__(self, model: ExpressionModel, config: PipelineConfig | None = None,
+                 predictor_path: str | Path | None = None):
+        self.model = model
+        self.config = config or PipelineConfig()
+        self.finder = FaceFinder(self.config.detector, predictor_path)
+
+    def tracker(self) -> FaceTracker:
+        """A fresh tracker for one stream of frames (one video, one webcam session)."""
+        return FaceTracker(self.finder, self.config.detect_every)
+
+    def faces(self, gray: np.ndarray, tracker: FaceTracker | None = None) -> list[Face]:
+        return tracker.update(gray) if tracker is not None else self.finder.find(gray)
+
+    def classify(self, crops: np.ndarray) -> np.ndarray:
+        """All crops of a frame in one model call (one forward pass instead of N)."""
+        if len(crops) == 0:
+            return np.zeros((0, len(EMOTIONS)), dtype=np.float32)
+        probs = np.asarray(self.model.predict_proba(crops), dtype=np.float64)
+        if probs.shape != (len(crops), len(EMOTIONS)):
+            raise RuntimeError(f"expression model returned shape {probs.shape}, "
+                               f"expected {(len(crops), len(EMOTIONS))}")
+        return probs
+
+    def analyse_image(self, img: np.ndarray, t: float = 0.0,
+                      tracker: FaceTracker | None = None) -> FrameResult:
+        """Analyse one RGB or grayscale uint8 frame. Without a tracker every call detects."""
+        gray = FaceFinder.to_gray(img)
+        faces = self.faces(gray, tracker)
+        crops = np.stack([align_face(gray, f.landmarks) for f in faces]) if faces else \
+            np.zeros((0, 48, 48), dtype=np.uint8)
+        probs = self.classify(crops)
+        results = []
+        for face, p in zip(faces, probs):
+            probabilities = {e: float(v) for e, v in zip(EMOTIONS, p)}
+            results.append(FaceResult(
+                box=tuple(int(v) for v in face.box),
+                landmarks=[(int(round(x)), int(round(y))) for x, y in face.landmarks],
+                probabilities=probabilities,
+                dominant=EMOTIONS[int(np.argmax(p))],
+                eye_aspect_ratio=eye_aspect_ratio(face.landmarks),
+                score=face.score,
+            ))
+        return FrameResult(t=float(t), faces=results, width=int(gray.shape[1]), height=int(gray.shape[0]))
+
+    def analyse_jpeg(self, data: bytes, t: float = 0.0, tracker: FaceTracker | None = None) -> FrameResult:
+        """Decode a JPEG/PNG frame (type checked by content, size limits applied) and analyse it."""
+        return self.analyse_image(decode_image(data, self.config.frame_limits, gray=True), t, tracker)
+
+    def largest_face_crop(self, img: np.ndarray) -> np.ndarray | None:
+        """Aligned 48x48 uint8 crop of the largest face (the model's exact input, for Grad-CAM)."""
+        gray = FaceFinder.to_gray(img)
+        faces = self.finder.find(gray)
+        return align_face(gray, faces[0].landmarks) if faces else None

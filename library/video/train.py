@@ -1,0 +1,277 @@
+"""Train the facial-expression CNN, resumably.
+
+    python -m library.video.train [--data-dir D] [--out Models/video] [--epochs N]
+                                  [--model medium] [--resume] [--smoke]
+
+Every epoch writes ``<checkpoint-dir>/last.weights.h5`` + ``optimizer.npz`` +
+``state.json`` (epoch, history, best score, config). ``--resume`` rebuilds the same net
+and optimizer from state.json and restores both exactly; the LR schedule is a function of
+the optimizer's step counter, and each epoch's data order, augmentation and dropout
+seeds are derived from (seed, epoch), so a resumed run replays what an uninterrupted run
+would have done. Whenever val accuracy improves, the float32 inference model is exported
+to ``<out>/expression.keras`` (+ ``expression.json`` metadata).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from library.paths import PROJECT_ROOT, default_data_dir
+from library.video import data as D
+from library.video.model import CANDIDATES, ModelConfig, build_model
+
+MODEL_FILE = "expression.keras"
+META_FILE = "expression.json"
+
+
+@dataclass
+class TrainConfig:
+    # "small": the largest candidate that fits ~2 h on this machine (docs/decisions_video.md).
+    model: dict = field(default_factory=lambda: CANDIDATES["small"].to_dict())
+    epochs: int = 24
+    batch_size: int = 128
+    lr: float = 2e-3
+    warmup_epochs: int = 2
+    weight_decay: float = 0.05  # AdamW, decoupled (scaled by the LR)
+    label_smoothing: float = 0.1
+    class_weight_power: float = 0.5  # inverse square-root frequency
+    augment: dict = field(default_factory=lambda: dataclasses.asdict(D.AugmentConfig()))
+    mixed_bfloat16: bool = True
+    seed: int = 20261122
+    train_limit: int | None = None  # smoke runs: first N cleaned images
+    val_limit: int | None = None
+    log_every: int = 50  # batches
+
+
+def _log(msg: str) -> None:
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _compile(model, cfg: TrainConfig, steps_per_epoch: int):
+    from library.keras_backend import keras
+
+    total = max(1, cfg.epochs * steps_per_epoch)
+    warm = min(cfg.warmup_epochs * steps_per_epoch, total - 1)
+    # Warm-up then cosine to 0, driven by optimizer.iterations -> resumes exactly.
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=cfg.lr / 20, decay_steps=total - warm, alpha=0.0,
+        warmup_target=cfg.lr, warmup_steps=warm,
+    )
+    opt = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=cfg.weight_decay)
+    # Labels arrive one-hot and already smoothed (see data.make_train_sequence).
+    model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
+    opt.build(model.trainable_variables)
+    return model
+
+
+def _seed_dropout(model, seed: int, epoch: int) -> None:
+    """Give every layer-owned SeedGenerator a state that depends only on (seed, epoch)."""
+    rng = np.random.default_rng([seed, epoch, 7])
+    for layer in model._flatten_layers():
+        gen = getattr(layer, "seed_generator", None)
+        if gen is not None:
+            gen.state.assign(np.array([rng.integers(2**31), 0], dtype=gen.state.dtype))
+
+
+def predict_probs(model, images: np.ndarray, batch_size: int = 256, flip_tta: bool = False) -> np.ndarray:
+    x = D.to_model_input(images)
+    p = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    if flip_tta:
+        p = 0.5 * (p + np.asarray(model.predict(x[:, :, ::-1].copy(), batch_size=batch_size, verbose=0)))
+    return p
+
+
+def export_inference_model(model, model_cfg: ModelConfig, out_dir: Path, meta: dict) -> Path:
+    """Save a float32, uncompiled copy (no optimizer state: small and backend-neutral)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clean = build_model(model_cfg, dtype_policy=None)
+    clean.set_weights(model.get_weights())
+    path = out_dir / MODEL_FILE
+    tmp = out_dir / ("tmp_" + MODEL_FILE)
+    clean.save(tmp)
+    os.replace(tmp, path)
+    meta = dict(meta, params=int(clean.count_params()), file_bytes=path.stat().st_size,
+                model_config=model_cfg.to_dict())
+    _atomic_write_text(out_dir / META_FILE, json.dumps(meta, indent=2))
+    return path
+
+
+def save_checkpoint(ckpt: Path, model, state: dict) -> None:
+    ckpt.mkdir(parents=True, exist_ok=True)
+    model.save_weights(ckpt / "tmp_last.weights.h5")
+    os.replace(ckpt / "tmp_last.weights.h5", ckpt / "last.weights.h5")
+    opt_vars = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(model.optimizer.variables)}
+    np.savez(ckpt / "tmp_optimizer.npz", **opt_vars)
+    os.replace(ckpt / "tmp_optimizer.npz", ckpt / "optimizer.npz")
+    _atomic_write_text(ckpt / "state.json", json.dumps(state, indent=2))  # last: commits the epoch
+
+
+def load_checkpoint(ckpt: Path, model) -> None:
+    model.load_weights(ckpt / "last.weights.h5")
+    with np.load(ckpt / "optimizer.npz") as z:
+        variables = model.optimizer.variables
+        if len(z.files) != len(variables):
+            raise RuntimeError("optimizer checkpoint does not match the model")
+        for i, v in enumerate(variables):
+            v.assign(z[f"v{i}"])
+
+
+def train(cfg: TrainConfig, data_dir: Path, out_dir: Path, ckpt_dir: Path, resume: bool = False,
+          epochs_override: int | None = None, stop_after: int | None = None) -> dict:
+    """Train (or continue) a run; ``stop_after`` ends this invocation after that many epochs
+    without changing the plan (the schedule still spans ``cfg.epochs``)."""
+    import torch
+
+    from library.keras_backend import keras
+
+    state_path = ckpt_dir / "state.json"
+    state = None
+    if resume and state_path.is_file():
+        state = json.loads(state_path.read_text())
+        # The saved config wins (same net, same data, same schedule). Only --epochs may
+        # change it, which stretches the cosine schedule from the current step on.
+        saved = TrainConfig(**state["config"])
+        if epochs_override is not None:
+            saved.epochs = epochs_override
+        cfg = saved
+    elif resume:
+        _log(f"no checkpoint in {ckpt_dir}; starting fresh")
+
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(cfg.seed)
+    model_cfg = ModelConfig.from_dict(cfg.model)
+
+    tr_x, tr_y = D.load_split(data_dir, "train")
+    va_x, va_y = D.load_split(data_dir, "val")
+    tr_x, tr_y, clean_stats = D.clean_train(tr_x, tr_y, va_x)
+    if cfg.train_limit:
+        idx = np.random.default_rng(cfg.seed).permutation(len(tr_x))[: cfg.train_limit]
+        tr_x, tr_y = tr_x[idx], tr_y[idx]
+    if cfg.val_limit:
+        idx = np.random.default_rng(cfg.seed + 1).permutation(len(va_x))[: cfg.val_limit]
+        va_x, va_y = va_x[idx], va_y[idx]  # random: the split is ordered by class
+    cw = D.class_weights(tr_y, cfg.class_weight_power)
+    steps = int(np.ceil(len(tr_x) / cfg.batch_size))
+    _log(f"train {len(tr_x)} (cleaning: {clean_stats}), val {len(va_x)}, steps/epoch {steps}, "
+         f"class weights {np.round(cw, 2).tolist()}, threads {torch.get_num_threads()}")
+
+    model = build_model(model_cfg, dtype_policy="mixed_bfloat16" if cfg.mixed_bfloat16 else None)
+    _compile(model, cfg, steps)
+    _log(f"model {model_cfg.name}: {model.count_params():,} params")
+
+    if state is not None:
+        load_checkpoint(ckpt_dir, model)
+        _log(f"resumed after epoch {state['epoch']} (optimizer step {int(model.optimizer.iterations.numpy())}, "
+             f"best val acc {state['best_val_acc']:.4f} @ epoch {state['best_epoch']})")
+    else:
+        state = {"epoch": 0, "best_val_acc": -1.0, "best_epoch": 0, "train_seconds": 0.0,
+                 "history": [], "clean_stats": clean_stats, "config": dataclasses.asdict(cfg)}
+    state["config"] = dataclasses.asdict(cfg)
+
+    augment = D.AugmentConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.augment.items()})
+
+    class Progress(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if cfg.log_every and (batch + 1) % cfg.log_every == 0:
+                dt = (time.perf_counter() - self.t0) / (batch + 1)
+                _log(f"  batch {batch + 1}/{steps} loss {logs['loss']:.4f} acc {logs['accuracy']:.4f} "
+                     f"{dt:.2f} s/batch")
+
+    last = cfg.epochs if stop_after is None else min(cfg.epochs, state["epoch"] + stop_after)
+    for epoch in range(state["epoch"], last):
+        t0 = time.perf_counter()
+        _seed_dropout(model, cfg.seed, epoch)
+        seq = D.make_train_sequence(tr_x, tr_y, batch_size=cfg.batch_size, seed=cfg.seed, epoch=epoch,
+                                    augment=augment, sample_weight_per_class=cw,
+                                    label_smoothing=cfg.label_smoothing)
+        hist = model.fit(seq, epochs=1, verbose=0, callbacks=[Progress()])
+        train_s = time.perf_counter() - t0
+        probs = predict_probs(model, va_x)
+        val_acc = float((probs.argmax(1) == va_y).mean())
+        val_loss = float(-np.log(np.clip(probs[np.arange(len(va_y)), va_y], 1e-7, 1)).mean())
+        epoch_s = time.perf_counter() - t0
+        lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        rec = {"epoch": epoch + 1, "loss": float(hist.history["loss"][-1]),
+               "acc": float(hist.history["accuracy"][-1]), "val_loss": val_loss, "val_acc": val_acc,
+               "lr": lr, "train_s": round(train_s, 1), "epoch_s": round(epoch_s, 1)}
+        state["history"].append(rec)
+        state["epoch"] = epoch + 1
+        state["train_seconds"] = state["train_seconds"] + epoch_s
+        improved = val_acc > state["best_val_acc"]
+        if improved:
+            state["best_val_acc"], state["best_epoch"] = val_acc, epoch + 1
+            export_inference_model(model, model_cfg, out_dir, {
+                "epoch": epoch + 1, "val_acc": val_acc, "train_seconds_so_far": round(state["train_seconds"]),
+                "seed": cfg.seed, "train_images": len(tr_x), "clean_stats": clean_stats,
+                "train_config": dataclasses.asdict(cfg),
+            })
+            model.save_weights(ckpt_dir / "best.weights.h5")
+        save_checkpoint(ckpt_dir, model, state)
+        _log(f"epoch {epoch + 1}/{cfg.epochs} loss {rec['loss']:.4f} acc {rec['acc']:.4f} "
+             f"val_loss {val_loss:.4f} val_acc {val_acc:.4f} lr {lr:.2e} time {epoch_s:.0f}s"
+             + (" *best, exported" if improved else ""))
+    if state["epoch"] < cfg.epochs:
+        _log(f"stopped after epoch {state['epoch']} of {cfg.epochs}; continue with --resume")
+        return state
+    _log(f"done: best val acc {state['best_val_acc']:.4f} at epoch {state['best_epoch']}, "
+         f"{state['train_seconds'] / 60:.1f} min of training")
+    return state
+
+
+def smoke_config() -> TrainConfig:
+    """A few steps of the tiny net on a small subset: proves the pipeline in well under a minute."""
+    return TrainConfig(model=CANDIDATES["tiny"].to_dict(), epochs=2, batch_size=64, warmup_epochs=0,
+                       train_limit=512, val_limit=256, log_every=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=None, help="folder holding fer2013/ (default: shared data)")
+    ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "Models" / "video")
+    ap.add_argument("--checkpoint-dir", type=Path, default=None, help="default: checkpoints/video (smoke: <out>/checkpoints)")
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--model", choices=sorted(CANDIDATES), default=None)
+    ap.add_argument("--batch-size", type=int, default=None)
+    ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--no-bf16", action="store_true", help="train in float32")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--stop-after", type=int, default=None, metavar="N",
+                    help="stop this invocation after N epochs (resume later with --resume)")
+    ap.add_argument("--smoke", action="store_true", help="tiny net, few steps, small subset (CI)")
+    a = ap.parse_args(argv)
+
+    cfg = smoke_config() if a.smoke else TrainConfig()
+    if a.model:
+        cfg.model = CANDIDATES[a.model].to_dict()
+    for name in ("epochs", "batch_size", "lr"):
+        if getattr(a, name) is not None:
+            setattr(cfg, name, getattr(a, name))
+    if a.no_bf16:
+        cfg.mixed_bfloat16 = False
+    ckpt = a.checkpoint_dir or ((a.out / "checkpoints") if a.smoke else PROJECT_ROOT / "checkpoints" / "video")
+    data_dir = a.data_dir or default_data_dir()
+    _log(f"argv: {' '.join(sys.argv)}")
+    train(cfg, data_dir, a.out, ckpt, resume=a.resume, epochs_override=a.epochs, stop_after=a.stop_after)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""Analyse a recorded interview video (MP4 / MOV / WebM): sample frames, track faces, count blinks.
+
+Decoding uses PyAV (FFmpeg bindings, wheels bundle FFmpeg so nothing is installed system-wide).
+It reads straight from a BytesIO, so uploaded bytes never touch the disk; OpenCV's VideoCapture
+needs a file name, and cannot read WebM from the browser's MediaRecorder reliably.
+
+Frames are decoded in order (inter-coded video cannot be decoded out of order) but only the
+sampled ones are converted to arrays and analysed, with one tracker for the whole video.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import av
+import numpy as np
+
+from library.emotions import EMOTIONS
+from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
+from library.video.blink import BlinkConfig, BlinkCounter
+from library.video.pipeline import FacePipeline, FrameResult
+
+MB = 1024 * 1024
+# ISO base media (MP4, MOV, 3GP): a box size then one of these box types at offset 4.
+ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+MATROSKA_MAGIC = b"\x1a\x45\xdf\xa3"  # EBML header: Matroska and WebM
+ACCEPTED_FORMATS = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"}
+MAX_VIDEO_SIDE = 4096
+
+
+@dataclass
+class VideoResult:
+    duration_s: float
+    frames: list[FrameResult]
+    blinks: int
+    blinks_per_minute: float | None
+    sample_fps: float
+    complete: bool = True  # False when decoding stopped early at a damaged part
+    timeline: list[dict] = field(default_factory=list)
+
+    def to_dict(self, with_frames: bool = False) -> dict:
+        out = {
+            "duration_s": round(self.duration_s, 3),
+            "sample_fps": self.sample_fps,
+            "frames_analysed": len(self.frames),
+            "frames_with_face": sum(1 for f in self.frames if f.faces),
+            "blinks": self.blinks,
+            "blinks_per_minute": None if self.blinks_per_minute is None else round(self.blinks_per_minute, 2),
+            "complete": self.complete,
+            "timeline": self.timeline,
+            "mean_probabilities": mean_probabilities(self.frames),
+        }
+        if with_frames:
+            out["frames"] = [f.to_dict() for f in self.frames]
+        return out
+
+
+def timeline_entry(frame: FrameResult) -> dict:
+    """Plain data for one sampled frame: the main (largest) face's emotions, or nulls."""
+    face = frame.main_face
+    return {
+        "t": round(frame.t, 3),
+        "faces": len(frame.faces),
+        "dominant": face.dominant if face else None,
+        "probabilities": {e: round(p, 4) for e, p in face.probabilities.items()} if face else None,
+    }
+
+
+def mean_probabilities(frames: list[FrameResult]) -> dict[str, float] | None:
+    rows = [[f.main_face.probabilities[e] for e in EMOTIONS] for f in frames if f.main_face]
+    if not rows:
+        return None
+    return {e: round(float(v), 4) for e, v in zip(EMOTIONS, np.mean(rows, axis=0))}
+
+
+def sniff_container(head: bytes) -> str | None:
+    if head[:4] == MATROSKA_MAGIC:
+        return "matroska"
+    if len(head) >= 8 and head[4:8] in ISO_BOXES:
+        return "iso"
+    return None
+
+
+def _open_source(data: bytes | str | os.PathLike, max_bytes: int):
+    """File-like object over the video, after size and type checks."""
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        if not path.is_file():
+            raise BadInput("The video file was not found.")
+        if path.stat().st_size > max_bytes:
+            raise PayloadTooLarge(f"The video is over {max_bytes // MB} MB.")
+        with path.open("rb") as fh:
+            head = fh.read(16)
+        source = path.open("rb")
+    else:
+        if len(data) > max_bytes:
+            raise PayloadTooLarge(f"The video is over {max_bytes // MB} MB.")
+        head = bytes(data[:16])
+        source = io.BytesIO(data)
+    if not head:
+        source.close()
+        raise BadInput("The video is empty.")
+    if sniff_container(head) is None:
+        source.close()
+        raise UnsupportedMediaType("Please send an MP4, MOV or WebM video.")
+    return source
+
+
+def _rotate(img: np.ndarray, degrees: int) -> np.ndarray:
+    """Undo phone-style rotation metadata (multiples of 90 degrees, counter-clockwise)."""
+    k = int(round(degrees / 90)) % 4
+    return np.ascontiguousarray(np.rot90(img, k)) if k else img
+
+
+def analyse_video(
+    data: bytes | str | os.PathLike,
+    pipeline: FacePipeline,
+    sample_fps: float = 5.0,
+    max_seconds: float = 120.0,
+    max_bytes: int = 100 * MB,
+    progress: Callable[[float], None] | None = None,
+    blink_config: BlinkConfig | None = None,
+) -> VideoResult:
+    """Sample ``sample_fps`` frames a second and analyse each; see module docstring.
+
+    ``progress(fraction)`` is called after each sampled frame (fraction of the duration, or of
+    ``max_seconds`` when the container does not state a duration, as MediaRecorder WebM often
+    does) and with 1.0 at the end.
+    """
+    if not (0 < sample_fps <= 60):
+        raise ValueError("sample_fps must be in (0, 60]")
+    source = _open_source(data, max_bytes)
+    try:
+        try:
+            container = av.open(source, mode="r")
+        except (av.FFmpegError, ValueError, OSError) as exc:
+            raise UnprocessableInput("The video could not be read (damaged or unsupported encoding).") from exc
+        with container:
+            return _analyse_container(container, pipeline, sample_fps, max_seconds, progress,
+                                      blink_config)
+    finally:
+        source.close()
+
+
+def _analyse_container(container, pipeline, sample_fps, max_seconds, progress, blink_config) -> VideoResult:
+    names = set(container.format.name.split(","))
+    if not names & ACCEPTED_FORMATS:
+        raise UnsupportedMediaType("Please send an MP4, MOV or WebM video.")
+    if not container.streams.video:
+        raise UnprocessableInput("The file has no video track.")
+    stream = container.streams.video[0]
+    cc = stream.codec_context
+    if cc.width > MAX_VIDEO_SIDE or cc.height > MAX_VIDEO_SIDE:
+        raise PayloadTooLarge(f"The video is too large ({cc.width}x{cc.height}).")
+
+    duration = None
+    if stream.duration is not None and stream.time_base is not None:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        duration = container.duration / av.time_base
+    if duration is not None and duration > max_seconds + 0.5:
+        raise PayloadTooLarge(f"The video is {duration:.0f} s long; at most {max_seconds:.0f} s.")
+
+    rate = float(stream.average_rate) if stream.average_rate else 30.0
+    tracker = pipeline.tracker()
+    blinks = BlinkCounter(blink_config or BlinkConfig())
+    frames: list[FrameResult] = []
+    step = 1.0 / sample_fps
+    next_t, t0, last_t, index, complete = 0.0, None, 0.0, 0, True
+    try:
+        for frame in container.decode(stream):
+            t = frame.time if frame.time is not None else index / rate
+            index += 1
+            t0 = t if t0 is None else t0
+            t -= t0  # some containers start at a non-zero timestamp
+            last_t = max(last_t, t)
+            if t > max_seconds + 0.5:
+                raise PayloadTooLarge(f"The video is longer than {max_seconds:.0f} s.")
+            if t + 1e-6 < next_t:
+                continue
+            next_t = (math.floor(t / step + 1e-6) + 1) * step
+            gray = _rotate(frame.to_ndarray(format="gray"), getattr(frame, "rotation", 0) or 0)
+            result = pipeline.analyse_image(gray, t=t, tracker=tracker)
+            frames.append(result)
+            face = result.main_face
+            blinks.add(t, face.eye_aspect_ratio if face else None)
+            if progress is not None:
+                progress(min(0.99, t / (duration or max_seconds)))
+    except av.FFmpegError as exc:
+        if not frames:
+            raise UnprocessableInput("The video could not be decoded (damaged or unsupported encoding).") from exc
+        complete = False  # keep what decoded before the damage (e.g. a truncated upload)
+    if not frames:
+        raise UnprocessableInput("The video has no decodable frames.")
+    if progress is not None:
+        progress(1.0)
+    total = duration if duration is not None else last_t + 1.0 / rate
+    return VideoResult(
+        duration_s=float(total),
+        frames=frames,
+        blinks=blinks.count,
+        blinks_per_minute=blinks.per_minute,
+        sample_fps=sample_fps,
+        complete=complete,
+        timeline=[timeline_entry(f) for f in frames],
+    )

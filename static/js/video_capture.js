@@ -1,0 +1,201 @@
+// Video interview: consent -> camera -> frames to the server at a few per second ->
+// boxes, landmarks and live probabilities drawn over the video -> countdown -> dashboard.
+// If the camera is refused or missing, the upload form below stays the way in.
+(function () {
+  "use strict";
+  var cfg = document.getElementById("video-config").dataset;
+  var EMOTIONS = cfg.emotions.split(",");
+  var DURATION = parseFloat(cfg.duration);
+  var INTERVAL_MS = 1000 / parseFloat(cfg.fps);
+  var $ = function (id) { return document.getElementById(id); };
+  var video = $("video"), overlay = $("overlay"), ctx = overlay.getContext("2d");
+  var grab = document.createElement("canvas");
+  var sessionId = null, startedAt = 0, running = false, inFlight = false, stream = null, finished = false;
+
+  $("consent-box").addEventListener("change", function (e) { $("start").disabled = !e.target.checked; });
+
+  function postJSON(url, body) {
+    return fetch(url, { method: "POST", body: body, headers: { "Accept": "application/json" } })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok) throw new Error(data.error || ("The server answered " + r.status + "."));
+          return data;
+        });
+      });
+  }
+
+  function cameraError(message) {
+    $("camera-error-text").textContent = message + " You can upload a recorded video below instead.";
+    $("camera-error").hidden = false;
+    $("stage").hidden = true;
+    $("consent").hidden = false;
+  }
+
+  function buildBars() {
+    var box = $("live-bars");
+    EMOTIONS.forEach(function (name) {
+      var row = document.createElement("div");
+      row.className = "live-bar";
+      row.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value">–</span>';
+      row.querySelector(".label").textContent = name;
+      row.dataset.emotion = name;
+      box.appendChild(row);
+    });
+  }
+
+  function showProbabilities(probs) {
+    document.querySelectorAll(".live-bar").forEach(function (row) {
+      var p = probs ? probs[row.dataset.emotion] : 0;
+      row.querySelector(".fill").style.width = (100 * (p || 0)).toFixed(0) + "%";
+      row.querySelector(".value").textContent = probs ? (100 * p).toFixed(0) + "%" : "–";
+    });
+  }
+
+  function draw(result, width, height) {
+    overlay.width = video.clientWidth; overlay.height = video.clientHeight;
+    var sx = overlay.width / width, sy = overlay.height / height;
+    ctx.clearRect(0, 0, overlay.width, overlay.height);
+    result.faces.forEach(function (face) {
+      var b = face.box;
+      ctx.strokeStyle = "#38d39f"; ctx.lineWidth = 2;
+      ctx.strokeRect(b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy);
+      ctx.fillStyle = "#ffd166";
+      face.landmarks.forEach(function (p) { ctx.fillRect(p[0] * sx - 1, p[1] * sy - 1, 2, 2); });
+      var label = face.dominant + " " + Math.round(100 * face.probabilities[face.dominant]) + "%";
+      ctx.font = "16px system-ui, sans-serif";
+      var w = ctx.measureText(label).width + 10;
+      ctx.fillStyle = "rgba(20, 30, 50, 0.75)";
+      ctx.fillRect(b[0] * sx, b[1] * sy - 24, w, 22);
+      ctx.fillStyle = "#fff";
+      ctx.fillText(label, b[0] * sx + 5, b[1] * sy - 8);
+    });
+    overlay.dataset.faces = String(result.faces.length);  // lets tests and assistive tools know
+    showProbabilities(result.faces.length ? result.faces[0].probabilities : null);
+    $("face-hint").textContent = result.faces.length ? "" :
+      "No face found — face the camera, come a little closer, and make sure your face is well lit.";
+  }
+
+  function sendFrame() {
+    if (!running || inFlight || !video.videoWidth) return;
+    var t = (performance.now() - startedAt) / 1000;
+    var width = Math.min(640, video.videoWidth);
+    var height = Math.round(video.videoHeight * width / video.videoWidth);
+    grab.width = width; grab.height = height;
+    grab.getContext("2d").drawImage(video, 0, 0, width, height);
+    inFlight = true;
+    grab.toBlob(function (blob) {
+      var form = new FormData();
+      form.append("frame", blob, "frame.jpg");
+      form.append("session", sessionId);
+      form.append("t", t.toFixed(3));
+      postJSON(cfg.frameUrl, form)
+        .then(function (result) { if (running) draw(result, width, height); })
+        .catch(function (err) { $("face-hint").textContent = err.message; })
+        .then(function () { inFlight = false; });
+    }, "image/jpeg", 0.85);
+  }
+
+  function tick() {
+    if (!running) return;
+    var left = Math.max(0, DURATION - (performance.now() - startedAt) / 1000);
+    $("countdown").textContent = Math.ceil(left) + " s";
+    if (left <= 0) { finish(); return; }
+    sendFrame();
+    setTimeout(tick, INTERVAL_MS);
+  }
+
+  function finish() {
+    if (finished) return;
+    finished = true; running = false;
+    $("countdown").textContent = "Finishing…";
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    // Wait for the last frame in flight so it is counted, then summarise the session.
+    (function waitIdle() {
+      if (inFlight) { setTimeout(waitIdle, 50); return; }
+      postJSON(cfg.sessionUrl + "/" + sessionId + "/finish", new FormData())
+        .then(function (body) { window.location.assign(cfg.resultUrl.replace("ID", encodeURIComponent(body.id))); })
+        .catch(function (err) { cameraError(err.message); });
+    })();
+  }
+
+  $("start").addEventListener("click", function () {
+    $("camera-error").hidden = true;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      cameraError("This browser cannot use a camera here (it needs a secure page: https or localhost).");
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false })
+      .then(function (s) {
+        stream = s;
+        video.srcObject = s;
+        return postJSON(cfg.sessionUrl, new FormData());
+      })
+      .then(function (body) {
+        sessionId = body.session;
+        $("consent").hidden = true;
+        $("stage").hidden = false;
+        buildBars();
+        startedAt = performance.now();
+        running = true;
+        tick();
+      })
+      .catch(function (err) {
+        if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+        var name = err && err.name;
+        if (name === "NotAllowedError" || name === "SecurityError") cameraError("Camera access was refused.");
+        else if (name === "NotFoundError" || name === "OverconstrainedError") cameraError("No camera was found.");
+        else cameraError(err.message || "The camera could not be started.");
+      });
+  });
+  $("stop").addEventListener("click", finish);
+
+  // Upload of a recorded video: upload progress from the browser, analysis progress from the server.
+  $("upload-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var file = $("video-file").files[0];
+    $("upload-error").hidden = true;
+    if (!file) { $("upload-error").textContent = "Choose a video file first."; $("upload-error").hidden = false; return; }
+    var bar = $("upload-bar"), text = $("upload-text"), polling = null;
+    $("upload-progress").hidden = false; $("upload-button").disabled = true;
+    function fail(message) {
+      if (polling) clearInterval(polling);
+      $("upload-error").textContent = message; $("upload-error").hidden = false;
+      $("upload-progress").hidden = true; $("upload-button").disabled = false;
+    }
+    postJSON(cfg.sessionUrl, new FormData()).then(function (body) {
+      var session = body.session;
+      var form = new FormData();
+      form.append("video", file);
+      form.append("session", session);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", $("upload-form").dataset.api);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.onprogress = function (e) {
+        if (!e.lengthComputable) return;
+        bar.style.width = (50 * e.loaded / e.total).toFixed(0) + "%";
+        text.textContent = "Uploading… " + Math.round(100 * e.loaded / e.total) + "%";
+      };
+      xhr.upload.onload = function () {
+        text.textContent = "Analysing the video…";
+        polling = setInterval(function () {
+          fetch(cfg.sessionUrl + "/" + session).then(function (r) { return r.json(); }).then(function (s) {
+            if (typeof s.progress === "number") {
+              bar.style.width = (50 + 50 * s.progress).toFixed(0) + "%";
+              text.textContent = "Analysing the video… " + Math.round(100 * s.progress) + "%";
+            }
+          }).catch(function () {});
+        }, 500);
+      };
+      xhr.onload = function () {
+        if (polling) clearInterval(polling);
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (e) {}
+        if (xhr.status !== 200) { fail(data.error || ("The server answered " + xhr.status + ".")); return; }
+        bar.style.width = "100%"; text.textContent = "Done — opening your dashboard…";
+        window.location.assign(cfg.resultUrl.replace("ID", encodeURIComponent(data.id)));
+      };
+      xhr.onerror = function () { fail("The upload failed; please try again."); };
+      xhr.send(form);
+    }).catch(function (err) { fail(err.message); });
+  });
+})();

@@ -1,0 +1,49 @@
+"""Media made at test time from scikit-image's astronaut photo (one real, smiling face)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def interview_frame(dx: int = 0) -> np.ndarray:
+    """A 640x480 RGB webcam-like frame: the astronaut's head and shoulders, face ~115 px wide."""
+    from skimage import data
+
+    photo = data.astronaut()
+    crop = photo[20:380, 40 + dx:520 + dx]
+    return cv2.resize(crop, (640, 480), interpolation=cv2.INTER_LINEAR)
+
+
+def jpeg_bytes(rgb: np.ndarray, quality: int = 85) -> bytes:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return buf.tobytes()
+
+
+def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
+    """Chromium's fake camera reads YUV4MPEG2 (4:2:0) files; it loops them."""
+    height, width = frames[0].shape[:2]
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for rgb in frames:
+            out.write(b"FRAME\n")
+            out.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path
+
+
+def write_mp4(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
+        stream.pix_fmt = "yuv420p"
+        for rgb in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path

@@ -1,0 +1,46 @@
+"""Video channel pages: the capture page and the dashboard of one result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from library.emotions import EMOTIONS
+from library.history.emotion_compare import compare_emotions
+from web.extensions import store
+from web.wording import ordinal_percentile
+
+bp = Blueprint("video", __name__, url_prefix="/video")
+
+
+@bp.get("/")
+def capture():
+    config = current_app.config
+    return render_template(
+        "video/capture.html",
+        duration_s=config["VIDEO_DURATION_S"], fps=config["VIDEO_FPS"], emotions=EMOTIONS,
+        max_video_mb=config["VIDEO_MAX_MB"], max_video_s=config["VIDEO_MAX_SECONDS"],
+        question=config["VIDEO_QUESTION"],
+    )
+
+
+@bp.get("/result/<analysis_id>")
+def result(analysis_id: str):
+    from web import charts  # Altair and pandas load on the first dashboard, not at start-up
+
+    stored = store().get(analysis_id, channel="video")
+    if stored is None:
+        abort(404, "No video analysis with this id.")
+    scores = stored.scores
+    view = compare_emotions(scores, store().scores("video", before_seq=stored.seq), EMOTIONS)
+    specs = {}
+    if scores.get("timeline"):
+        specs["timeline"] = charts.emotion_timeline_chart(scores["timeline"], EMOTIONS)
+    if scores.get("distribution"):
+        specs["distribution"] = charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS)
+    if scores.get("blinks_per_minute") is not None and view["earlier_blink_rates"]:
+        specs["blinks"] = charts.value_among_others_chart(
+            scores["blinks_per_minute"], view["earlier_blink_rates"], "Blinks per minute")
+    if scores.get("gradcam"):
+        specs["gradcam"] = charts.gradcam_chart(scores["gradcam"])
+    view["blink_words"] = ordinal_percentile(view["blink_percentile"], len(view["earlier_blink_rates"]))
+    return render_template("video/result.html", analysis=stored, scores=scores, view=view, specs=specs)

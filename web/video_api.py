@@ -1,0 +1,127 @@
+"""JSON API of the video channel: live frames in capture sessions, and uploaded videos."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from library.errors import BadInput, UnprocessableInput
+from library.history import LiveSessions, SessionClosed
+from library.video.live import analyse_live_frame, best_gradcam
+from library.video.summary import frame_sample, summarise
+from library.video.video_file import analyse_video
+from web.extensions import models, store
+
+bp = Blueprint("video_api", __name__, url_prefix="/api/v1/video")
+MB = 1024 * 1024
+
+
+def _sessions() -> LiveSessions:
+    return LiveSessions(store(), expiry_s=current_app.config["LIVE_SESSION_EXPIRY_S"],
+                        max_samples=current_app.config["LIVE_SESSION_MAX_FRAMES"])
+
+
+def _frame_bytes() -> bytes:
+    upload = request.files.get("frame")
+    if upload is not None:
+        return upload.read()
+    if request.mimetype and request.mimetype.startswith("image/"):
+        return request.get_data(cache=False)
+    raise BadInput("Send the frame as a JPEG or PNG in the multipart field 'frame', or as a raw image/jpeg body.")
+
+
+def _time_field() -> float:
+    raw = request.values.get("t")
+    if raw is None:
+        return 0.0
+    try:
+        t = float(raw)
+    except ValueError:
+        raise BadInput("'t' must be a number of seconds.") from None
+    if not math.isfinite(t) or not 0 <= t <= 24 * 3600:
+        raise BadInput("'t' must be between 0 and 86400 seconds.")
+    return t
+
+
+@bp.post("/session")
+def start_video_session():
+    session_id = _sessions().start("video")
+    return jsonify(session=session_id, expires_in_s=current_app.config["LIVE_SESSION_EXPIRY_S"])
+
+
+@bp.get("/session/<session_id>")
+def video_session_status(session_id: str):
+    status = _sessions().status(session_id)
+    if status is None or status["channel"] != "video":
+        abort(404, "No such capture session.")
+    return jsonify(status)
+
+
+@bp.post("/frame")
+def video_frame():
+    data = _frame_bytes()
+    t = _time_field()
+    session_id = request.values.get("session") or None
+    sessions = _sessions()
+    # Grad-CAM costs a backward pass: only every n-th frame of a session gets one.
+    with_gradcam = False
+    if session_id:
+        status = sessions.status(session_id)
+        if status is None:
+            raise UnprocessableInput("This capture session is unknown; start a new one.")
+        with_gradcam = status["samples"] % current_app.config["GRADCAM_EVERY"] == 0
+    frame, sample = analyse_live_frame(models().get("face_pipeline"), data, t, with_gradcam=with_gradcam)
+    body = frame.to_dict()
+    if session_id:
+        body["session"] = session_id
+        body["frames_in_session"] = sessions.add(session_id, "video", t, sample)
+    return jsonify(body)
+
+
+@bp.post("/session/<session_id>/finish")
+def finish_video_session(session_id: str):
+    sessions = _sessions()
+    samples = [(s.t, s.sample) for s in sessions.samples(session_id)]
+    scores = summarise(samples, source="live", gradcam=best_gradcam(samples))
+    analysis = sessions.finish(session_id, "video", scores)
+    return jsonify({"id": analysis.id, **_public(scores)})
+
+
+@bp.post("")
+def analyse_video_api():
+    config = current_app.config
+    # Videos may be larger than the app-wide request cap (Flask 3.1 allows a per-request limit).
+    request.max_content_length = config["VIDEO_MAX_MB"] * MB
+    upload = request.files.get("video") or request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadInput("Send the video file in the multipart field 'video'.")
+    session_id = request.form.get("session") or None
+    sessions = _sessions()
+
+    def progress(fraction: float) -> None:
+        if session_id:
+            sessions.set_progress(session_id, "video", fraction)
+
+    if session_id and sessions.status(session_id) is None:
+        raise UnprocessableInput("This capture session is unknown; start a new one.")
+    # upload.stream is an in-memory buffer or an anonymous (already unlinked) temporary file.
+    result = analyse_video(upload.stream.read(), models().get("face_pipeline"),
+                           sample_fps=config["VIDEO_SAMPLE_FPS"], max_seconds=config["VIDEO_MAX_SECONDS"],
+                           max_bytes=config["VIDEO_MAX_MB"] * MB, progress=progress)
+    scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file")
+    scores["complete"] = result.complete
+    if session_id:
+        analysis = sessions.finish(session_id, "video", scores)
+    else:
+        analysis = store().add("video", scores)
+    return jsonify({"id": analysis.id, **_public(scores)})
+
+
+def _public(scores: dict) -> dict:
+    return {k: v for k, v in scores.items() if k != "gradcam"}
+
+
+@bp.errorhandler(SessionClosed)
+def session_closed(exc: SessionClosed):
+    return jsonify(error=str(exc)), 409
