@@ -67,7 +67,8 @@ def write_confusion(out: Path, validation: dict) -> list[Path]:
         ax.imshow(m, cmap="Blues")
         for i in range(2):
             for j in range(2):
-                ax.text(j, i, m[i][j], ha="center", va="center")
+                dark = m[i][j] > (max(map(max, m)) + min(map(min, m))) / 2
+                ax.text(j, i, m[i][j], ha="center", va="center", color="white" if dark else "black")
         ax.set_xticks([0, 1], ["low", "high"])
         ax.set_yticks([0, 1], ["low", "high"])
         ax.set_title(t)
@@ -122,7 +123,8 @@ Std is over folds (per trait); the mean column's ± is the std of the fold means
 
 ## Validation (hold-out split, model fitted on the training part)
 {confusion_markdown(validation)}
-Positive = "high". Confusion figures also in `confusion.json` / `confusion.md`.
+Positive = "high". Confusion figures also in `confusion.json` / `confusion.md`
+(and `confusion.png` when matplotlib is installed).
 
 ## What it cannot do
 {LIMITS}"""

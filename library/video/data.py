@@ -150,7 +150,8 @@ def _pydataset_base():
 
 def make_train_sequence(images, labels, *, batch_size, seed, epoch, augment: AugmentConfig | None,
                         sample_weight_per_class=None, label_smoothing=0.0, data_format="channels_last"):
-    """A keras PyDataset over one epoch; its order and augmentation depend only on (seed, epoch).
+    """A keras PyDataset over one epoch; its order and augmentation depend only on
+    (seed, epoch, batch index).
 
     That makes resuming exact: epoch k after a restart sees the same batches it would have.
     """
@@ -164,7 +165,7 @@ def make_train_sequence(images, labels, *, batch_size, seed, epoch, augment: Aug
             super().__init__(workers=1, use_multiprocessing=False)
             rng = np.random.default_rng([seed, epoch])
             self.order = rng.permutation(len(images))
-            self.gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
+            self.batch_seed = int(rng.integers(2**40))
 
         def __len__(self):
             return math.ceil(len(self.order) / batch_size)
@@ -173,7 +174,10 @@ def make_train_sequence(images, labels, *, batch_size, seed, epoch, augment: Aug
             idx = self.order[i * batch_size:(i + 1) * batch_size]
             x = torch.from_numpy(images[idx]).float().unsqueeze(1)
             if augment is not None:
-                x = augment_batch(x, augment, self.gen)
+                # One generator per batch index: Keras may fetch a batch early (to infer
+                # shapes) or out of order, so draws must not depend on the call order.
+                gen = torch.Generator().manual_seed(self.batch_seed * 100003 + i)
+                x = augment_batch(x, augment, gen)
             x = x.permute(0, 2, 3, 1) if data_format == "channels_last" else x
             y = np.full((len(idx), n_classes), label_smoothing / n_classes, dtype=np.float32)
             y[np.arange(len(idx)), labels[idx]] += 1.0 - label_smoothing

@@ -19,15 +19,15 @@ import numpy as np
 from library.emotions import EMOTIONS
 from library.paths import PROJECT_ROOT, default_data_dir
 from library.video.data import load_split
-from library.video.expression import DEFAULT_DIR, MODEL_FILE, FacialExpressionModel
+from library.video.expression import DEFAULT_DIR, DEFAULT_FLIP_TTA, MODEL_FILE, FacialExpressionModel
 
 CARD_FILE = "expression.md"
 CM_FILE = "expression_confusion.png"
 CARD_DATE = "2026-11-22"
 TRAIN_CMD = ("nohup nice -n 10 python -m library.video.train --data-dir /work/shared/data --out Models/video "
-             "> tmp/video_train.log 2>&1 &")
+             "--threads 1 > tmp/video_train.log 2>&1 &")
 RESUME_CMD = ("nohup nice -n 10 python -m library.video.train --data-dir /work/shared/data --out Models/video "
-              "--resume >> tmp/video_train.log 2>&1 &")
+              "--threads 1 --resume >> tmp/video_train.log 2>&1 &")
 
 
 def topk_accuracy(proba: np.ndarray, y: np.ndarray, k: int) -> float:
@@ -186,7 +186,7 @@ def evaluate(model_path: Path, data_dir: Path, ckpt_dir: Path | None) -> dict:
     tta_p = model.predict_proba(x)
     seconds = time.perf_counter() - t
     plain, tta = compute_metrics(plain_p, y), compute_metrics(tta_p, y)
-    shipped_tta = FacialExpressionModel.load.__kwdefaults__["flip_tta"]
+    shipped_tta = DEFAULT_FLIP_TTA
     shipped = tta if shipped_tta else plain
 
     state = None

@@ -35,9 +35,9 @@ META_FILE = "expression.json"
 
 @dataclass
 class TrainConfig:
-    # "small": the largest candidate that fits ~2 h on this machine (docs/decisions_video.md).
-    model: dict = field(default_factory=lambda: CANDIDATES["small"].to_dict())
-    epochs: int = 24
+    # "small_mid": the largest candidate whose 32 epochs fit ~2 h here (docs/decisions_video.md).
+    model: dict = field(default_factory=lambda: CANDIDATES["small_mid"].to_dict())
+    epochs: int = 32
     batch_size: int = 128
     lr: float = 2e-3
     warmup_epochs: int = 2
@@ -202,7 +202,9 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path, ckpt_dir: Path, resum
         seq = D.make_train_sequence(tr_x, tr_y, batch_size=cfg.batch_size, seed=cfg.seed, epoch=epoch,
                                     augment=augment, sample_weight_per_class=cw,
                                     label_smoothing=cfg.label_smoothing)
-        hist = model.fit(seq, epochs=1, verbose=0, callbacks=[Progress()])
+        # shuffle=False: the sequence is already permuted from (seed, epoch); Keras' own
+        # shuffle would reorder batches with the global `random` module and break exact resume.
+        hist = model.fit(seq, epochs=1, verbose=0, shuffle=False, callbacks=[Progress()])
         train_s = time.perf_counter() - t0
         probs = predict_probs(model, va_x)
         val_acc = float((probs.argmax(1) == va_y).mean())
@@ -256,7 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stop-after", type=int, default=None, metavar="N",
                     help="stop this invocation after N epochs (resume later with --resume)")
     ap.add_argument("--smoke", action="store_true", help="tiny net, few steps, small subset (CI)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch intra-op threads (default: torch's; 1 can be faster when another job shares the cores)")
     a = ap.parse_args(argv)
+    if a.threads:
+        import torch
+
+        torch.set_num_threads(a.threads)
 
     cfg = smoke_config() if a.smoke else TrainConfig()
     if a.model:

@@ -1,0 +1,208 @@
+"""Tests of the video channel's expression model: training pipeline, API, Grad-CAM, accuracy.
+
+The smoke training needs the FER2013 files (ESAPR_DATA_DIR or ../shared/data); the accuracy
+floor needs the shipped model in Models/video/. Each skips with the reason when absent.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from library.emotions import EMOTIONS
+from library.paths import MODELS_DIR, PROJECT_ROOT, default_data_dir
+
+DATA_DIR = default_data_dir()
+HAVE_DATA = (DATA_DIR / "fer2013" / "train.npz").is_file() and (DATA_DIR / "fer2013" / "val.npz").is_file()
+SHIPPED = MODELS_DIR / "video" / "expression.keras"
+# Floor for the shipped model on FER2013 val (flip TTA). Set below what the shipped file
+# measured (see Models/video/expression.md): 0.5631 at epoch 8 of 32, run still going.
+# Raise it to (final measured - 0.02) when the run has finished.
+VAL_ACCURACY_FLOOR = 0.55
+
+needs_data = pytest.mark.skipif(not HAVE_DATA, reason=f"FER2013 data not found under {DATA_DIR} (set ESAPR_DATA_DIR)")
+
+
+@pytest.fixture(scope="module")
+def val_data():
+    from library.video.data import load_split
+
+    return load_split(DATA_DIR, "val")
+
+
+@pytest.fixture(scope="module")
+def smoke_dir(tmp_path_factory):
+    if not HAVE_DATA:
+        pytest.skip(f"FER2013 data not found under {DATA_DIR}")
+    from library.video import train
+
+    out = tmp_path_factory.mktemp("video_smoke")
+    assert train.main(["--smoke", "--data-dir", str(DATA_DIR), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def smoke_model(smoke_dir):
+    from library.video import FacialExpressionModel
+
+    return FacialExpressionModel.load(smoke_dir)
+
+
+def test_import_is_light():
+    code = "import sys, library.video; assert 'keras' not in sys.modules and 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True)
+
+
+def test_public_names():
+    from library.video import EMOTIONS as E, FacialExpressionModel
+
+    assert E == EMOTIONS and FacialExpressionModel.classes_ == EMOTIONS
+
+
+@needs_data
+def test_smoke_training_gives_loadable_model(smoke_dir, smoke_model, val_data):
+    assert (smoke_dir / "expression.keras").is_file()
+    meta = json.loads((smoke_dir / "expression.json").read_text())
+    assert meta["params"] > 0 and meta["model_config"]["name"] == "xception_fer_tiny"
+    state = json.loads((smoke_dir / "checkpoints" / "state.json").read_text())
+    assert state["epoch"] == 2 and len(state["history"]) == 2
+    p = smoke_model.predict_proba(val_data[0][:32])
+    assert p.shape == (32, len(EMOTIONS))
+    assert np.all(p >= 0) and np.allclose(p.sum(axis=1), 1.0, atol=1e-6)
+    assert smoke_model.predict(val_data[0][:3]).tolist()[0] in EMOTIONS
+
+
+@needs_data
+def test_resume_is_exact(tmp_path):
+    """2 epochs in one go == 1 epoch, stop, resume for the 2nd (weights and optimizer step)."""
+    from library.video import train
+    from library.video.model import ModelConfig, build_model
+
+    def run(out, *extra):
+        assert train.main(["--smoke", "--data-dir", str(DATA_DIR), "--out", str(out), *extra]) == 0
+
+    run(tmp_path / "a")  # the smoke plan: 2 epochs
+    run(tmp_path / "b", "--stop-after", "1")
+    run(tmp_path / "b", "--resume")
+
+    def weights(d):
+        cfg = ModelConfig.from_dict(json.loads((d / "checkpoints" / "state.json").read_text())["config"]["model"])
+        m = build_model(cfg)
+        m.load_weights(d / "checkpoints" / "last.weights.h5")
+        return m.get_weights()
+
+    wa, wb = weights(tmp_path / "a"), weights(tmp_path / "b")
+    assert len(wa) == len(wb)
+    for a, b in zip(wa, wb):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    sa = json.loads((tmp_path / "a" / "checkpoints" / "state.json").read_text())
+    sb = json.loads((tmp_path / "b" / "checkpoints" / "state.json").read_text())
+    assert [h["val_acc"] for h in sa["history"]] == [h["val_acc"] for h in sb["history"]]
+    assert [h["loss"] for h in sa["history"]] == pytest.approx([h["loss"] for h in sb["history"]], rel=1e-5)
+
+
+@needs_data
+def test_input_shapes_and_dtypes(smoke_model, val_data):
+    faces = val_data[0][:4]
+    ref = smoke_model.predict_proba(faces)
+    assert smoke_model.predict_proba(faces[0]).shape == (1, 7)  # single (48,48) face
+    np.testing.assert_allclose(smoke_model.predict_proba(faces[..., None]), ref, atol=1e-6)  # (N,48,48,1)
+    np.testing.assert_allclose(smoke_model.predict_proba(faces / 255.0), ref, atol=1e-4)  # floats 0..1
+    np.testing.assert_allclose(smoke_model.predict_proba(faces.astype(np.float32)), ref, atol=1e-5)  # floats 0..255
+    assert smoke_model.predict_proba(np.zeros((0, 48, 48), np.uint8)).shape == (0, 7)
+
+
+@needs_data
+@pytest.mark.parametrize("bad", [
+    np.zeros((48, 47), np.uint8),
+    np.zeros((2, 48, 48, 3), np.uint8),  # colour
+    np.zeros((2, 2, 48, 48), np.uint8),
+    np.zeros(7),
+    np.array([["a"]]),
+    np.full((48, 48), np.nan),
+    np.full((48, 48), 300, np.int32),
+])
+def test_bad_input_raises_value_error(smoke_model, bad):
+    with pytest.raises(ValueError):
+        smoke_model.predict_proba(bad)
+
+
+@needs_data
+def test_grad_cam(smoke_model, val_data):
+    face = val_data[0][0]
+    cam = smoke_model.grad_cam(face)
+    assert cam.shape == (48, 48) and np.all(np.isfinite(cam))
+    assert cam.min() >= 0.0 and cam.max() <= 1.0
+    cam3 = smoke_model.grad_cam(face, class_index=3)
+    assert cam3.shape == (48, 48) and cam3.min() >= 0.0 and cam3.max() <= 1.0
+    with pytest.raises(ValueError):
+        smoke_model.grad_cam(face, class_index=7)
+    with pytest.raises(ValueError):
+        smoke_model.grad_cam(val_data[0][:2])
+
+
+def test_augment_batch_keeps_shape_and_range():
+    import torch
+
+    from library.video.data import AugmentConfig, augment_batch
+
+    x = torch.rand(16, 1, 48, 48) * 255
+    g = torch.Generator().manual_seed(0)
+    y = augment_batch(x, AugmentConfig(), g)
+    assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 255
+    y2 = augment_batch(x, AugmentConfig(), torch.Generator().manual_seed(0))
+    assert torch.equal(y, y2)  # same generator state -> same draws (exact resume)
+
+
+def test_clean_train_drops_blank_duplicates_and_val_overlap():
+    from library.video.data import clean_train
+
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, (6, 48, 48), dtype=np.uint8)
+    imgs[1] = imgs[0]  # duplicate, same label -> kept once
+    imgs[3] = imgs[2]  # duplicate, conflicting label -> both dropped
+    imgs[4] = 128  # blank
+    labels = np.array([0, 0, 1, 2, 3, 4])
+    val = imgs[5:6].copy()  # also in val -> dropped
+    x, y, stats = clean_train(imgs, labels, val)
+    assert len(x) == 1 and y.tolist() == [0]
+    assert stats["near_blank"] == 1 and stats["label_conflicts"] == 2 and stats["in_val"] == 1
+
+
+@pytest.mark.skipif(not SHIPPED.is_file(), reason=f"no shipped model at {SHIPPED} (train: python -m library.video.train)")
+@needs_data
+def test_shipped_model_accuracy_floor(val_data):
+    from library.video import FacialExpressionModel
+
+    model = FacialExpressionModel.load()
+    x, y = val_data
+    acc = float((model.predict_proba(x).argmax(axis=1) == y).mean())
+    assert acc >= VAL_ACCURACY_FLOOR, f"val accuracy {acc:.4f} < floor {VAL_ACCURACY_FLOOR}"
+
+
+def test_torch_batch_norm_matches_keras_batch_norm():
+    """The fused-kernel BN must compute what Keras' BatchNormalization computes."""
+    import torch
+
+    from library.keras_backend import keras
+    from library.video.model import batch_norm_class
+
+    x = np.random.default_rng(0).normal(1.0, 3.0, (8, 5, 6, 6)).astype("float32")
+    fast, ref = batch_norm_class()(axis=1), keras.layers.BatchNormalization(axis=1)
+    for layer in (fast, ref):
+        layer.build(x.shape)
+        layer.gamma.assign(np.linspace(0.5, 1.5, 5))
+        layer.beta.assign(np.linspace(-1.0, 1.0, 5))
+    xt = torch.tensor(x, requires_grad=True)
+    ya, yb = fast(xt, training=True), ref(xt, training=True)
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), atol=1e-5)
+    (ga,) = torch.autograd.grad((ya**2).sum(), xt)
+    (gb,) = torch.autograd.grad((yb**2).sum(), xt)
+    np.testing.assert_allclose(ga.numpy(), gb.numpy(), atol=1e-4)
+    np.testing.assert_allclose(fast.moving_mean.numpy(), ref.moving_mean.numpy(), atol=1e-6)
+    # torch updates the running variance with the unbiased batch variance (n/(n-1), n=288)
+    np.testing.assert_allclose(fast.moving_variance.numpy(), ref.moving_variance.numpy(), rtol=1e-3)
