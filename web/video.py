@@ -12,6 +12,18 @@ from web.wording import ordinal_percentile
 bp = Blueprint("video", __name__, url_prefix="/video")
 
 
+def shipped_val_accuracy() -> float | None:
+    """The shipped expression model's measured FER2013 validation accuracy, from its metadata file."""
+    import json
+
+    from library.video.expression import DEFAULT_DIR, META_FILE
+
+    try:
+        return float(json.loads((DEFAULT_DIR / META_FILE).read_text())["val_acc"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 @bp.get("/")
 def capture():
     config = current_app.config
@@ -43,4 +55,5 @@ def result(analysis_id: str):
     if scores.get("gradcam"):
         specs["gradcam"] = charts.gradcam_chart(scores["gradcam"])
     view["blink_words"] = ordinal_percentile(view["blink_percentile"], len(view["earlier_blink_rates"]))
-    return render_template("video/result.html", analysis=stored, scores=scores, view=view, specs=specs)
+    return render_template("video/result.html", analysis=stored, scores=scores, view=view, specs=specs,
+                           model_accuracy=shipped_val_accuracy())

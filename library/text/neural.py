@@ -3,7 +3,7 @@
 Word2Vec (300-d, learnt on the training texts only, frozen) -> 3 x [Conv1D(128/256/512,
 kernel 8) + MaxPool(2) + SpatialDropout1D(0.3) + BatchNorm] -> 3 stacked LSTM(180) ->
 Dense(128) -> 5 sigmoids. Kept for the comparison in the model card; it is not shipped
-(see docs/decisions_text.md). Keras, torch and gensim are imported inside methods so
+(see docs/decisions.md). Keras, torch and gensim are imported inside methods so
 that ``import library.text`` stays light.
 """
 

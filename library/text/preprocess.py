@@ -3,7 +3,7 @@
 Steps, in order: repair encoding artefacts -> lowercase -> expand contractions ->
 tokenise -> drop punctuation/digits -> (drop stop words) -> (lemmatise) -> (pad/truncate).
 
-Why these tools (measured, see docs/decisions_text.md):
+Why these tools (measured, see docs/decisions.md):
 - tokeniser: one regular expression for word tokens. NLTK's Treebank tokenizer needs
   no data but splits contractions ("do", "n't") that we expand beforehand anyway, and
   it is several times slower; for words-only output the two agree.

@@ -26,7 +26,7 @@ from library.text.model import PersonalityModel
 from library.text.pipelines import MODEL_NAMES, build_pipeline
 from library.text.traits import TRAITS
 
-# Chosen by the CV comparison (Models/text/cv_comparison.json, docs/decisions_text.md).
+# Chosen by the CV comparison (Models/text/cv_comparison.json, docs/decisions.md).
 SHIPPED_MODEL = "tfidf_content_lemma_lr"
 DESCRIPTIONS = {
     "tfidf_lr": "unigram TF-IDF (min_df 2, sublinear tf) + logistic regression (C=1) per trait",

@@ -1,7 +1,7 @@
 """FER2013 loading, cleaning and batch augmentation for the expression model.
 
 Data stays in the shared data folder (never copied into the repo). Cleaning is
-deliberately simple and documented in docs/decisions_video.md:
+deliberately simple and documented in docs/decisions.md:
 
 * near-blank training images (pixel std < 2; the 12 the data README mentions) are dropped;
 * exact duplicates inside train are kept once, and groups whose copies disagree on the

@@ -2,7 +2,7 @@
 
 Why dlib's HOG detector: it needs no GPU, no extra model download (the detector is built into
 dlib; the landmark model ships in ``face-recognition-models``) and, on a downscaled frame, runs
-in ~10 ms per 640x480 frame on one core. Measured choices (see docs/decisions_faces.md):
+in ~10 ms per 640x480 frame on one core. Measured choices (see docs/decisions.md):
 
 * the detector runs on the frame downscaled to ``detect_width`` (400 px) with no upsampling;
   boxes are mapped back to full resolution;

@@ -25,7 +25,7 @@ def _torch_batch_norm_class():
 
     Why: Keras-on-torch implements BN with ~10 separate elementwise ops (moments, sub,
     mul, rsqrt, ...) that, with their autograd, took ~40% of a training step in the
-    profile (docs/decisions_video.md). Same variables and config as the Keras layer, so
+    profile (docs/decisions.md). Same variables and config as the Keras layer, so
     weights and saved files are interchangeable; on other backends it falls back.
     """
     from library.keras_backend import keras
@@ -59,7 +59,7 @@ def batch_norm_class():
 
 @dataclass(frozen=True)
 class ModelConfig:
-    # Defaults = the shipped size ("small_mid"), chosen from measured s/epoch (decisions_video.md).
+    # Defaults = the shipped size ("small_mid"), chosen from measured s/epoch (docs/decisions.md).
     stem: tuple[int, ...] = (16, 32)
     entry: tuple[int, ...] = (64, 128, 256)
     middle: int = 2  # residual blocks at the last entry width, on 6x6 maps
@@ -85,7 +85,7 @@ class ModelConfig:
         return cls(**d)
 
 
-# Sizes compared in docs/decisions_video.md (seconds/epoch measured on this machine).
+# Sizes compared in docs/decisions.md (seconds/epoch measured on this machine).
 CANDIDATES: dict[str, ModelConfig] = {
     "tiny": ModelConfig(stem=(8, 8), entry=(16, 32), middle=0, exit_width=32, dropout=0.0, name="xception_fer_tiny"),
     "small": ModelConfig(stem=(16, 32), entry=(64, 128, 256), middle=0, exit_width=256, name="xception_fer_small"),
@@ -125,7 +125,7 @@ def build_model(cfg: ModelConfig, *, dtype_policy: str | None = None):
     if cfg.data_format == "channels_first":
         # On torch, permuting an NHWC tensor gives an NCHW *view* with channels_last
         # strides; oneDNN then keeps every later conv in its fast NHWC layout while Keras
-        # does no transposes (measured: 2.7 -> see decisions_video.md s/step).
+        # does no transposes (measured: 2.7 -> see docs/decisions.md s/step).
         x = layers.Permute((3, 1, 2), name="to_nchw", **kw)(x)
     for i, f in enumerate(cfg.stem):
         x = relu(bn(conv(x, f, 3, name=f"stem_conv{i}")))

@@ -35,7 +35,7 @@ META_FILE = "expression.json"
 
 @dataclass
 class TrainConfig:
-    # "small_mid": the largest candidate whose 32 epochs fit ~2 h here (docs/decisions_video.md).
+    # "small_mid": the largest candidate whose 32 epochs fit ~2 h here (docs/decisions.md).
     model: dict = field(default_factory=lambda: CANDIDATES["small_mid"].to_dict())
     epochs: int = 32
     batch_size: int = 128
