@@ -34,16 +34,20 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
     return path
 
 
-def write_mp4(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
+def make_video(frames_rgb: list[np.ndarray], fmt: str = "mp4", codec: str = "libx264", fps: int = 10) -> bytes:
+    """Encode RGB frames into a video file in memory (PyAV): mp4/libx264, webm/libvpx, mov/..."""
+    import io
+
     import av
 
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.height, stream.width = frames_rgb[0].shape[:2]
         stream.pix_fmt = "yuv420p"
-        for rgb in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                container.mux(packet)
+        for img in frames_rgb:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
         for packet in stream.encode():
-            container.mux(packet)
-    return path
+            out.mux(packet)
+    return buf.getvalue()

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from library.emotions import EMOTIONS
-from media import interview_frame, jpeg_bytes, write_mp4
+from media import interview_frame, jpeg_bytes, make_video
 
 
 @pytest.fixture(autouse=True)
@@ -102,9 +102,9 @@ def test_unknown_session_is_refused(client, frame_jpeg):
     assert client.get("/api/v1/video/session/nope").status_code == 404
 
 
-def test_upload_video_file(client, tmp_path):
+def test_upload_video_file(client):
     frames = [interview_frame(dx=i % 5) for i in range(20)]
-    data = write_mp4(tmp_path / "clip.mp4", frames, fps=10).read_bytes()
+    data = make_video(frames, "mp4", "libx264", fps=10)
     response = client.post("/api/v1/video", data={"video": (io.BytesIO(data), "clip.mp4")},
                            content_type="multipart/form-data")
     assert response.status_code == 200, response.get_json()

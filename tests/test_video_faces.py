@@ -8,7 +8,6 @@ expressions load the real model and skip when ``Models/video/`` has none yet.
 
 from __future__ import annotations
 
-import io
 import struct
 
 import cv2
@@ -23,6 +22,7 @@ from library.video.blink import BlinkConfig, BlinkCounter, eye_aspect_ratio
 from library.video.faces import FaceFinder, FaceTracker, default_predictor_path
 from library.video.frames import FrameLimits, decode_image
 from library.video.pipeline import FacePipeline, PipelineConfig
+from media import make_video
 
 # Where the face is in the 512x512 astronaut photo (dlib's full-resolution box: 179,83 .. 266,170);
 # the mission patch on her suit is around (123..227, 330..434).
@@ -299,22 +299,6 @@ def test_refuses_huge_dimensions_before_decoding(astronaut):
 
 
 # --- video files ----------------------------------------------------------------------------
-
-def make_video(frames_rgb, fmt, codec, fps=10) -> bytes:
-    import av
-
-    buf = io.BytesIO()
-    with av.open(buf, mode="w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=fps)
-        stream.height, stream.width = frames_rgb[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        for img in frames_rgb:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return buf.getvalue()
-
 
 @pytest.fixture(scope="module")
 def clip_frames(astronaut):

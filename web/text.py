@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from library.history.text_compare import compare_text
-from library.text import TRAITS, analyse_text
+from library.text import TRAITS, TextAnalysis, analyse_text
 from web.extensions import models, store
 from web.text_input import text_from_request
 from web.wording import lean, ordinal_percentile
@@ -13,8 +13,8 @@ from web.wording import lean, ordinal_percentile
 bp = Blueprint("text", __name__, url_prefix="/text")
 
 
-def analyse_and_store(req) -> str:
-    """Shared by the page's no-JavaScript form and the JSON API; returns the new id."""
+def analyse_and_store(req) -> tuple[str, TextAnalysis]:
+    """Shared by the page's no-JavaScript form and the JSON API; returns the new id and the analysis."""
     text = text_from_request(req, current_app.config)
     analysis = analyse_text(text, models().get("personality"), min_words=current_app.config["TEXT_MIN_WORDS"])
     return store().add("text", analysis.to_dict()).id, analysis
