@@ -81,7 +81,9 @@ def load_model():
     try:
         from library.video.expression import FacialExpressionModel
 
-        return FacialExpressionModel.load(), "trained model (Models/video)"
+        model = FacialExpressionModel.load()
+        tta = "flip TTA" if model.flip_tta else "no TTA"
+        return model, f"trained model (Models/video), run by {model.backend}, {tta}"
     except Exception as exc:  # noqa: BLE001 - any failure means "no trained model here yet"
         return _UntrainedStandIn(), f"untrained same-architecture stand-in ({type(exc).__name__}: {exc})"
 

@@ -77,6 +77,18 @@ def test_smoke_training_gives_loadable_model(smoke_dir, smoke_model, val_data):
 
 
 @needs_data
+def test_onnx_copy_scores_like_the_keras_model(smoke_dir, smoke_model, val_data):
+    from library.video import FacialExpressionModel
+
+    assert (smoke_dir / "expression.onnx").is_file()  # written by training beside the .keras
+    assert smoke_model.backend == "onnxruntime"
+    keras_only = FacialExpressionModel.load(smoke_dir, use_onnx=False)
+    assert keras_only.backend == "keras"
+    faces = val_data[0][:64]
+    np.testing.assert_allclose(smoke_model.predict_proba(faces), keras_only.predict_proba(faces), atol=1e-5)
+
+
+@needs_data
 def test_resume_is_exact(tmp_path):
     """2 epochs in one go == 1 epoch, stop, resume for the 2nd (weights and optimizer step)."""
     from library.video import train
@@ -179,6 +191,7 @@ def test_shipped_model_accuracy_floor(val_data):
     from library.video import FacialExpressionModel
 
     model = FacialExpressionModel.load()
+    assert model.backend == "onnxruntime"  # what the app runs
     x, y = val_data
     acc = float((model.predict_proba(x).argmax(axis=1) == y).mean())
     assert acc >= VAL_ACCURACY_FLOOR, f"val accuracy {acc:.4f} < floor {VAL_ACCURACY_FLOOR}"

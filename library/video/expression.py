@@ -23,6 +23,7 @@ FACE_SIZE = 48
 DEFAULT_DIR = MODELS_DIR / "video"
 MODEL_FILE = "expression.keras"
 META_FILE = "expression.json"
+ONNX_FILE = "expression.onnx"  # derived from the .keras file (library/video/onnx_export.py)
 DEFAULT_PATH = DEFAULT_DIR / MODEL_FILE  # the shipped model file
 # Horizontal-flip test-time augmentation: averaged over the face and its mirror image.
 # On by default because it measured better on val (see Models/video/expression.md).
@@ -60,36 +61,78 @@ def prepare_faces(faces) -> np.ndarray:
 
 
 class FacialExpressionModel:
-    """Seven-class facial-expression classifier over 48x48 grayscale face crops."""
+    """Seven-class facial-expression classifier over 48x48 grayscale face crops.
+
+    Scoring runs the ONNX export (``expression.onnx``) in ONNX Runtime when it sits beside the
+    .keras file: ~14x faster than Keras on one core, same outputs. The Keras model is loaded
+    only when needed (Grad-CAM, or when no .onnx exists).
+    """
 
     classes_ = EMOTIONS
 
-    def __init__(self, keras_model, *, flip_tta: bool = DEFAULT_FLIP_TTA, meta: dict | None = None,
-                 batch_size: int = 256):
-        self.model = keras_model
+    def __init__(self, keras_model=None, *, onnx_session=None, keras_path: Path | None = None,
+                 flip_tta: bool = DEFAULT_FLIP_TTA, meta: dict | None = None, batch_size: int = 256):
+        if keras_model is None and onnx_session is None:
+            raise ValueError("need a Keras model or an ONNX session")
+        self._keras = keras_model
+        self._keras_path = keras_path
+        self._onnx = onnx_session
         self.flip_tta = flip_tta
         self.meta = meta or {}
         self.batch_size = batch_size
         self._cam_model = None
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, flip_tta: bool = DEFAULT_FLIP_TTA) -> "FacialExpressionModel":
-        """Load ``expression.keras`` from ``path`` (a file or its folder; default Models/video/)."""
-        from library.keras_backend import keras
-        from library.video.model import batch_norm_class
+    def load(cls, path: str | Path | None = None, *, flip_tta: bool = DEFAULT_FLIP_TTA,
+             use_onnx: bool = True, threads: int = 1) -> "FacialExpressionModel":
+        """Load the model at ``path`` (the .keras file or its folder; default Models/video/).
 
+        ``threads``: ONNX Runtime intra-op threads. One is the fastest per face here (a 48x48
+        net is too small to split) and leaves the other cores to other requests.
+        """
         path = Path(path) if path is not None else DEFAULT_DIR
         if path.is_dir():
             path = path / MODEL_FILE
         if not path.is_file():
             raise FileNotFoundError(f"no facial-expression model at {path} (train one: python -m library.video.train)")
-        batch_norm_class()  # registers the custom BN layer before deserialising
-        model = keras.saving.load_model(path, compile=False)
         meta_path = path.with_name(META_FILE)
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        return cls(model, flip_tta=flip_tta, meta=meta)
+        onnx_path = path.with_name(ONNX_FILE)
+        if use_onnx and onnx_path.is_file():
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+            return cls(onnx_session=session, keras_path=path, flip_tta=flip_tta, meta=meta)
+        return cls(cls.load_keras(path), keras_path=path, flip_tta=flip_tta, meta=meta)
+
+    @staticmethod
+    def load_keras(path: Path):
+        from library.keras_backend import keras
+        from library.video.model import batch_norm_class
+
+        batch_norm_class()  # registers the custom BN layer before deserialising
+        return keras.saving.load_model(path, compile=False)
+
+    @property
+    def model(self):
+        """The Keras model (loaded on first use when scoring runs on ONNX)."""
+        if self._keras is None:
+            self._keras = self.load_keras(self._keras_path)
+        return self._keras
+
+    @property
+    def backend(self) -> str:
+        return "onnxruntime" if self._onnx is not None else "keras"
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
+        if self._onnx is not None:
+            name = self._onnx.get_inputs()[0].name
+            out = [self._onnx.run(None, {name: x[i:i + self.batch_size, :, :, None]})[0]
+                   for i in range(0, len(x), self.batch_size)]
+            return np.concatenate(out).astype(np.float64)
         import torch
 
         out = []
@@ -104,9 +147,12 @@ class FacialExpressionModel:
         x = prepare_faces(faces)
         if len(x) == 0:
             return np.zeros((0, len(EMOTIONS)))
-        p = self._forward(x)
         if self.flip_tta:
-            p = 0.5 * (p + self._forward(np.ascontiguousarray(x[:, :, ::-1])))
+            # One pass over the faces and their mirror images together (one call, not two).
+            both = self._forward(np.concatenate([x, np.ascontiguousarray(x[:, :, ::-1])]))
+            p = 0.5 * (both[: len(x)] + both[len(x):])
+        else:
+            p = self._forward(x)
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, faces) -> np.ndarray:

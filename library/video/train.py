@@ -50,6 +50,9 @@ class TrainConfig:
     train_limit: int | None = None  # smoke runs: first N cleaned images
     val_limit: int | None = None
     log_every: int = 50  # batches
+    # Warm start: weights of an exported model (same architecture) to begin from. A run that
+    # was cut off without its checkpoint folder continues this way, with a fresh schedule.
+    init_from: str | None = None
 
 
 def _log(msg: str) -> None:
@@ -105,6 +108,11 @@ def export_inference_model(model, model_cfg: ModelConfig, out_dir: Path, meta: d
     tmp = out_dir / ("tmp_" + MODEL_FILE)
     clean.save(tmp)
     os.replace(tmp, path)
+    # The app scores faces with the ONNX copy (library/video/onnx_export.py); written from
+    # the same weights at the same moment so the two files never disagree.
+    from library.video.onnx_export import ONNX_FILE, export_onnx
+
+    export_onnx(clean, out_dir / ONNX_FILE)
     meta = dict(meta, params=int(clean.count_params()), file_bytes=path.stat().st_size,
                 model_config=model_cfg.to_dict())
     _atomic_write_text(out_dir / META_FILE, json.dumps(meta, indent=2))
@@ -179,6 +187,10 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path, ckpt_dir: Path, resum
         _log(f"resumed after epoch {state['epoch']} (optimizer step {int(model.optimizer.iterations.numpy())}, "
              f"best val acc {state['best_val_acc']:.4f} @ epoch {state['best_epoch']})")
     else:
+        if cfg.init_from:
+            init = keras.saving.load_model(cfg.init_from, compile=False)
+            model.set_weights(init.get_weights())
+            _log(f"initialised from {cfg.init_from}")
         state = {"epoch": 0, "best_val_acc": -1.0, "best_epoch": 0, "train_seconds": 0.0,
                  "history": [], "clean_stats": clean_stats, "config": dataclasses.asdict(cfg)}
     state["config"] = dataclasses.asdict(cfg)
@@ -253,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", choices=sorted(CANDIDATES), default=None)
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--warmup-epochs", type=int, default=None)
+    ap.add_argument("--init-from", type=str, default=None, metavar="MODEL.keras",
+                    help="start from the weights of an exported model of the same architecture")
     ap.add_argument("--no-bf16", action="store_true", help="train in float32")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--stop-after", type=int, default=None, metavar="N",
@@ -269,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = smoke_config() if a.smoke else TrainConfig()
     if a.model:
         cfg.model = CANDIDATES[a.model].to_dict()
-    for name in ("epochs", "batch_size", "lr"):
+    for name in ("epochs", "batch_size", "lr", "warmup_epochs", "init_from"):
         if getattr(a, name) is not None:
             setattr(cfg, name, getattr(a, name))
     if a.no_bf16:
