@@ -5,10 +5,11 @@ Importing this package is cheap: scikit-learn/joblib load with the model
 """
 
 from library.text.analysis import TextAnalysis, analyse_text
+from library.text.emotion import TextEmotionModel
 from library.text.model import PersonalityModel
 from library.text.pdf import extract_pdf_text
 from library.text.traits import TRAITS
 from library.text.upload import read_text_upload
 
-__all__ = ["TRAITS", "PersonalityModel", "TextAnalysis", "analyse_text", "extract_pdf_text",
-           "read_text_upload"]
+__all__ = ["TRAITS", "PersonalityModel", "TextAnalysis", "TextEmotionModel", "analyse_text",
+           "extract_pdf_text", "read_text_upload"]
