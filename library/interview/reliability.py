@@ -1,0 +1,186 @@
+"""How far each channel can be trusted: its measured accuracy, and what it is known to get wrong.
+
+    rel = load_reliability()                  # read the shipped models' metadata now
+    fuse(channels, reliability_scores(rel))   # weights for library.interview.fusion
+
+The figures come from the metadata file each training run writes beside its model,
+read at call time (a retrained model changes the weights without a code change):
+
+- video: ``Models/video/expression.json`` ``val_acc`` — accuracy on FER2013 PublicTest
+  faces, measured without test-time flipping (the app flips, which scored ~1 point more).
+- audio: ``Models/audio/speech_emotion.json`` ``val.accuracy`` — accuracy on the
+  validation actors no training clip came from (``library/audio/train.py`` writes it when
+  a run finishes; the file does not exist before that).
+- text: ``Models/text/emotion.json`` ``cv[<model>].accuracy.mean`` — 5-fold
+  cross-validated accuracy over ISEAR's seven labels. Accuracy rather than macro-F1, so
+  all three are the same measure, each over seven classes (chance 1/7).
+
+Fallback: when a file is missing or lacks the figure, the score comes from the
+``fallback`` mapping passed in (``{"audio": 0.5}``), and ``source`` says so; with no
+fallback either, ``score`` is None and the channel cannot be weighted (the caller
+decides: leave the channel out, or pass a fallback).
+
+Every figure inside the ``weaknesses`` sentences is read from the same metadata; where
+the metadata lacks one, the sentence is given without figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from library.paths import MODELS_DIR
+
+CHANNELS: tuple[str, ...] = ("video", "audio", "text")
+META_FILES: dict[str, str] = {
+    "video": "video/expression.json",
+    "audio": "audio/speech_emotion.json",
+    "text": "text/emotion.json",
+}
+
+
+@dataclass
+class ChannelReliability:
+    channel: str
+    score: float | None  # accuracy on data the model did not learn from, 0..1; None when unknown
+    measure: str  # what the score is, in words
+    source: str  # metadata file it was read from, "fallback", or "unavailable"
+    weaknesses: list[str] = field(default_factory=list)  # short plain-language sentences
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["score"] = None if self.score is None else round(self.score, 4)
+        return out
+
+
+def _in_ten(acc: float) -> str:
+    """0.61 -> "about 6 times in 10": a figure people read correctly without percentages."""
+    return f"about {int(round(acc * 10))} times in 10"
+
+
+def _weakest(scores: Mapping[str, float], k: int = 2) -> list[tuple[str, float]]:
+    return sorted(scores.items(), key=lambda kv: (kv[1], kv[0]))[:k]
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _video(meta: dict) -> tuple[float, str, list[str]]:
+    acc = float(meta["val_acc"])
+    weak = [
+        f"Learnt from {int(meta['train_images']):,} FER2013 face photos from the web, mostly posed, frontal and "
+        "low-resolution; real webcam faces, lighting and angles are read less well."
+        if "train_images" in meta else
+        "Learnt from FER2013 face photos from the web, mostly posed, frontal and low-resolution; real webcam "
+        "faces, lighting and angles are read less well.",
+        f"Right {_in_ten(acc)} on faces it had not learnt from.",
+    ]
+    per_class = meta.get("per_class")
+    if isinstance(per_class, dict) and per_class:
+        worst = _weakest({e: float(v["recall"]) for e, v in per_class.items()})
+        weak.append("Weakest on " + _and([f"{e} (finds {r:.0%} of them)" for e, r in worst]) + ".")
+    else:  # expression.json has no per-class figures; the model card (expression.md) does
+        weak.append("Weakest on fear and disgust: it confuses fear with surprise and sadness, and disgust is rare "
+                    "in its training data.")
+    weak.append("A face shows an expression, which is not always what a person feels.")
+    return acc, f"validation accuracy {acc:.0%} (FER2013 PublicTest faces, 7 emotions)", weak
+
+
+def _audio(meta: dict) -> tuple[float, str, list[str]]:
+    val = meta["val"]
+    acc = float(val["accuracy"])
+    tc = meta.get("train_config", {})
+    n_train, val_actors = len(tc.get("train_actors", [])), tc.get("val_actors", [])
+    weak = [
+        (f"Learnt from {n_train} actors" if n_train else "Learnt from actors")
+        + " reading the same two short sentences in a studio (RAVDESS); everyday speech, other languages and "
+          "laptop microphones are read less well.",
+        f"Right {_in_ten(acc)} on "
+        + (f"{len(val_actors)} speakers it never heard ({int(meta['val_clips'])} clips), so this figure is rough."
+           if val_actors and "val_clips" in meta else "speakers it never heard."),
+    ]
+    per_class = val.get("per_class")
+    if isinstance(per_class, dict) and per_class:
+        worst = _weakest({e: float(v["recall"]) for e, v in per_class.items()})
+        weak.append("Weakest on " + _and([f"{e} (finds {r:.0%} of them)" for e, r in worst]) + ".")
+    weak.append("It hears how you speak, not what you say.")
+    return acc, f"validation accuracy {acc:.0%} (unseen RAVDESS actors, 7 emotions)", weak
+
+
+def _confused_pairs(confusion, labels, k: int = 2) -> list[tuple[str, str]]:
+    """The ``k`` label pairs most often mistaken for each other (both directions summed)."""
+    cm = np.asarray(confusion, dtype=float)
+    both = cm + cm.T
+    pairs = [(both[i, j], labels[i], labels[j]) for i in range(len(labels)) for j in range(i + 1, len(labels))]
+    return [(a, b) for _, a, b in sorted(pairs, key=lambda p: -p[0])[:k]]
+
+
+def _text(meta: dict) -> tuple[float, str, list[str]]:
+    cv = meta["cv"][meta["model"]]
+    acc = float(cv["accuracy"]["mean"])
+    n_used = meta.get("data", {}).get("n_used")
+    weak = [
+        (f"Learnt from {int(n_used):,}" if n_used else "Learnt from")
+        + " short written accounts of emotional moments (ISEAR), which have no surprise or neutral: the words "
+          "can never show either.",
+        f"Right {_in_ten(acc)} in cross-validation over its seven labels.",
+    ]
+    if "confusion" in cv and "labels" in cv:
+        pairs = _confused_pairs(cv["confusion"], list(cv["labels"]))
+        weak.append("Most often mixes up " + ", and ".join(f"{a} with {b}" for a, b in pairs) + ".")
+    weak.append("Part of what it reads can be shame or guilt, which face and voice cannot show.")
+    return acc, f"cross-validated accuracy {acc:.0%} (ISEAR, 7 labels)", weak
+
+
+_READERS = {"video": _video, "audio": _audio, "text": _text}
+# Said when a channel's metadata cannot be read: no figures, nothing invented.
+_GENERIC: dict[str, list[str]] = {
+    "video": ["Learnt from posed web photos of faces; real webcam faces are read less well.",
+              "A face shows an expression, which is not always what a person feels."],
+    "audio": ["Learnt from actors reading fixed sentences in a studio; everyday speech is read less well.",
+              "It hears how you speak, not what you say."],
+    "text": ["It has no surprise or neutral label: the words can never show either."],
+}
+
+
+def channel_reliability(channel: str, models_dir: str | Path | None = None,
+                        fallback: Mapping[str, float] | None = None) -> ChannelReliability:
+    """One channel's reliability: from its metadata file, else ``fallback[channel]``, else unknown."""
+    if channel not in _READERS:
+        raise ValueError(f"unknown channel {channel!r}; the channels are {list(CHANNELS)}")
+    root = Path(models_dir if models_dir is not None else MODELS_DIR)
+    path = root / META_FILES[channel]
+    try:
+        score, measure, weak = _READERS[channel](json.loads(path.read_text(encoding="utf-8")))
+        if not 0.0 <= score <= 1.0:
+            raise ValueError(score)
+        return ChannelReliability(channel, score, measure, f"{root.name}/{META_FILES[channel]}", weak)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # missing file (model not trained yet) or a figure it lacks: use the fallback
+    if fallback is not None and channel in fallback:
+        score = float(fallback[channel])
+        if not 0.0 <= score <= 1.0:
+            raise ValueError(f"fallback reliability for {channel} must be within 0..1, got {score}")
+        return ChannelReliability(channel, score, f"assumed accuracy {score:.0%} (no measured figure found)",
+                                  "fallback", list(_GENERIC[channel]))
+    return ChannelReliability(channel, None, "no measured figure found", "unavailable", list(_GENERIC[channel]))
+
+
+def load_reliability(models_dir: str | Path | None = None, fallback: Mapping[str, float] | None = None,
+                     channels=CHANNELS) -> dict[str, ChannelReliability]:
+    """``{channel: ChannelReliability}`` for each channel, read now (see the module doc)."""
+    return {c: channel_reliability(c, models_dir, fallback) for c in channels}
+
+
+def reliability_scores(reliability: Mapping[str, ChannelReliability]) -> dict[str, float]:
+    """``{channel: score}`` for the channels with a known score: the input ``fuse`` takes."""
+    return {c: r.score for c, r in reliability.items() if r.score is not None}
+
+
+__all__ = ["CHANNELS", "ChannelReliability", "channel_reliability", "load_reliability",
+           "reliability_scores"]
