@@ -2,6 +2,7 @@
 
     python main.py            # same as `python main.py serve`
     python main.py serve [--host 127.0.0.1] [--port 5000]
+    python main.py analyze FILE... [--json]   # videos, recordings, PDFs, text files; nothing is stored
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from flask import Flask
 
 from library.history import HistoryStore
-from web import api, assets, pages, text, video, video_api
+from web import api, assets, audio, audio_api, interview, interview_api, openapi, pages, text, video, video_api
 from web.config import build_config
 from web.errors import register_error_handlers
 from web.models import ModelRegistry, default_loaders
@@ -39,7 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["esapr_store"] = HistoryStore(app.config["DATABASE_URL"])
     app.extensions["esapr_models"] = ModelRegistry(app.config.get("MODEL_LOADERS") or default_loaders())
 
-    for blueprint in (pages.bp, assets.bp, text.bp, api.bp, video.bp, video_api.bp):
+    for blueprint in (pages.bp, assets.bp, text.bp, api.bp, video.bp, video_api.bp, audio.bp, audio_api.bp,
+                      interview.bp, interview_api.bp, openapi.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     return app
@@ -52,11 +54,35 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--host", default=os.environ.get("ESAPR_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("ESAPR_PORT", "5000")))
     serve.add_argument("--debug", action="store_true", help="Flask debug mode (development only)")
+    analyze = commands.add_parser("analyze", help="analyse videos, voice recordings, PDFs and text files")
+    analyze.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    analyze.add_argument("--json", action="store_true", help="print JSON (one object per file) instead of a table")
     return parser.parse_args(argv)
+
+
+def analyze(files: list[Path], as_json: bool) -> int:
+    """Analyse each file with the engine (no app, nothing stored); 1 if any file failed."""
+    import json
+
+    from tqdm import tqdm
+
+    from library.batch import Engines, analyse_file, format_table
+
+    engines, rows = Engines(), []
+    # The bar goes to stderr so that stdout stays the table or the JSON, fit for a pipe.
+    for path in tqdm(files, desc="Analysing", unit="file", file=sys.stderr):
+        rows.append(analyse_file(path, engines))
+    print(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else format_table(rows))
+    failed = [row for row in rows if not row["ok"]]
+    for row in failed:
+        print(f"main.py analyze: {row['file']}: {row['error']}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "analyze":
+        return analyze(args.files, args.json)
     if args.command in (None, "serve"):
         app = create_app()
         host = getattr(args, "host", "127.0.0.1")

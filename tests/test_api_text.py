@@ -134,7 +134,8 @@ def test_form_post_without_javascript_redirects_to_dashboard(client):
 
 def test_pages_render(client):
     home = client.get("/").get_data(as_text=True)
-    assert "Text" in home and "coming" in home
+    for channel in ("/text/", "/video/", "/audio/", "/interview/"):
+        assert f'href="{channel}"' in home  # every channel is reachable from the home page
     about = client.get("/about").get_data(as_text=True)
     assert "not a diagnosis" in about.lower() or "Not a diagnosis" in about
     assert "hiring" in about and "schooling" in about

@@ -121,3 +121,29 @@ def gradcam_chart(view: dict[str, Any]) -> dict:
     outline = alt.Chart(pd.DataFrame(view["outline"], columns=["x", "y"])).mark_circle(
         color="#7fffd4", size=18, opacity=0.9).encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
     return alt.layer(heat, outline).properties(width=260, height=260).to_dict()
+
+
+FUSED = "Combined"
+CHANNEL_NAMES = {"video": "Face", "audio": "Voice", "text": "Words"}
+
+
+def channels_chart(readings: dict[str, dict[str, float]], fused: dict[str, float], emotions: tuple[str, ...]) -> dict:
+    """Each channel's mean probabilities beside the combined reading, emotion by emotion (interview report).
+
+    The words' row is drawn as given (it can leave mass on shame or guilt), so a shorter
+    bar there is the model saying less, not a scaling artefact.
+    """
+    rows = [{"emotion": e, "who": CHANNEL_NAMES.get(c, c), "probability": float(probs.get(e, 0.0))}
+            for c, probs in readings.items() for e in emotions]
+    rows += [{"emotion": e, "who": FUSED, "probability": float(fused[e])} for e in emotions]
+    order = [CHANNEL_NAMES.get(c, c) for c in readings] + [FUSED]
+    colours = {"Face": "#8fb3f0", "Voice": "#f0b37a", "Words": "#9ccf95", FUSED: "#1d2433"}
+    chart = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
+        x=alt.X("emotion:N", sort=list(emotions), title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
+        xOffset=alt.XOffset("who:N", sort=order),
+        y=alt.Y("probability:Q", title="Mean probability", axis=alt.Axis(format="%")),
+        color=alt.Color("who:N", sort=order, title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=order, range=[colours.get(w, "#888") for w in order])),
+        tooltip=["emotion:N", "who:N", alt.Tooltip("probability:Q", format=".1%")],
+    )
+    return chart.properties(width="container", height=260).to_dict()

@@ -43,9 +43,18 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "VIDEO_MAX_SECONDS": _env_int("ESAPR_VIDEO_MAX_SECONDS", 120),
         "VIDEO_QUESTION": os.environ.get("ESAPR_VIDEO_QUESTION",
                                          "Tell us about a moment in the last week that stayed with you, and why."),
+        "AUDIO_DURATION_S": _env_int("ESAPR_AUDIO_DURATION_S", 15),
+        "AUDIO_MAX_MB": _env_int("ESAPR_AUDIO_MAX_MB", 10),
+        "AUDIO_MAX_SECONDS": _env_int("ESAPR_AUDIO_MAX_SECONDS", 60),
+        "AUDIO_QUESTION": os.environ.get("ESAPR_AUDIO_QUESTION",
+                                         "How have you been feeling this week? Say it as you would to a friend."),
         "GRADCAM_EVERY": _env_int("ESAPR_GRADCAM_EVERY", 10),
         "LIVE_SESSION_EXPIRY_S": _env_int("ESAPR_LIVE_SESSION_EXPIRY_S", 3600),
         "LIVE_SESSION_MAX_FRAMES": _env_int("ESAPR_LIVE_SESSION_MAX_FRAMES", 1500),
+        # A guided interview (web/interview_session.py): how long it can be left and continued,
+        # and how many answers, skips and retakes it may record.
+        "INTERVIEW_EXPIRY_S": _env_int("ESAPR_INTERVIEW_EXPIRY_S", 2 * 3600),
+        "INTERVIEW_MAX_EVENTS": _env_int("ESAPR_INTERVIEW_MAX_EVENTS", 60),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

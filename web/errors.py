@@ -26,7 +26,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 413:
-            limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+            # The request's own limit: channels raise it for videos and recordings.
+            limit_mb = (request.max_content_length or app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
             return _respond(413, f"The upload is too large (the limit is {limit_mb:.0f} MB).")
         return _respond(exc.code or 500, exc.description or exc.name)
 

@@ -50,5 +50,18 @@ def _face_pipeline(registry: ModelRegistry):
     return FacePipeline(registry.get("expression"))
 
 
+def _text_emotion(_registry: ModelRegistry):
+    from library.text import TextEmotionModel
+
+    return TextEmotionModel.load()
+
+
+def _speech_emotion(_registry: ModelRegistry):
+    from library.audio import SpeechEmotionModel
+
+    return SpeechEmotionModel.load()
+
+
 def default_loaders() -> dict[str, Loader]:
-    return {"personality": _personality, "expression": _expression, "face_pipeline": _face_pipeline}
+    return {"personality": _personality, "expression": _expression, "face_pipeline": _face_pipeline,
+            "speech_emotion": _speech_emotion, "text_emotion": _text_emotion}

@@ -47,7 +47,9 @@
       })
       .then(function (body) {
         progressText.textContent = "Done — opening your dashboard…";
-        window.location.assign(form.action.replace(/\/$/, "") + "/result/" + encodeURIComponent(body.id));
+        // Inside the guided interview the answer says which page comes next.
+        window.location.assign(body.next_url ||
+          form.action.replace(/\/$/, "") + "/result/" + encodeURIComponent(body.id));
       })
       .catch(function (err) {
         showError(err.message === "Failed to fetch" ? "The server could not be reached. Please try again." : err.message);

@@ -24,6 +24,18 @@
       });
   }
 
+  // Standalone: open the dashboard. Inside the guided interview (data-interview-url), hand
+  // the analysis to the interview instead and go where it says next.
+  function done(id) {
+    if (!cfg.interviewUrl) {
+      window.location.assign(cfg.resultUrl.replace("ID", encodeURIComponent(id)));
+      return Promise.resolve();
+    }
+    var form = new FormData();
+    form.append("analysis_id", id);
+    return postJSON(cfg.interviewUrl, form).then(function (body) { window.location.assign(body.next_url); });
+  }
+
   function cameraError(message) {
     $("camera-error-text").textContent = message + " You can upload a recorded video below instead.";
     $("camera-error").hidden = false;
@@ -113,7 +125,7 @@
     (function waitIdle() {
       if (inFlight) { setTimeout(waitIdle, 50); return; }
       postJSON(cfg.sessionUrl + "/" + sessionId + "/finish", new FormData())
-        .then(function (body) { window.location.assign(cfg.resultUrl.replace("ID", encodeURIComponent(body.id))); })
+        .then(function (body) { return done(body.id); })
         .catch(function (err) { cameraError(err.message); });
     })();
   }
@@ -192,7 +204,7 @@
         try { data = JSON.parse(xhr.responseText); } catch (e) {}
         if (xhr.status !== 200) { fail(data.error || ("The server answered " + xhr.status + ".")); return; }
         bar.style.width = "100%"; text.textContent = "Done — opening your dashboard…";
-        window.location.assign(cfg.resultUrl.replace("ID", encodeURIComponent(data.id)));
+        done(data.id).catch(function (err) { fail(err.message); });
       };
       xhr.onerror = function () { fail("The upload failed; please try again."); };
       xhr.send(form);

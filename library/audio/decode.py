@@ -1,0 +1,150 @@
+"""Decode an uploaded or recorded audio file from memory: type by content, size and length limits.
+
+* The container is recognised by its first bytes (never by the file name): RIFF/WAVE, AIFF, FLAC,
+  Ogg (Vorbis, Opus, FLAC), Matroska/WebM (what browsers' MediaRecorder makes, Opus inside), MP3
+  (ID3 tag or MPEG frame sync, also ADTS AAC), MP4/M4A (ISO ``ftyp`` box).
+* WAV/AIFF/FLAC/Ogg go to ``soundfile`` (libsndfile) on a ``BytesIO``; what it cannot read (Ogg
+  Opus on older libsndfile, WebM, MP3, M4A, odd WAV codecs) goes to PyAV (FFmpeg bundled in the
+  wheel) on a ``BytesIO``. The recording never touches the disk.
+* Length: refused from the header when it states one, else while decoding, as soon as the
+  samples pass ``max_seconds`` (MediaRecorder WebM states no duration).
+
+Returns float32 samples mixed to mono at the file's own rate; callers resample (clipping is
+judged before resampling, which would smooth flat tops away).
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
+
+MB = 1024 * 1024
+MIN_SECONDS = 0.5
+# Extension -> MIME types we accept (for upload forms' accept= and messages; the content decides).
+AUDIO_FORMATS: dict[str, tuple[str, ...]] = {
+    "wav": ("audio/wav", "audio/x-wav", "audio/wave"),
+    "flac": ("audio/flac", "audio/x-flac"),
+    "ogg": ("audio/ogg", "audio/opus"),
+    "webm": ("audio/webm", "video/webm"),
+    "mp3": ("audio/mpeg", "audio/mp3"),
+    "m4a": ("audio/mp4", "audio/x-m4a", "audio/aac"),
+}
+UNSUPPORTED = "Please send a WAV, FLAC, OGG, WebM, MP3 or M4A recording."
+# FFmpeg format names we accept from PyAV (its probe must agree with our sniffing).
+AV_FORMATS = {"wav", "aiff", "flac", "ogg", "matroska", "webm", "mp3", "aac", "mov", "mp4", "m4a", "3gp", "3g2", "mj2"}
+
+
+def sniff(head: bytes) -> str | None:
+    """Container family from the first bytes, or None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: Matroska / WebM
+        return "webm"
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "m4a"
+    if head[:3] == b"ID3":
+        return "mp3"
+    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06) != 0x06 \
+            and (head[1] & 0x18) != 0x08:
+        # MPEG audio frame sync (11 set bits, a valid version and layer), or ADTS AAC (layer bits 00)
+        return "mp3"
+    return None
+
+
+def _too_long(seconds: float, max_seconds: float) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The recording is {seconds:.0f} s long; at most {max_seconds:.0f} s.")
+
+
+def _with_soundfile(data: bytes, max_seconds: float) -> tuple[np.ndarray, int] | None:
+    """(mono float32, rate), or None when libsndfile cannot read it (then PyAV tries)."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(io.BytesIO(data))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        return None
+    if info.samplerate <= 0:
+        return None
+    if info.frames > 0 and info.frames / info.samplerate > max_seconds + 0.5:
+        raise _too_long(info.frames / info.samplerate, max_seconds)
+    try:
+        x, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        return None
+    if len(x) / sr > max_seconds + 0.5:
+        raise _too_long(len(x) / sr, max_seconds)
+    return x.mean(axis=1).astype(np.float32), int(sr)
+
+
+def _with_av(data: bytes, max_seconds: float) -> tuple[np.ndarray, int]:
+    import av
+
+    try:
+        container = av.open(io.BytesIO(data), mode="r")
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        raise UnprocessableInput("The recording could not be read (damaged or unsupported encoding).") from exc
+    with container:
+        names = set(container.format.name.split(","))
+        if not names & AV_FORMATS:
+            raise UnsupportedMediaType(UNSUPPORTED)
+        if not container.streams.audio:
+            raise UnprocessableInput("The file has no audio track.")
+        stream = container.streams.audio[0]
+        if container.duration is not None and container.duration / av.time_base > max_seconds + 0.5:
+            raise _too_long(container.duration / av.time_base, max_seconds)
+        rate = stream.codec_context.sample_rate or stream.rate
+        # Planar float at the stream's own rate: channels stay separate for our own mixdown.
+        resampler = av.AudioResampler(format="fltp", rate=rate) if rate else None
+        chunks, total = [], 0
+        try:
+            for frame in container.decode(stream):
+                rate = rate or frame.sample_rate
+                if resampler is None:
+                    resampler = av.AudioResampler(format="fltp", rate=rate)
+                for out in resampler.resample(frame):
+                    a = out.to_ndarray()  # (channels, samples)
+                    chunks.append(a.mean(axis=0))
+                    total += a.shape[1]
+                if total / rate > max_seconds + 0.5:
+                    raise _too_long(total / rate, max_seconds)
+            if resampler is not None:
+                for out in resampler.resample(None):  # flush
+                    chunks.append(out.to_ndarray().mean(axis=0))
+        except av.FFmpegError as exc:
+            if not chunks:
+                raise UnprocessableInput("The recording could not be decoded (damaged or unsupported encoding).") from exc
+            # keep what decoded before the damage (e.g. a recording cut off mid-upload)
+    if not chunks or not rate:
+        raise UnprocessableInput("The recording has no decodable audio.")
+    return np.concatenate(chunks).astype(np.float32), int(rate)
+
+
+def decode_audio(data: bytes, *, max_bytes: int = 10 * MB, max_seconds: float = 60.0) -> tuple[np.ndarray, int]:
+    """Bytes of a recording -> (mono float32 samples, sample rate). Raises the library's InputErrors."""
+    if data is None or len(data) == 0:
+        raise BadInput("The recording is empty.")
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"The recording is over {max_bytes / MB:.0f} MB.")
+    data = bytes(data)
+    kind = sniff(data[:16])
+    if kind is None:
+        raise UnsupportedMediaType(UNSUPPORTED)
+    decoded = _with_soundfile(data, max_seconds) if kind in ("wav", "aiff", "flac", "ogg") else None
+    if decoded is None:
+        decoded = _with_av(data, max_seconds)
+    x, sr = decoded
+    if not np.all(np.isfinite(x)):
+        x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)
+    if len(x) / sr < MIN_SECONDS:
+        raise UnprocessableInput(f"The recording is too short ({len(x) / sr:.1f} s); please record at least "
+                                 f"{MIN_SECONDS:.1f} s of speech.")
+    return x, sr

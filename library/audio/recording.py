@@ -1,0 +1,111 @@
+"""Analyse one recording (bytes of any common audio file) into a typed, JSON-able result.
+
+    analysis = analyse_recording(data, model, filename="answer.webm")
+    analysis.to_dict()   # {"duration_s", "timeline": [{"t", "probabilities"}], "distribution", ...}
+
+Order of checks: empty -> size -> type by content -> decode (length limit while decoding) ->
+too short -> silence (no voice) -> predict. Clipping is measured on the decoded samples at
+their own rate (resampling smooths flat tops) and reported, never refused.
+
+Timeline rule: one point per second that holds at least 0.1 s of voice (silent seconds are
+left out, so pauses do not count as "neutral"); ``t`` is the second's start. A clip with
+voice but no such second (very short) still gets one point, at t=0, with the whole-clip
+probabilities. ``distribution`` = share of timeline points whose most likely emotion is
+each emotion (all 7 keys, sums to 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from library.audio.decode import MB, decode_audio
+from library.audio.features import SAMPLE_RATE, clipping_fraction, resample
+from library.emotions import EMOTIONS
+from library.errors import UnprocessableInput
+
+MIN_VOICED_FRACTION = 0.03  # of 10-ms frames ...
+MIN_VOICED_SECONDS = 0.2  # ... and at least this much voice in total
+CLIPPED_FRACTION = 0.02  # >= 2% of samples at the ceiling: heavy clipping (clean speech <= 0.9%, features.py)
+
+
+@dataclass
+class TimelinePoint:
+    t: float  # seconds, start of the step
+    probabilities: dict[str, float]  # EMOTIONS order
+
+    @property
+    def dominant(self) -> str:
+        return max(self.probabilities, key=self.probabilities.get)
+
+
+@dataclass
+class AudioAnalysis:
+    duration_s: float
+    timeline: list[TimelinePoint]
+    distribution: dict[str, float]
+    dominant: str
+    mean_probabilities: dict[str, float]  # whole-clip predict_proba
+    voiced_fraction: float
+    clipping_fraction: float
+    clipped: bool
+    sample_rate: int = SAMPLE_RATE  # of the decoded file, before resampling to 16 kHz
+
+    def to_dict(self) -> dict:
+        return {
+            "duration_s": round(self.duration_s, 3),
+            "timeline": [{"t": round(p.t, 3), "probabilities": {e: round(v, 4) for e, v in p.probabilities.items()}}
+                         for p in self.timeline],
+            "distribution": {e: round(v, 4) for e, v in self.distribution.items()},
+            "dominant": self.dominant,
+            "mean_probabilities": {e: round(v, 4) for e, v in self.mean_probabilities.items()},
+            "voiced_fraction": round(self.voiced_fraction, 4),
+            "clipping_fraction": round(self.clipping_fraction, 5),
+            "clipped": self.clipped,
+            "sample_rate": self.sample_rate,
+        }
+
+
+def _as_dict(p: np.ndarray) -> dict[str, float]:
+    return {e: float(v) for e, v in zip(EMOTIONS, p)}
+
+
+def analyse_signal(signal: np.ndarray, sample_rate: int, model) -> AudioAnalysis:
+    """The analysis of decoded mono float samples (see ``analyse_recording``)."""
+    clip_frac = clipping_fraction(signal)
+    x = resample(signal, sample_rate, SAMPLE_RATE)
+    prepared = model.prepare(x)
+    voiced_s = float(prepared.voiced.sum()) * 0.01
+    if prepared.voiced_fraction < MIN_VOICED_FRACTION or voiced_s < MIN_VOICED_SECONDS:
+        raise UnprocessableInput("No voice was found in the recording (it is silent or only steady noise). "
+                                 "Please record yourself speaking, closer to the microphone.")
+    mean = model.clip_proba(prepared)
+    points = model.second_probas(prepared, 1.0) or [(0.0, mean)]
+    timeline = [TimelinePoint(float(t), _as_dict(p)) for t, p in points]
+    counts = np.bincount([int(np.argmax(p)) for _, p in points], minlength=len(EMOTIONS))
+    distribution = {e: float(c) / len(points) for e, c in zip(EMOTIONS, counts)}
+    return AudioAnalysis(
+        duration_s=len(x) / SAMPLE_RATE,
+        timeline=timeline,
+        distribution=distribution,
+        dominant=EMOTIONS[int(np.argmax(mean))],
+        mean_probabilities=_as_dict(mean),
+        voiced_fraction=prepared.voiced_fraction,
+        clipping_fraction=clip_frac,
+        clipped=clip_frac >= CLIPPED_FRACTION,
+        sample_rate=int(sample_rate),
+    )
+
+
+def analyse_recording(data: bytes, model, *, filename: str | None = None, max_bytes: int = 10 * MB,
+                      max_seconds: float = 60.0) -> AudioAnalysis:
+    """Decode ``data`` (WAV, FLAC, OGG, WebM/Opus, MP3, M4A; judged by content) and analyse it.
+
+    ``filename`` is informational only (the content decides the type). Raises ``BadInput``
+    (empty), ``PayloadTooLarge`` (over ``max_bytes`` or ``max_seconds``),
+    ``UnsupportedMediaType`` (not an audio container we read), ``UnprocessableInput``
+    (undecodable, shorter than 0.5 s, or no voice).
+    """
+    signal, sr = decode_audio(data, max_bytes=max_bytes, max_seconds=max_seconds)
+    return analyse_signal(signal, sr, model)

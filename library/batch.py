@@ -1,0 +1,182 @@
+"""Analyse files in batch, outside the web app: videos, voice recordings, PDFs and text files.
+
+    engines = Engines()                       # models load on first need, once
+    row = analyse_file(Path("answer.mp4"), engines)
+    print(format_table([row]))
+
+The kind of each file is decided by its content, never its name: a PDF header or text ->
+"text"; an MP4/MOV/WebM/Matroska container with a video track -> "video"; a WAV, FLAC,
+OGG, MP3, M4A or audio-only WebM -> "audio". Each file gives one row: ``ok`` with its
+figures, or ``ok: False`` with the reason (a bad file never stops the batch). Nothing is
+stored: this reads the files and prints what the models make of them. The limits are
+the web app's defaults (``LIMITS``).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from library.emotions import EMOTIONS
+from library.errors import InputError
+
+KINDS: tuple[str, ...] = ("video", "audio", "text")
+MB = 1024 * 1024
+LIMITS = {"video_max_bytes": 100 * MB, "video_max_seconds": 120.0, "video_sample_fps": 5.0,
+          "audio_max_bytes": 10 * MB, "audio_max_seconds": 60.0, "text_min_words": 50, "pdf_max_pages": 300}
+
+
+@dataclass
+class Engines:
+    """The models a batch needs, each loaded the first time a file of its kind comes up."""
+
+    _loaded: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str):
+        if name not in self._loaded:
+            self._loaded[name] = _LOADERS[name]()
+        return self._loaded[name]
+
+
+def _face_pipeline():
+    from library.video.expression import FacialExpressionModel
+    from library.video.pipeline import FacePipeline
+
+    return FacePipeline(FacialExpressionModel.load())
+
+
+def _speech():
+    from library.audio import SpeechEmotionModel
+
+    return SpeechEmotionModel.load()
+
+
+def _personality():
+    from library.text import PersonalityModel
+
+    return PersonalityModel.load()
+
+
+def _text_emotion():
+    from library.text import TextEmotionModel
+
+    return TextEmotionModel.load()
+
+
+_LOADERS = {"face_pipeline": _face_pipeline, "speech_emotion": _speech, "personality": _personality,
+            "text_emotion": _text_emotion}
+
+
+def _has_video_track(data: bytes) -> bool:
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            return bool(container.streams.video)
+    except (av.FFmpegError, ValueError, OSError):
+        return False
+
+
+def detect_kind(data: bytes) -> str:
+    """"video", "audio" or "text" from the content (see the module doc)."""
+    from library.audio.decode import sniff as sniff_audio
+    from library.video.video_file import sniff_container
+
+    if b"%PDF-" in data[:1024]:
+        return "text"
+    head = data[:64]
+    if sniff_container(head) is not None and _has_video_track(data):
+        return "video"
+    if sniff_audio(head) is not None:
+        return "audio"
+    return "text"  # read_text_upload refuses binary files with a clear message
+
+
+def _video(data: bytes, engines: Engines) -> dict[str, Any]:
+    from library.video.summary import frame_sample, summarise
+    from library.video.video_file import analyse_video
+
+    result = analyse_video(data, engines.get("face_pipeline"), sample_fps=LIMITS["video_sample_fps"],
+                           max_seconds=LIMITS["video_max_seconds"], max_bytes=LIMITS["video_max_bytes"])
+    scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file")
+    scores.pop("gradcam", None)
+    scores["complete"] = result.complete
+    return scores
+
+
+def _audio(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
+    from library.audio import analyse_recording
+
+    return analyse_recording(data, engines.get("speech_emotion"), filename=name,
+                             max_bytes=LIMITS["audio_max_bytes"], max_seconds=LIMITS["audio_max_seconds"]).to_dict()
+
+
+def _text(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
+    from library.text import analyse_text, read_text_upload
+    from library.text.emotion import EXTRA_LABELS
+
+    text = read_text_upload(data, name, max_pdf_pages=LIMITS["pdf_max_pages"])
+    scores = analyse_text(text, engines.get("personality"), min_words=LIMITS["text_min_words"]).to_dict()
+    model = engines.get("text_emotion")
+    row, extra = model.predict_proba(text)[0], model.predict_extra(text)[0]
+    scores["emotion"] = {"probabilities": {e: round(float(p), 4) for e, p in zip(EMOTIONS, row)},
+                         "extra": {k: round(float(p), 4) for k, p in zip(EXTRA_LABELS, extra)}}
+    return scores
+
+
+def analyse_file(path: Path, engines: Engines) -> dict[str, Any]:
+    """One file -> ``{"file", "kind", "ok", "summary", "scores"}`` or ``{"file", "kind", "ok": False, "error"}``."""
+    path = Path(path)
+    row: dict[str, Any] = {"file": str(path), "kind": None}
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return {**row, "ok": False, "error": f"cannot read the file ({exc.strerror or exc})"}
+    if not data:
+        return {**row, "ok": False, "error": "the file is empty"}
+    kind = row["kind"] = detect_kind(data)
+    try:
+        if kind == "video":
+            scores = _video(data, engines)
+        elif kind == "audio":
+            scores = _audio(data, path.name, engines)
+        else:
+            scores = _text(data, path.name, engines)
+    except InputError as exc:
+        return {**row, "ok": False, "error": exc.message}
+    except FileNotFoundError as exc:  # a model that is not trained yet
+        return {**row, "ok": False, "error": str(exc)}
+    return {**row, "ok": True, "summary": summary(kind, scores), "scores": scores}
+
+
+def summary(kind: str, scores: dict[str, Any]) -> str:
+    """One line per file for the table."""
+    if kind == "text":
+        traits = ", ".join(f"{t[:4]} {p:.2f}" for t, p in scores["traits"].items())
+        probs = scores["emotion"]["probabilities"]
+        top = max(probs, key=probs.get)
+        return f"{scores['word_count']} words; emotion {top} {probs[top]:.0%}; Big Five {traits}"
+    if kind == "video":
+        if not scores.get("distribution"):
+            return f"no face found in {scores['frames_analysed']} frames"
+        dominant = scores["dominant"]
+        blinks = scores.get("blinks_per_minute")
+        return (f"{scores['duration_s']:.1f} s; face in {scores['frames_with_face']}/{scores['frames_analysed']} "
+                f"frames; {dominant} {scores['distribution'][dominant]:.0%}"
+                + (f"; {blinks:.0f} blinks/min" if blinks is not None else ""))
+    probs = scores["mean_probabilities"]
+    dominant = scores["dominant"]
+    return f"{scores['duration_s']:.1f} s; {dominant} {probs[dominant]:.0%}; voiced {scores['voiced_fraction']:.0%}"
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """A plain-text table: file, kind, and the summary or the error."""
+    lines = [("file", "kind", "result")]
+    for row in rows:
+        lines.append((row["file"], row["kind"] or "?", row["summary"] if row["ok"] else f"ERROR: {row['error']}"))
+    widths = [max(len(line[i]) for line in lines) for i in range(2)]
+    out = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in lines]
+    out.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 6}")
+    return "\n".join(out)

@@ -1,0 +1,172 @@
+// Voice answer: consent -> microphone -> MediaRecorder with a countdown and a level meter ->
+// one upload of the recording -> dashboard. Uploading a file takes the same road.
+// If the microphone is refused or missing, the upload form stays the way in.
+(function () {
+  "use strict";
+  var cfg = document.getElementById("audio-config").dataset;
+  var DURATION = parseFloat(cfg.duration);
+  var MAX_BYTES = parseFloat(cfg.maxMb) * 1024 * 1024;
+  var $ = function (id) { return document.getElementById(id); };
+  var recorder = null, stream = null, audioCtx = null, chunks = [], timer = null, meterFrame = null;
+  var startedAt = 0, stopping = false;
+
+  $("consent-box").addEventListener("change", function (e) { $("start").disabled = !e.target.checked; });
+
+  function showError(message) {
+    var box = $("audio-error");
+    box.textContent = message;
+    box.hidden = false;
+    $("progress").hidden = true;
+  }
+
+  function micError(message) {
+    $("mic-error-text").textContent = message + " You can upload a recording below instead.";
+    $("mic-error").hidden = false;
+    $("stage").hidden = true;
+    $("consent").hidden = false;
+  }
+
+  function setProgress(fraction, text) {
+    $("progress").hidden = false;
+    $("progress-bar").style.width = (100 * fraction).toFixed(0) + "%";
+    $("progress-text").textContent = text;
+  }
+
+  // Standalone: open the dashboard. Inside the guided interview (data-interview-url), hand
+  // the analysis to the interview instead and go where it says next.
+  function done(id) {
+    if (!cfg.interviewUrl) {
+      window.location.assign(cfg.resultUrl.replace("ID", encodeURIComponent(id)));
+      return;
+    }
+    var form = new FormData();
+    form.append("analysis_id", id);
+    fetch(cfg.interviewUrl, { method: "POST", body: form, headers: { "Accept": "application/json" } })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          if (!r.ok) throw new Error(body.error || ("The server answered " + r.status + "."));
+          window.location.assign(body.next_url);
+        });
+      })
+      .catch(function (err) { showError(err.message); });
+  }
+
+  // XMLHttpRequest rather than fetch: it reports upload progress for the bar.
+  function upload(blob, filename) {
+    if (blob.size > MAX_BYTES) {
+      showError("This recording is larger than " + cfg.maxMb + " MB; please send a shorter one.");
+      return;
+    }
+    $("audio-error").hidden = true;
+    var form = new FormData();
+    form.append("audio", blob, filename);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", cfg.apiUrl);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) setProgress(0.8 * e.loaded / e.total, "Sending your recording…");
+    };
+    xhr.upload.onload = function () { setProgress(0.9, "Listening to your recording…"); };
+    xhr.onload = function () {
+      var data = {};
+      try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
+      if (xhr.status !== 200) {
+        showError(data.error || ("The server answered " + xhr.status + "."));
+        return;
+      }
+      setProgress(1, "Done. Opening your dashboard…");
+      done(data.id);
+    };
+    xhr.onerror = function () { showError("The recording could not be sent: is the server still running?"); };
+    setProgress(0.02, "Sending your recording…");
+    xhr.send(form);
+  }
+
+  function meter(analyser) {
+    var buf = new Uint8Array(analyser.fftSize);
+    (function tick() {
+      analyser.getByteTimeDomainData(buf);
+      var peak = 0;
+      for (var i = 0; i < buf.length; i++) peak = Math.max(peak, Math.abs(buf[i] - 128) / 128);
+      $("level-fill").style.width = (100 * Math.min(1, peak * 1.5)).toFixed(0) + "%";
+      $("level-hint").textContent = peak < 0.02 ? "We can't hear you: check your microphone." : "";
+      meterFrame = window.requestAnimationFrame(tick);
+    })();
+  }
+
+  function release() {
+    if (timer) window.clearInterval(timer);
+    if (meterFrame) window.cancelAnimationFrame(meterFrame);
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    if (audioCtx) audioCtx.close();
+    timer = meterFrame = stream = audioCtx = null;
+  }
+
+  function stop() {
+    if (!recorder || stopping) return;
+    stopping = true;
+    recorder.stop();  // "stop" handler uploads
+  }
+
+  function pickType() {
+    var types = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"];
+    for (var i = 0; i < types.length; i++) {
+      if (window.MediaRecorder && MediaRecorder.isTypeSupported(types[i])) return types[i];
+    }
+    return "";
+  }
+
+  function start() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.MediaRecorder) {
+      micError("This browser cannot record audio here (it needs a secure page and a recent browser).");
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({ audio: true, video: false }).then(function (s) {
+      stream = s;
+      $("consent").hidden = true;
+      $("mic-error").hidden = true;
+      $("stage").hidden = false;
+      audioCtx = new (window.AudioContext || window.webkitAudioContext)();
+      var analyser = audioCtx.createAnalyser();
+      analyser.fftSize = 1024;
+      audioCtx.createMediaStreamSource(stream).connect(analyser);
+      meter(analyser);
+      var type = pickType();
+      recorder = type ? new MediaRecorder(stream, { mimeType: type }) : new MediaRecorder(stream);
+      chunks = [];
+      recorder.ondataavailable = function (e) { if (e.data && e.data.size) chunks.push(e.data); };
+      recorder.onstop = function () {
+        release();
+        $("stage").hidden = true;
+        var mime = recorder.mimeType || type || "audio/webm";
+        var ext = mime.indexOf("ogg") >= 0 ? "ogg" : mime.indexOf("mp4") >= 0 ? "m4a" : "webm";
+        upload(new Blob(chunks, { type: mime }), "answer." + ext);
+      };
+      recorder.start(1000);
+      startedAt = performance.now();
+      timer = window.setInterval(function () {
+        var left = Math.max(0, DURATION - (performance.now() - startedAt) / 1000);
+        $("countdown").textContent = Math.ceil(left) + " s";
+        if (left <= 0) stop();
+      }, 200);
+    }).catch(function (err) {
+      var name = err && err.name;
+      if (name === "NotAllowedError" || name === "SecurityError") {
+        micError("Microphone access was refused.");
+      } else if (name === "NotFoundError" || name === "OverconstrainedError") {
+        micError("No microphone was found.");
+      } else {
+        micError("The microphone could not be started (" + (err && err.message || name) + ").");
+      }
+    });
+  }
+
+  $("start").addEventListener("click", start);
+  $("stop").addEventListener("click", stop);
+  $("upload-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var file = $("audio-file").files[0];
+    if (!file) { showError("Choose a recording first."); return; }
+    upload(file, file.name);
+  });
+})();

@@ -1,0 +1,80 @@
+"""The voice answer in real Chromium with a fake microphone playing speech made at test time."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import chromium_page, live_server, require_chromium, screenshot_dir
+from speech import spoken_wav
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium():
+    require_chromium()
+
+
+@pytest.fixture(autouse=True)
+def _needs_model(app):
+    try:
+        app.extensions["esapr_models"].get("speech_emotion")
+    except FileNotFoundError as exc:
+        pytest.skip(f"no trained speech model: {exc}")
+
+
+def test_recording_reaches_the_dashboard(app, tmp_path):
+    app.config["AUDIO_DURATION_S"] = 4  # the real answer is 15 s
+    voice = spoken_wav(tmp_path / "voice.wav")
+    shots = screenshot_dir(tmp_path)
+    fake_mic = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-audio-capture={voice}"]
+    with live_server(app) as base, chromium_page(fake_mic) as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{base}/audio/")
+        assert page.is_disabled("#start")  # consent first
+        page.check("#consent-box")
+        page.click("#start")
+        page.wait_for_selector("#stage:not([hidden])", timeout=15_000)
+        page.wait_for_function("document.getElementById('level-fill').style.width !== '0%' "
+                               "&& document.getElementById('level-fill').style.width !== ''", timeout=10_000)
+        page.screenshot(path=str(shots / "audio_recording.png"))
+        assert page.inner_text("#countdown").endswith("s")
+        page.wait_for_url("**/audio/result/*", timeout=40_000)
+        page.wait_for_selector("#chart-timeline.drawn svg", timeout=30_000)
+        page.wait_for_selector("#chart-distribution.drawn svg", timeout=30_000)
+        page.screenshot(path=str(shots / "audio_dashboard.png"), full_page=True)
+        assert "dominant emotion" in page.inner_text("main")
+        assert errors == []
+
+
+def test_upload_reaches_the_dashboard(app, tmp_path):
+    voice = spoken_wav(tmp_path / "answer.wav")
+    with live_server(app) as base, chromium_page() as page:
+        page.goto(f"{base}/audio/")
+        page.set_input_files("#audio-file", str(voice))
+        page.click("#upload-button")
+        page.wait_for_url("**/audio/result/*", timeout=40_000)
+        page.wait_for_selector("#chart-timeline.drawn svg", timeout=30_000)
+
+
+def test_refused_microphone_offers_upload(app):
+    with live_server(app) as base, chromium_page(["--use-fake-device-for-media-stream"]) as page:
+        page.context.grant_permissions([])  # no microphone permission: getUserMedia is refused
+        page.goto(f"{base}/audio/")
+        page.check("#consent-box")
+        page.click("#start")
+        page.wait_for_selector("#mic-error:not([hidden])", timeout=15_000)
+        assert "upload" in page.inner_text("#mic-error-text")
+        assert page.is_visible("#upload-form")
+
+
+def test_bad_upload_shows_the_servers_reason(app, tmp_path):
+    bogus = tmp_path / "notes.wav"
+    bogus.write_text("these are not sounds " * 50)
+    with live_server(app) as base, chromium_page() as page:
+        page.goto(f"{base}/audio/")
+        page.set_input_files("#audio-file", str(bogus))
+        page.click("#upload-button")
+        page.wait_for_selector("#audio-error:not([hidden])", timeout=15_000)
+        assert page.inner_text("#audio-error").strip()
+        assert "/audio/result/" not in page.url

@@ -1,0 +1,44 @@
+"""Audio channel pages: the recording page and the dashboard of one result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from library.emotions import EMOTIONS
+from library.history.emotion_compare import compare_emotions
+from web.extensions import models, store
+
+bp = Blueprint("audio", __name__, url_prefix="/audio")
+
+
+def shipped_val_accuracy() -> float | None:
+    """The loaded speech model's accuracy on actors held out from training, from its metadata."""
+    meta = getattr(models().get("speech_emotion"), "meta", None) or {}
+    value = (meta.get("val") or {}).get("accuracy")  # written by library.audio.train
+    return float(value) if value is not None else None
+
+
+@bp.get("/")
+def capture():
+    config = current_app.config
+    return render_template(
+        "audio/capture.html", duration_s=config["AUDIO_DURATION_S"], question=config["AUDIO_QUESTION"],
+        max_mb=config["AUDIO_MAX_MB"], max_seconds=config["AUDIO_MAX_SECONDS"],
+    )
+
+
+@bp.get("/result/<analysis_id>")
+def result(analysis_id: str):
+    from web import charts  # Altair and pandas load on the first dashboard, not at start-up
+
+    stored = store().get(analysis_id, channel="audio")
+    if stored is None:
+        abort(404, "No audio analysis with this id.")
+    scores = stored.scores
+    view = compare_emotions(scores, store().scores("audio", before_seq=stored.seq), EMOTIONS)
+    specs = {
+        "timeline": charts.emotion_timeline_chart(scores["timeline"], EMOTIONS),
+        "distribution": charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS),
+    }
+    return render_template("audio/result.html", analysis=stored, scores=scores, view=view, specs=specs,
+                           model_accuracy=shipped_val_accuracy())

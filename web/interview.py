@@ -1,0 +1,187 @@
+"""The guided interview's pages: consent -> video answer -> voice answer -> written answer -> report.
+
+Each step page is the channel's own capture page with an ``interview`` context: the
+step's question (``pick_question``; a retake gets the next one), "Skip this step", and
+the URL the page's script posts the finished analysis to (``interview_api``), which
+answers with the next page. Session storage: ``web/interview_session.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
+                   url_for)
+
+from library.emotions import EMOTIONS
+from library.history import SessionClosed
+from library.interview import STEPS, pick_question
+from web import interview_session as interviews
+from web.assets import vega_bundle_path
+from web.extensions import store
+from web.interview_api import attach_answer, next_url
+from web.interview_report import report_scores, report_view
+
+bp = Blueprint("interview", __name__, url_prefix="/interview")
+STEP_TITLES = {"video": "Your face", "audio": "Your voice", "text": "Your words"}
+
+
+def _current_state() -> interviews.InterviewState | None:
+    """The interview this browser started, if it is still known (open or finished)."""
+    session_id = session.get(interviews.COOKIE_KEY)
+    if not session_id:
+        return None
+    try:
+        state = interviews.load(session_id)
+    except SessionClosed:
+        try:
+            state = interviews.load(session_id, require_open=False)
+        except SessionClosed:
+            return None
+        return state if state.finished else None  # expired and never finished: start afresh
+    return state
+
+
+@bp.get("/")
+def index():
+    state = _current_state()
+    if state is not None and not state.finished:
+        return redirect(next_url(state))  # coming back continues the interview
+    return render_template("interview/start.html", last_report=state.report_id if state else None,
+                           expiry_h=current_app.config["INTERVIEW_EXPIRY_S"] / 3600)
+
+
+@bp.post("/")
+def start():
+    if request.form.get("consent") != "yes":
+        return render_template("interview/start.html", last_report=None, consent_error=True,
+                               expiry_h=current_app.config["INTERVIEW_EXPIRY_S"] / 3600), 400
+    session_id = interviews.start()
+    session[interviews.COOKIE_KEY] = session_id
+    return redirect(url_for("interview.step", session_id=session_id, step=STEPS[0]), code=303)
+
+
+def _open_state(session_id: str) -> interviews.InterviewState:
+    try:
+        return interviews.load(session_id)
+    except SessionClosed as exc:
+        state = None
+        try:
+            state = interviews.load(session_id, require_open=False)
+        except SessionClosed:
+            pass
+        if state is not None and state.finished:
+            abort(redirect(url_for("interview.result", report_id=state.report_id)))
+        abort(410, f"{exc} Go to /interview to start again.")
+
+
+def _step_context(state: interviews.InterviewState, step: str) -> dict:
+    base = {
+        "session": state.session_id, "step": step, "number": STEPS.index(step) + 1, "total": len(STEPS),
+        "title": STEP_TITLES[step], "steps": [(s, STEP_TITLES[s], state.steps[s]) for s in STEPS],
+        "done": state.steps[step], "answers": state.answers[step],
+        "answer_url": url_for("interview_api.answer_step", session_id=state.session_id, step=step),
+        "skip_url": url_for("interview.skip", session_id=state.session_id, step=step),
+        "report_url": url_for("interview.report", session_id=state.session_id),
+        "next_url": next_url(state),
+        "all_done": state.next_step is None,
+    }
+    if step == "audio" and not _speech_model_installed():
+        base["unavailable"] = ("The voice model is not installed on this server yet, so a voice answer cannot be "
+                               "read: please skip this step.")
+    # A retake gets the next question in the bank rather than the same one again.
+    question = pick_question(step, state.session_id, attempt=state.answers[step])
+    base["question"] = question
+    return base
+
+
+def _speech_model_installed() -> bool:
+    from library.audio.engine import DEFAULT_DIR, MODEL_FILE
+
+    return (DEFAULT_DIR / MODEL_FILE).is_file()
+
+
+@bp.get("/<session_id>/<step>")
+def step(session_id: str, step: str):
+    if step not in STEPS:
+        abort(404, f"Unknown step {step!r}.")
+    state = _open_state(session_id)
+    session[interviews.COOKIE_KEY] = session_id
+    context = _step_context(state, step)
+    config = current_app.config
+    if step == "video":
+        return render_template(
+            "video/capture.html", interview=context, duration_s=config["VIDEO_DURATION_S"], fps=config["VIDEO_FPS"],
+            emotions=EMOTIONS, max_video_mb=config["VIDEO_MAX_MB"], max_video_s=config["VIDEO_MAX_SECONDS"],
+            question=context["question"])
+    if step == "audio":
+        return render_template(
+            "audio/capture.html", interview=context, duration_s=config["AUDIO_DURATION_S"],
+            question=context["question"], max_mb=config["AUDIO_MAX_MB"], max_seconds=config["AUDIO_MAX_SECONDS"])
+    return render_template("text/form.html", interview=context, min_words=config["TEXT_MIN_WORDS"])
+
+
+@bp.post("/<session_id>/<step>/skip")
+def skip(session_id: str, step: str):
+    if step not in STEPS:
+        abort(404, f"Unknown step {step!r}.")
+    _open_state(session_id)
+    return redirect(next_url(interviews.record(session_id, step, None)), code=303)
+
+
+@bp.post("/<session_id>/text")
+def text_answer(session_id: str):
+    """The written answer without JavaScript: the same as the API, then on to the next page."""
+    _open_state(session_id)
+    return redirect(next_url(attach_answer(session_id, "text", request)), code=303)
+
+
+@bp.get("/<session_id>/report")
+def report(session_id: str):
+    """Finish the interview into its report (once: a finished one just redirects to it)."""
+    state = _open_state(session_id)  # redirects to the report when already finished
+    report_id = interviews.finish(session_id, report_scores(state))
+    return redirect(url_for("interview.result", report_id=report_id), code=303)
+
+
+def _stored_report(report_id: str):
+    stored = store().get(report_id, channel="interview")
+    if stored is None:
+        abort(404, "No interview report with this id.")
+    return stored
+
+
+@bp.get("/report/<report_id>")
+def result(report_id: str):
+    view = report_view(_stored_report(report_id))
+    return render_template("interview/report.html", view=view, standalone=False)
+
+
+@bp.get("/report/<report_id>.html")
+def download_html(report_id: str):
+    """The report as one self-contained file: styles, Vega and the chart specs inline, no network."""
+    view = report_view(_stored_report(report_id))
+    static = Path(current_app.static_folder)
+    styles = [(static / "css/style.css").read_text(encoding="utf-8"),
+              (static / "css/interview.css").read_text(encoding="utf-8")]
+    # Scripts travel as data: URLs, byte for byte: escaping them for an inline <script> would have
+    # to rewrite code (Vega's bundle holds "</" inside regular expressions).
+    scripts = [_data_url(vega_bundle_path(current_app.instance_path).read_bytes()),
+               _data_url((static / "js/charts.js").read_bytes())]
+    html = render_template("interview/report_file.html", view=view, standalone=True, styles=styles, scripts=scripts)
+    return Response(html, mimetype="text/html", headers={
+        "Content-Disposition": f'attachment; filename="esapr-interview-{report_id}.html"'})
+
+
+@bp.get("/report/<report_id>.json")
+def download_json(report_id: str):
+    view = report_view(_stored_report(report_id))
+    view.pop("specs")  # chart drawing instructions, not results
+    return Response(json.dumps(view, ensure_ascii=False, indent=2), mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="esapr-interview-{report_id}.json"'})
+
+
+def _data_url(code: bytes) -> str:
+    return "data:text/javascript;base64," + base64.b64encode(code).decode("ascii")

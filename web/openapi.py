@@ -1,0 +1,211 @@
+"""The HTTP API described as an OpenAPI 3.1 document, served at /api/v1/openapi.json.
+
+Written by hand, as data: each /api/v1 route is listed with its request and its answers
+(status codes and JSON Schemas of the bodies). ``tests/test_openapi.py`` fails when a
+route is missing from it, and calls every documented operation to check that the
+status codes and bodies match, so the document cannot drift from the code unnoticed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from library.emotions import EMOTIONS
+from library.interview import STEPS
+from library.text import TRAITS
+
+bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: dict[str, dict], optional: dict[str, dict] | None = None) -> dict:
+    """An object schema with these keys (more may come: clients must ignore unknown keys)."""
+    return {"type": "object", "required": list(required), "properties": {**required, **(optional or {})}}
+
+
+def _prob_map(keys) -> dict:
+    return {"type": "object", "required": list(keys),
+            "properties": {k: {"type": "number", "minimum": 0, "maximum": 1} for k in keys}}
+
+
+NUM, INT, STR, BOOL = {"type": "number"}, {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
+NULLABLE_NUM = {"type": ["number", "null"]}
+ARRAY = {"type": "array"}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {JSON: {"schema": _ref("Error")}}}
+
+
+def _ok(schema: dict, description: str = "OK", status: str = "200") -> dict:
+    return {status: {"description": description, "content": {JSON: {"schema": schema}}}}
+
+
+def _multipart(properties: dict, required: list[str] | None = None) -> dict:
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"required": bool(required), "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def _path_param(name: str, description: str, enum=None) -> dict:
+    schema = {"type": "string"}
+    if enum:
+        schema["enum"] = list(enum)
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
+
+
+SESSION = _path_param("session_id", "A session id from the matching start call.")
+STEP = _path_param("step", "The interview step.", STEPS)
+
+SCHEMAS = {
+    "Error": _obj({"error": STR}),
+    "Emotions": _prob_map(EMOTIONS),
+    "Traits": _prob_map(TRAITS),
+    "TextAnalysis": _obj({"id": STR, "traits": _ref("Traits"), "word_count": INT,
+                          "top_words": {"type": "array", "items": {"type": "array", "prefixItems": [STR, INT]}}}),
+    "TextHistory": _obj({"channel": STR, "count": INT, "traits": {"type": "object"},
+                         "word_count": {"type": ["object", "null"]}, "top_words": ARRAY}),
+    "Face": _obj({"box": {"type": "array", "items": NUM, "minItems": 4, "maxItems": 4},
+                  "landmarks": {"type": "array", "items": {"type": "array", "items": NUM}},
+                  "probabilities": _ref("Emotions"), "dominant": {"enum": list(EMOTIONS)}}),
+    "Frame": _obj({"faces": {"type": "array", "items": _ref("Face")}},
+                  {"session": STR, "frames_in_session": INT}),
+    "VideoSession": _obj({"session": STR, "expires_in_s": INT}),
+    "VideoSessionStatus": _obj({"session": STR, "channel": STR, "progress": NUM, "samples": INT,
+                                "analysis_id": {"type": ["string", "null"]}}),
+    "VideoSummary": _obj({"id": STR, "duration_s": NUM, "frames_analysed": INT, "frames_with_face": INT,
+                          "distribution": {"oneOf": [_ref("Emotions"), {"type": "null"}]},
+                          "dominant": {"type": ["string", "null"]}, "blinks": INT,
+                          "blinks_per_minute": NULLABLE_NUM, "timeline": ARRAY}),
+    "AudioAnalysis": _obj({"id": STR, "duration_s": NUM, "timeline": ARRAY, "distribution": _ref("Emotions"),
+                           "dominant": {"enum": list(EMOTIONS)}, "mean_probabilities": _ref("Emotions"),
+                           "voiced_fraction": NUM, "clipping_fraction": NUM, "clipped": BOOL}),
+    "InterviewState": _obj({
+        "session": STR,
+        "steps": {"type": "object", "required": list(STEPS),
+                  "properties": {s: {"type": ["string", "null"], "description": "analysis id, \"skipped\", or null"}
+                                 for s in STEPS}},
+        "next_step": {"type": ["string", "null"]}, "report_id": {"type": ["string", "null"]},
+        "next_url": {"type": "string", "description": "the page a browser goes to next"},
+    }, {"id": STR, "expires_in_s": INT}),
+    "InterviewReport": _obj({
+        "id": STR, "report_url": STR,
+        "steps": {"type": "object"},
+        "big_five": {"oneOf": [_ref("Traits"), {"type": "null"}]},
+        "report": _obj({
+            "fused": _obj({"probabilities": _ref("Emotions"), "dominant": {"enum": list(EMOTIONS)},
+                           "confidence": {"enum": ["low", "moderate", "fairly high"]},
+                           "coherence": {"enum": ["high", "partial", "low", "not applicable"]},
+                           "state": STR, "channels_used": ARRAY, "channels_missing": ARRAY,
+                           "weights": {"type": "object"}, "readings": {"type": "object"},
+                           "agreements": ARRAY, "notes": ARRAY}),
+            "reliability": {"type": "object"}, "suggestions": ARRAY, "suggestions_note": STR, "statement": STR,
+        }),
+    }),
+}
+
+PATHS = {
+    "/api/v1/text": {"post": {
+        "summary": "Big Five from a text (form field `text`, JSON `text`, or a .txt/.pdf in `file`)",
+        "requestBody": _multipart({"text": STR, "file": {"type": "string", "format": "binary"}}),
+        "responses": {**_ok(_ref("TextAnalysis")), "400": _error("Nothing to analyse"),
+                      "413": _error("Too large"), "415": _error("Not text or PDF"),
+                      "422": _error("Too short, encrypted, scanned or corrupt PDF")},
+    }},
+    "/api/v1/history/text": {"get": {
+        "summary": "Aggregates of every stored text analysis", "responses": _ok(_ref("TextHistory")),
+    }},
+    "/api/v1/history/{channel}.csv": {"get": {
+        "summary": "A channel's stored history as CSV (derived scores only)",
+        "parameters": [_path_param("channel", "The channel.", ("text", "video", "audio", "interview"))],
+        "responses": {"200": {"description": "CSV, one row per analysis", "content": {"text/csv": {"schema": STR}}},
+                      "404": _error("Unknown channel")},
+    }},
+    "/api/v1/video/frame": {"post": {
+        "summary": "Faces, landmarks and emotions in one JPEG/PNG frame (optionally part of a session)",
+        "requestBody": _multipart({"frame": {"type": "string", "format": "binary"}, "session": STR, "t": NUM},
+                                  ["frame"]),
+        "responses": {**_ok(_ref("Frame")), "400": _error("No frame, or a bad `t`"),
+                      "415": _error("Not an image"), "422": _error("Unknown session or undecodable image"),
+                      "409": _error("Session expired, full or finished")},
+    }},
+    "/api/v1/video/session": {"post": {
+        "summary": "Start a live capture session", "responses": _ok(_ref("VideoSession")),
+    }},
+    "/api/v1/video/session/{session_id}": {"get": {
+        "summary": "Progress of a capture session", "parameters": [SESSION],
+        "responses": {**_ok(_ref("VideoSessionStatus")), "404": _error("No such session")},
+    }},
+    "/api/v1/video/session/{session_id}/finish": {"post": {
+        "summary": "Summarise a session's frames into one stored analysis", "parameters": [SESSION],
+        "responses": {**_ok(_ref("VideoSummary")), "409": _error("Unknown, expired or already finished")},
+    }},
+    "/api/v1/video": {"post": {
+        "summary": "Analyse a recorded video (MP4, WebM, MOV)",
+        "requestBody": _multipart({"video": {"type": "string", "format": "binary"}, "session": STR}, ["video"]),
+        "responses": {**_ok(_ref("VideoSummary")), "400": _error("No file"), "413": _error("Too large or too long"),
+                      "415": _error("Not a video"), "422": _error("Undecodable")},
+    }},
+    "/api/v1/audio": {"post": {
+        "summary": "Emotion in a recorded voice, second by second",
+        "requestBody": _multipart({"audio": {"type": "string", "format": "binary"}}, ["audio"]),
+        "responses": {**_ok(_ref("AudioAnalysis")), "400": _error("No file"),
+                      "413": _error("Over the size or length limit"), "415": _error("Not a recording we read"),
+                      "422": _error("Undecodable, too short, or no voice")},
+    }},
+    "/api/v1/interview": {"post": {
+        "summary": "Start a guided interview (video, audio, text steps)",
+        "responses": _ok(_ref("InterviewState"), "Started", "201"),
+    }},
+    "/api/v1/interview/{session_id}": {"get": {
+        "summary": "An interview's steps and, once finished, its report id", "parameters": [SESSION],
+        "responses": {**_ok(_ref("InterviewState")), "404": _error("No such interview")},
+    }},
+    "/api/v1/interview/{session_id}/{step}": {"post": {
+        "summary": "Answer a step: `analysis_id` of a video/audio analysis, or the written answer (`text`/`file`); "
+                   "answering again replaces the earlier answer",
+        "parameters": [SESSION, STEP],
+        "requestBody": _multipart({"analysis_id": STR, "text": STR, "file": {"type": "string", "format": "binary"}}),
+        "responses": {**_ok(_ref("InterviewState")), "400": _error("Missing or unknown analysis, or no text"),
+                      "404": _error("Unknown step"), "409": _error("Interview unknown, expired or finished"),
+                      "413": _error("Text too large"), "415": _error("Not text or PDF"),
+                      "422": _error("Text too short")},
+    }},
+    "/api/v1/interview/{session_id}/{step}/skip": {"post": {
+        "summary": "Skip a step", "parameters": [SESSION, STEP],
+        "responses": {**_ok(_ref("InterviewState")), "404": _error("Unknown step"),
+                      "409": _error("Interview unknown, expired or finished")},
+    }},
+    "/api/v1/interview/{session_id}/report": {"post": {
+        "summary": "Finish the interview: fuse the answered channels into the stored report",
+        "parameters": [SESSION],
+        "responses": {**_ok(_ref("InterviewReport")), "409": _error("Interview unknown, expired or finished"),
+                      "422": _error("No step gave a reading")},
+    }},
+    "/api/v1/openapi.json": {"get": {
+        "summary": "This document", "responses": _ok({"type": "object", "required": ["openapi", "paths"]}),
+    }},
+}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ESAPR API", "version": "1",
+                 "description": "Emotion and personality estimates from text, face and voice. Results come from "
+                                "weak models and are not a diagnosis; never use them to judge people."},
+        "servers": [{"url": "/"}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(document())
