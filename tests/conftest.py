@@ -48,6 +48,15 @@ def app(tmp_path, shared_loaders):
 
 
 @pytest.fixture
+def needs_speech_model(app):
+    """Skip, saying why, when the speech model has not been trained into Models/audio/ yet."""
+    try:
+        app.extensions["esapr_models"].get("speech_emotion")
+    except FileNotFoundError as exc:
+        pytest.skip(f"no trained speech model: {exc}")
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

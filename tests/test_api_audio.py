@@ -11,12 +11,7 @@ from library.emotions import EMOTIONS
 from speech import spoken_wav, wav_bytes
 
 
-@pytest.fixture(autouse=True)
-def _needs_model(app):
-    try:
-        app.extensions["esapr_models"].get("speech_emotion")
-    except FileNotFoundError as exc:
-        pytest.skip(f"no trained speech model: {exc}")
+pytestmark = pytest.mark.usefixtures("needs_speech_model")
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,7 @@ def _chromium():
     require_chromium()
 
 
-@pytest.fixture(autouse=True)
-def _needs_model(app):
-    try:
-        app.extensions["esapr_models"].get("speech_emotion")
-    except FileNotFoundError as exc:
-        pytest.skip(f"no trained speech model: {exc}")
+pytestmark = pytest.mark.usefixtures("needs_speech_model")
 
 
 def test_recording_reaches_the_dashboard(app, tmp_path):

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from library.emotions import EMOTIONS
+from library.training import plot_confusion
 
 CARD_FILE = "speech_emotion.md"
 CM_FILE = "speech_emotion_confusion.png"
@@ -29,30 +30,6 @@ LIMITS = """\
 - Results are a weak signal for reflection, **not a diagnosis**; never use them to judge a
   person or to make decisions about them.
 """
-
-
-def plot_confusion(cm: np.ndarray, path: Path, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless; set here, not at import time of the package
-    import matplotlib.pyplot as plt
-
-    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(6.4, 5.6), dpi=110)
-    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(EMOTIONS)), EMOTIONS, rotation=45, ha="right")
-    ax.set_yticks(range(len(EMOTIONS)), EMOTIONS)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title, fontsize=10)
-    for i in range(cm.shape[0]):
-        for j in range(cm.shape[1]):
-            ax.text(j, i, f"{norm[i, j]:.2f}\n({cm[i, j]})", ha="center", va="center", fontsize=7,
-                    color="white" if norm[i, j] > 0.5 else "black")
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="row-normalised (recall)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 def _per_class_rows(m: dict) -> str:
@@ -140,7 +117,7 @@ Confusion matrix (rows = true, columns = predicted; counts):
 ## Training
 - Command: `{meta.get('command') or 'python -m library.audio.train'}` (as run here:
   `nohup nice -n 10 .venv/bin/python -m library.audio.train --threads N > tmp/audio_train.log 2>&1 &`).
-  Resumable: `--resume` continues from `checkpoints/audio/` exactly.
+  Resumable: `--resume` continues the same plan from `checkpoints/audio/`.
 - {meta['epochs']} epochs, batch {tc['batch_size']}, AdamW (lr {tc['lr']}, weight decay {tc['weight_decay']}),
   {tc['warmup_epochs']} warm-up epochs then cosine to 0, label smoothing {tc['label_smoothing']},
   class weights ∝ 1/count (neutral has 12 clips per actor, the others 8),

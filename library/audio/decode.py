@@ -53,9 +53,8 @@ def sniff(head: bytes) -> str | None:
         return "m4a"
     if head[:3] == b"ID3":
         return "mp3"
-    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x06) != 0x06 \
-            and (head[1] & 0x18) != 0x08:
-        # MPEG audio frame sync (11 set bits, a valid version and layer), or ADTS AAC (layer bits 00)
+    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0 and (head[1] & 0x18) != 0x08:
+        # MPEG audio frame sync (11 set bits, then a version other than the reserved 01); layer 00 is ADTS AAC
         return "mp3"
     return None
 

@@ -45,7 +45,7 @@ class AudioAnalysis:
     duration_s: float
     timeline: list[TimelinePoint]
     distribution: dict[str, float]
-    dominant: str
+    dominant: str  # argmax of mean_probabilities
     mean_probabilities: dict[str, float]  # whole-clip predict_proba
     voiced_fraction: float
     clipping_fraction: float

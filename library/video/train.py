@@ -26,6 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from library.paths import PROJECT_ROOT, default_data_dir
+from library.training import atomic_write_text as _atomic_write_text
+from library.training import load_checkpoint, save_checkpoint
+from library.training import log as _log
 from library.video import data as D
 from library.video.model import CANDIDATES, ModelConfig, build_model
 
@@ -53,16 +56,6 @@ class TrainConfig:
     # Warm start: weights of an exported model (same architecture) to begin from. A run that
     # was cut off without its checkpoint folder continues this way, with a fresh schedule.
     init_from: str | None = None
-
-
-def _log(msg: str) -> None:
-    print(time.strftime("%H:%M:%S"), msg, flush=True)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _compile(model, cfg: TrainConfig, steps_per_epoch: int):
@@ -117,26 +110,6 @@ def export_inference_model(model, model_cfg: ModelConfig, out_dir: Path, meta: d
                 model_config=model_cfg.to_dict())
     _atomic_write_text(out_dir / META_FILE, json.dumps(meta, indent=2))
     return path
-
-
-def save_checkpoint(ckpt: Path, model, state: dict) -> None:
-    ckpt.mkdir(parents=True, exist_ok=True)
-    model.save_weights(ckpt / "tmp_last.weights.h5")
-    os.replace(ckpt / "tmp_last.weights.h5", ckpt / "last.weights.h5")
-    opt_vars = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(model.optimizer.variables)}
-    np.savez(ckpt / "tmp_optimizer.npz", **opt_vars)
-    os.replace(ckpt / "tmp_optimizer.npz", ckpt / "optimizer.npz")
-    _atomic_write_text(ckpt / "state.json", json.dumps(state, indent=2))  # last: commits the epoch
-
-
-def load_checkpoint(ckpt: Path, model) -> None:
-    model.load_weights(ckpt / "last.weights.h5")
-    with np.load(ckpt / "optimizer.npz") as z:
-        variables = model.optimizer.variables
-        if len(z.files) != len(variables):
-            raise RuntimeError("optimizer checkpoint does not match the model")
-        for i, v in enumerate(variables):
-            v.assign(z[f"v{i}"])
 
 
 def train(cfg: TrainConfig, data_dir: Path, out_dir: Path, ckpt_dir: Path, resume: bool = False,
