@@ -31,9 +31,14 @@ test: setup-dev
 
 smoke-train: setup-dev
 	$(PY) -m library.text.train --smoke --out tmp/smoke-text
+	$(PY) -m library.text.emotion_train --smoke --out tmp/smoke-text-emotion
+	$(PY) -m library.video.train --smoke --out tmp/smoke-video
+	$(PY) -m library.audio.train --smoke --out tmp/smoke-audio
 
 benchmark: setup-dev
 	$(PY) benchmarks/text.py
+	$(PY) benchmarks/video.py
+	$(PY) benchmarks/audio.py
 
 clean:
 	rm -rf $(VENV) tmp/smoke-* .pytest_cache

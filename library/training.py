@@ -50,6 +50,16 @@ def load_checkpoint(ckpt: Path, model) -> None:
             v.assign(z[f"v{i}"])
 
 
+def seed_dropout(model, seed: int, epoch: int) -> None:
+    """Give every layer-owned SeedGenerator a state that depends only on (seed, epoch), so a
+    resumed run draws the same dropout masks as an uninterrupted one."""
+    rng = np.random.default_rng([seed, epoch, 7])
+    for layer in model._flatten_layers():
+        gen = getattr(layer, "seed_generator", None)
+        if gen is not None:
+            gen.state.assign(np.array([rng.integers(2**31), 0], dtype=gen.state.dtype))
+
+
 def topk_accuracy(proba: np.ndarray, y: np.ndarray, k: int) -> float:
     top = np.argsort(-proba, axis=1)[:, :k]
     return float((top == y[:, None]).any(axis=1).mean())

@@ -195,9 +195,15 @@ def _audio_reliability_known() -> bool:
     return load_reliability()["audio"].score is not None
 
 
-def test_channel_without_measured_accuracy_is_left_out_and_said_so(client, app):
-    if _audio_reliability_known():
-        pytest.skip("the speech model has a measured accuracy now")
+def test_channel_without_measured_accuracy_is_left_out_and_said_so(client, app, tmp_path):
+    # A models folder whose speech model has no metadata (as before it is first trained).
+    import shutil
+
+    from library.paths import MODELS_DIR
+
+    shutil.copytree(MODELS_DIR / "video", tmp_path / "models" / "video")
+    shutil.copytree(MODELS_DIR / "text", tmp_path / "models" / "text")
+    app.config["MODELS_DIR"] = str(tmp_path / "models")
     session_id = client.post("/api/v1/interview").get_json()["session"]
     client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(app)})
     client.post(f"/api/v1/interview/{session_id}/audio", data={"analysis_id": audio_row(app)})

@@ -37,6 +37,7 @@ from library.paths import MODELS_DIR, PROJECT_ROOT, default_data_dir
 from library.training import atomic_write_text as _atomic_write_text
 from library.training import classification_metrics, load_checkpoint, save_checkpoint
 from library.training import log as _log
+from library.training import seed_dropout as _seed_dropout
 
 MODEL_FILE = "speech_emotion.keras"
 META_FILE = "speech_emotion.json"
@@ -84,15 +85,6 @@ def _compile(model, cfg: TrainConfig, steps_per_epoch: int):
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=cfg.label_smoothing)
     model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
     opt.build(model.trainable_variables)
-
-
-def _seed_dropout(model, seed: int, epoch: int) -> None:
-    """Every layer-owned SeedGenerator gets a state that depends only on (seed, epoch)."""
-    rng = np.random.default_rng([seed, epoch, 7])
-    for layer in model._flatten_layers():
-        gen = getattr(layer, "seed_generator", None)
-        if gen is not None:
-            gen.state.assign(np.array([rng.integers(2**31), 0], dtype=gen.state.dtype))
 
 
 def evaluate_waves(engine, waves: list[np.ndarray]) -> np.ndarray:

@@ -29,6 +29,7 @@ from library.paths import PROJECT_ROOT, default_data_dir
 from library.training import atomic_write_text as _atomic_write_text
 from library.training import load_checkpoint, save_checkpoint
 from library.training import log as _log
+from library.training import seed_dropout as _seed_dropout
 from library.video import data as D
 from library.video.model import CANDIDATES, ModelConfig, build_model
 
@@ -73,15 +74,6 @@ def _compile(model, cfg: TrainConfig, steps_per_epoch: int):
     model.compile(optimizer=opt, loss="categorical_crossentropy", metrics=["accuracy"])
     opt.build(model.trainable_variables)
     return model
-
-
-def _seed_dropout(model, seed: int, epoch: int) -> None:
-    """Give every layer-owned SeedGenerator a state that depends only on (seed, epoch)."""
-    rng = np.random.default_rng([seed, epoch, 7])
-    for layer in model._flatten_layers():
-        gen = getattr(layer, "seed_generator", None)
-        if gen is not None:
-            gen.state.assign(np.array([rng.integers(2**31), 0], dtype=gen.state.dtype))
 
 
 def predict_probs(model, images: np.ndarray, batch_size: int = 256, flip_tta: bool = False) -> np.ndarray:
