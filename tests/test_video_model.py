@@ -19,10 +19,9 @@ from library.paths import MODELS_DIR, PROJECT_ROOT, default_data_dir
 DATA_DIR = default_data_dir()
 HAVE_DATA = (DATA_DIR / "fer2013" / "train.npz").is_file() and (DATA_DIR / "fer2013" / "val.npz").is_file()
 SHIPPED = MODELS_DIR / "video" / "expression.keras"
-# Floor for the shipped model on FER2013 val (flip TTA). Set below what the shipped file
-# measured (see Models/video/expression.md): 0.6225 at epoch 15 of 32, run still going.
-# Raise it to (final measured - 0.02) when the run has finished.
-VAL_ACCURACY_FLOOR = 0.60
+# Floor for the shipped model on FER2013 val (flip TTA): what the shipped file measured
+# (Models/video/expression.md: 0.6709) less 0.02, rounded down.
+VAL_ACCURACY_FLOOR = 0.65
 
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason=f"FER2013 data not found under {DATA_DIR} (set ESAPR_DATA_DIR)")
 
