@@ -6,16 +6,10 @@ from flask import Blueprint, abort, current_app, render_template
 
 from library.emotions import EMOTIONS
 from library.history.emotion_compare import compare_emotions
-from web.extensions import models, store
+from web.extensions import store
+from web.models import shipped_val_accuracy
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
-
-
-def shipped_val_accuracy() -> float | None:
-    """The loaded speech model's accuracy on actors held out from training, from its metadata."""
-    meta = getattr(models().get("speech_emotion"), "meta", None) or {}
-    value = (meta.get("val") or {}).get("accuracy")  # written by library.audio.train
-    return float(value) if value is not None else None
 
 
 @bp.get("/")
@@ -41,4 +35,4 @@ def result(analysis_id: str):
         "distribution": charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS),
     }
     return render_template("audio/result.html", analysis=stored, scores=scores, view=view, specs=specs,
-                           model_accuracy=shipped_val_accuracy())
+                           model_accuracy=shipped_val_accuracy("audio", current_app.config["MODELS_DIR"]))

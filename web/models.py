@@ -32,6 +32,14 @@ class ModelRegistry:
             return self._models[name]
 
 
+def shipped_val_accuracy(channel: str, models_dir: str) -> float | None:
+    """A shipped model's measured validation accuracy, read from its metadata file (the reading
+    the interview's fusion weights use too); nothing is loaded for it."""
+    from library.interview.reliability import channel_reliability
+
+    return channel_reliability(channel, models_dir).score
+
+
 def _personality(_registry: ModelRegistry):
     from library.text import PersonalityModel
 

@@ -7,21 +7,10 @@ from flask import Blueprint, abort, current_app, render_template
 from library.emotions import EMOTIONS
 from library.history.emotion_compare import compare_emotions
 from web.extensions import store
+from web.models import shipped_val_accuracy
 from web.wording import ordinal_percentile
 
 bp = Blueprint("video", __name__, url_prefix="/video")
-
-
-def shipped_val_accuracy() -> float | None:
-    """The shipped expression model's measured FER2013 validation accuracy, from its metadata file."""
-    import json
-
-    from library.video.expression import DEFAULT_DIR, META_FILE
-
-    try:
-        return float(json.loads((DEFAULT_DIR / META_FILE).read_text())["val_acc"])
-    except (OSError, KeyError, ValueError):
-        return None
 
 
 @bp.get("/")
@@ -56,4 +45,4 @@ def result(analysis_id: str):
         specs["gradcam"] = charts.gradcam_chart(scores["gradcam"])
     view["blink_words"] = ordinal_percentile(view["blink_percentile"], len(view["earlier_blink_rates"]))
     return render_template("video/result.html", analysis=stored, scores=scores, view=view, specs=specs,
-                           model_accuracy=shipped_val_accuracy())
+                           model_accuracy=shipped_val_accuracy("video", current_app.config["MODELS_DIR"]))

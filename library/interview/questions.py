@@ -19,9 +19,10 @@ Picking rule (deterministic, so nothing has to be stored): the question at index
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+
+from library.interview.toml_file import read_toml
 
 STEPS: tuple[str, ...] = ("video", "audio", "text")
 DEFAULT_PATH = Path(__file__).resolve().parent / "questions.toml"
@@ -69,13 +70,7 @@ def load_questions(path: str | Path | None = None) -> dict[str, list[str]]:
     an unknown or missing step, an empty list, a blank, duplicate or overlong question.
     """
     path = Path(path) if path is not None else DEFAULT_PATH
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise QuestionBankError(f"no question file at {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise QuestionBankError(f"{path}: not valid TOML ({exc})") from None
-    return _check(data, str(path))
+    return _check(read_toml(path, QuestionBankError, "question file"), str(path))
 
 
 def question_index(step: str, session_seed: str | int, n_questions: int, attempt: int = 0) -> int:

@@ -12,11 +12,11 @@ help can be found. Nothing is fetched: no links, no network.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from library.emotions import EMOTIONS
+from library.interview.toml_file import read_toml
 
 MIXED = "mixed"  # the state used when the reading is not clear enough to name one emotion
 STATES: tuple[str, ...] = EMOTIONS + (MIXED,)
@@ -93,13 +93,7 @@ def parse_catalogue(data: dict, source: str = "catalogue") -> Catalogue:
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Read and check the catalogue (default: the shipped ``suggestions.toml``), at each call."""
     path = Path(path) if path is not None else DEFAULT_PATH
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogueError(f"no suggestion catalogue at {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{path}: not valid TOML ({exc})") from None
-    return parse_catalogue(data, str(path))
+    return parse_catalogue(read_toml(path, CatalogueError, "suggestion catalogue"), str(path))
 
 
 def suggest(fused_state, catalogue: Catalogue | str | Path | None = None, n: int = 3) -> list[Suggestion]:
