@@ -1,7 +1,9 @@
 """ESAPR: the Flask application factory and the command line.
 
     python main.py            # same as `python main.py serve`
-    python main.py serve [--host 127.0.0.1] [--port 5000]
+    python main.py serve [--host 127.0.0.1] [--port 5000] [--workers N] [--threads N]   # gunicorn
+    python main.py serve --dev [--debug]      # Flask's development server, one process
+    python main.py purge                      # delete rows past the retention period now
     python main.py analyze FILE... [--json]   # videos, recordings, PDFs, text files; nothing is stored
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,10 +19,13 @@ from typing import Any
 from flask import Flask
 
 from library.history import HistoryStore
-from web import api, assets, audio, audio_api, interview, interview_api, openapi, pages, text, video, video_api
+from web import (api, assets, audio, audio_api, interview, interview_api, openapi, pages, privacy, privacy_api,
+                 retention, text, video, video_api)
 from web.config import build_config
 from web.errors import register_error_handlers
 from web.models import ModelRegistry, default_loaders
+from web.owner import tell_api_client
+from web import security
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -37,13 +43,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(build_config(Path(app.instance_path), config))
     app.json.sort_keys = False  # keep TRAITS and EMOTIONS in their documented order
 
-    app.extensions["esapr_store"] = HistoryStore(app.config["DATABASE_URL"])
+    store = app.extensions["esapr_store"] = HistoryStore(app.config["DATABASE_URL"])
+    if not app.config.get("SECRET_KEY"):
+        # Kept in the database so that workers on every machine sign and read cookies alike.
+        app.config["SECRET_KEY"] = store.shared_setting("secret_key", lambda: secrets.token_hex(32))
     app.extensions["esapr_models"] = ModelRegistry(app.config.get("MODEL_LOADERS") or default_loaders())
 
     for blueprint in (pages.bp, assets.bp, text.bp, api.bp, video.bp, video_api.bp, audio.bp, audio_api.bp,
-                      interview.bp, interview_api.bp, openapi.bp):
+                      interview.bp, interview_api.bp, openapi.bp, privacy.bp, privacy_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    security.init_app(app)  # CSRF, cross-site refusal, security headers, proxies, rate limits
+    app.after_request(tell_api_client)
+    retention.init_app(app)
     return app
 
 
@@ -53,7 +65,11 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     serve = commands.add_parser("serve", help="start the web app (default)")
     serve.add_argument("--host", default=os.environ.get("ESAPR_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("ESAPR_PORT", "5000")))
-    serve.add_argument("--debug", action="store_true", help="Flask debug mode (development only)")
+    serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
+    serve.add_argument("--debug", action="store_true", help="Flask debug mode (with --dev only)")
+    serve.add_argument("--workers", type=int, help="gunicorn worker processes (default ESAPR_WORKERS or the cores)")
+    serve.add_argument("--threads", type=int, help="threads per worker (default ESAPR_THREADS or 4)")
+    commands.add_parser("purge", help="delete stored rows past the retention period now")
     analyze = commands.add_parser("analyze", help="analyse videos, voice recordings, PDFs and text files")
     analyze.add_argument("files", nargs="+", metavar="FILE", type=Path)
     analyze.add_argument("--json", action="store_true", help="print JSON (one object per file) instead of a table")
@@ -83,11 +99,20 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "analyze":
         return analyze(args.files, args.json)
-    if args.command in (None, "serve"):
-        app = create_app()
-        host = getattr(args, "host", "127.0.0.1")
-        port = getattr(args, "port", 5000)
-        app.run(host=host, port=port, debug=getattr(args, "debug", False), threaded=True)
+    if args.command == "purge":
+        print(retention.purge_now(create_app()))
+        return 0
+    if args.command is None:
+        args = _parse_args(["serve"])
+    if args.debug and not args.dev:
+        print("main.py serve: --debug needs --dev (the debugger must never face the network)", file=sys.stderr)
+        return 2
+    if args.dev:
+        create_app().run(host=args.host, port=args.port, debug=args.debug, threaded=True)
+    else:
+        from web.serve import run_production
+
+        run_production(create_app, args.host, args.port, args.workers, args.threads)
     return 0
 
 

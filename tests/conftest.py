@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -32,17 +33,61 @@ def shared_loaders():
     return {name: cached(name) for name in loaders}
 
 
-@pytest.fixture
-def app(tmp_path, shared_loaders):
+def _fresh_postgres(url: str) -> None:
+    """Drop every table this project makes, so each test starts from an empty database."""
+    from sqlalchemy import create_engine
+
+    from library.history.schema import Base
+    import library.history  # noqa: F401  (registers every table on Base)
+
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Each database the app supports: SQLite in a temporary file, and the PostgreSQL server named
+    by ESAPR_TEST_DATABASE_URL (.ci/run starts one; locally: export it from `.ci/postgres | tail -1`)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'history.sqlite3'}"
+        return
+
+    url = os.environ.get("ESAPR_TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must test PostgreSQL too: .ci/run sets ESAPR_TEST_DATABASE_URL from .ci/postgres")
+        pytest.skip("ESAPR_TEST_DATABASE_URL is unset: no PostgreSQL to test against (see .ci/postgres)")
+    _fresh_postgres(url)
+    yield url
+    _fresh_postgres(url)
+
+
+def make_test_app(tmp_path, loaders, **overrides):
     from main import create_app
 
-    app = create_app({
+    config = {
         "TESTING": True,
         "SECRET_KEY": "test-only-key",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'history.sqlite3'}",
-        "MODEL_LOADERS": shared_loaders,
-    })
+        "MODEL_LOADERS": loaders,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def db_app(tmp_path, shared_loaders, database_url):
+    """The app over each supported database in turn (see ``database_url``)."""
+    app = make_test_app(tmp_path, shared_loaders, DATABASE_URL=database_url)
+    yield app
+    app.extensions["esapr_store"].close()
+
+
+@pytest.fixture
+def app(tmp_path, shared_loaders):
+    app = make_test_app(tmp_path, shared_loaders)
     yield app
     app.extensions["esapr_store"].close()
 

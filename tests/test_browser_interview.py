@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from browser import chromium_page, live_server, require_chromium, screenshot_dir
+from browser import chromium_page, live_server, require_chromium, screenshot_dir, warm_video_pipeline
 from media import interview_frame, write_y4m
 from sample_texts import ESSAY
 from speech import spoken_wav
@@ -39,6 +39,7 @@ def test_whole_interview_ends_on_the_report_and_downloads_it(app, tmp_path, voic
         _speech_model_or_skip(app)
     app.config.update(VIDEO_DURATION_S=5, AUDIO_DURATION_S=4)  # the real answers are 45 s and 15 s
     app.extensions["esapr_models"].get("face_pipeline")  # loaded before the clock starts, as on a warm server
+    warm_video_pipeline(app)
     clip = write_y4m(tmp_path / "clip.y4m", [interview_frame(dx=i % 6) for i in range(20)], fps=10)
     speech = spoken_wav(tmp_path / "voice.wav") if voice == "recorded" else None
     shots = screenshot_dir(tmp_path)

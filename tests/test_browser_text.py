@@ -41,3 +41,18 @@ def test_paste_essay_and_see_dashboard(app, tmp_path):
         # Vega drew marks for the five traits, you and the earlier mean.
         assert page.locator("#chart-traits .mark-rect path, #chart-traits .mark-rect rect").count() >= 1
         assert errors == []
+
+
+def test_the_policy_blocks_injected_script_and_the_check_notices(app):
+    """The Content-Security-Policy really holds in Chromium: an inline script injected into a page does
+    not run, and chromium_page's check reports the violation (so the other browser tests can trust it)."""
+    with pytest.raises(AssertionError, match="Content-Security-Policy violations"):
+        with live_server(app) as base, chromium_page() as page:
+            page.goto(f"{base}/")
+            page.evaluate("""() => {
+                const s = document.createElement("script");
+                s.textContent = "document.body.dataset.injected = 'ran'";
+                document.body.appendChild(s);
+            }""")
+            page.wait_for_timeout(300)
+            assert page.get_attribute("body", "data-injected") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import chromium_page, live_server, require_chromium, screenshot_dir
+from browser import chromium_page, live_server, require_chromium, screenshot_dir, warm_video_pipeline
 from media import interview_frame, write_y4m
 
 
@@ -22,6 +22,7 @@ def test_live_interview_draws_face_box_and_reaches_dashboard(app, tmp_path):
     # Load the models before the clock starts: on a busy machine the first frame's lazy load
     # can take longer than the shortened interview.
     app.extensions["esapr_models"].get("face_pipeline")
+    warm_video_pipeline(app)
     clip = write_y4m(tmp_path / "clip.y4m", [interview_frame(dx=i % 6) for i in range(20)], fps=10)
     shots = screenshot_dir(tmp_path)
     fake_camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",

@@ -48,8 +48,23 @@ def test_concurrent_processes_and_threads_lose_nothing(tmp_path):
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
 
 
-def test_order_get_and_earlier_rows(tmp_path):
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+def test_concurrent_processes_lose_nothing_on_postgresql(database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has its own test above, which also checks the journal and integrity")
+    HistoryStore(database_url).close()
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_write_many, args=(database_url, w, 60)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+    rows = HistoryStore(database_url).scores("text")
+    assert len({(r["writer"], r["i"]) for r in rows}) == len(rows) == 4 * 60
+
+
+def test_order_get_and_earlier_rows(database_url):
+    store = HistoryStore(database_url)
     first = store.add("text", _scores(1))
     second = store.add("text", _scores(2))
     store.add("audio", {"dominant": "sad"})
@@ -74,8 +89,8 @@ def test_percentile_and_summaries():
     assert merge_word_counts([[["x", 2], ["y", 1]], [["y", 5]]], top_n=1) == [("y", 6)]
 
 
-def test_csv_export_flattens_and_defuses_formulas(tmp_path):
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+def test_csv_export_flattens_and_defuses_formulas(database_url):
+    store = HistoryStore(database_url)
     store.add("text", {"traits": {"openness": 0.7}, "word_count": 80, "top_words": [["=cmd", 3]], "note": "=1+1"})
     text = "".join(to_csv(store.iter_channel("text")))
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -85,10 +100,10 @@ def test_csv_export_flattens_and_defuses_formulas(tmp_path):
     assert rows[0]["channel"] == "text"
 
 
-def test_live_session_collects_samples_then_becomes_one_analysis(tmp_path):
+def test_live_session_collects_samples_then_becomes_one_analysis(database_url):
     from library.history import LiveSessions, SessionClosed
 
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    store = HistoryStore(database_url)
     live = LiveSessions(store, max_samples=3)
     session_id = live.start("video")
     assert live.add(session_id, "video", 0.2, {"p": 1}) == 1
@@ -109,10 +124,43 @@ def test_live_session_collects_samples_then_becomes_one_analysis(tmp_path):
         live.add("unknown", "video", 0.0, {})
 
 
-def test_live_session_expires(tmp_path):
+def test_live_session_expires(database_url):
     from library.history import LiveSessions, SessionClosed
 
-    live = LiveSessions(HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}"), expiry_s=-1)
+    live = LiveSessions(HistoryStore(database_url), expiry_s=-1)
     session_id = live.start("video")
     with pytest.raises(SessionClosed, match="expired"):
         live.add(session_id, "video", 0.0, {})
+
+
+def _open_store_at(url: str, barrier) -> None:
+    barrier.wait()  # all processes create the schema at the same moment
+    HistoryStore(url).close()
+
+
+def test_many_processes_creating_the_schema_at_once_all_succeed(database_url):
+    """Workers (or machines) starting together on an empty database: none may fail on "already exists"."""
+    import os
+
+    from sqlalchemy import create_engine
+
+    from library.history.schema import Base
+
+    ctx = mp.get_context("spawn")
+    for _ in range(3):
+        if database_url.startswith("sqlite"):
+            path = database_url.removeprefix("sqlite:///")
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+        else:
+            engine = create_engine(database_url)
+            Base.metadata.drop_all(engine)
+            engine.dispose()
+        barrier = ctx.Barrier(4)
+        procs = [ctx.Process(target=_open_store_at, args=(database_url, barrier)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=60)
+        assert [p.exitcode for p in procs] == [0, 0, 0, 0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -58,7 +59,16 @@ def _make_calls(app, client):
         return lambda: client.get(url)
 
     png = b"\x89PNG\r\n\x1a\n" + bytes(99)  # a picture sent as a .txt: refused by its content
+
+    def png_claiming(width: int, height: int) -> bytes:  # a PNG header alone: refused before any decoding
+        header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+        return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header
     I, V = "/api/v1/interview/{session_id}", "/api/v1/video/session/{session_id}"  # noqa: E741 (documented paths)
+    me = {"X-ESAPR-Token": client.post("/api/v1/text", data={"text": ESSAY}).headers["X-ESAPR-Token"]}
+    mine = client.get("/api/v1/me", headers=me).get_json()["analyses"][0]["id"]
+
+    def delete(url, headers):
+        return lambda: client.delete(url, headers=headers)
     return [
         ("post", "/api/v1/text", 200, post("/api/v1/text", data={"text": ESSAY})),
         ("post", "/api/v1/text", 400, post("/api/v1/text", data={})),
@@ -73,6 +83,10 @@ def _make_calls(app, client):
         ("post", "/api/v1/video/frame", 200, post("/api/v1/video/frame", data={
             "frame": (io.BytesIO(jpeg_bytes(interview_frame())), "f.jpg")})),
         ("post", "/api/v1/video/frame", 400, post("/api/v1/video/frame", data={})),
+        ("post", "/api/v1/video/frame", 413, post("/api/v1/video/frame", data={
+            "frame": (io.BytesIO(png_claiming(100_000, 100_000)), "bomb.png")})),
+        ("post", "/api/v1/video/frame", 415, post("/api/v1/video/frame", data={
+            "frame": (io.BytesIO(b"not an image " * 20), "f.jpg")})),
         ("post", V + "/finish", 200, post(f"/api/v1/video/session/{video_session}/finish")),
         ("post", V + "/finish", 409, post(f"/api/v1/video/session/{video_session}/finish")),
         ("post", "/api/v1/video", 200, post("/api/v1/video", data={"video": (io.BytesIO(clip), "a.mp4")})),
@@ -91,6 +105,15 @@ def _make_calls(app, client):
         ("post", I + "/report", 409, post(f"/api/v1/interview/{interview}/report")),
         ("post", I + "/{step}/skip", 409, post(f"/api/v1/interview/{interview}/text/skip")),
         ("get", "/api/v1/openapi.json", 200, get("/api/v1/openapi.json")),
+        ("get", "/api/v1/me", 200, lambda: client.get("/api/v1/me", headers=me)),
+        ("get", "/api/v1/me", 401, get("/api/v1/me")),
+        ("get", "/api/v1/me/export", 200, lambda: client.get("/api/v1/me/export", headers=me)),
+        ("get", "/api/v1/me/export", 401, get("/api/v1/me/export")),
+        ("delete", "/api/v1/me/analyses/{analysis_id}", 200, delete(f"/api/v1/me/analyses/{mine}", me)),
+        ("delete", "/api/v1/me/analyses/{analysis_id}", 404, delete(f"/api/v1/me/analyses/{mine}", me)),
+        ("delete", "/api/v1/me/analyses/{analysis_id}", 401, delete(f"/api/v1/me/analyses/{mine}", {})),
+        ("delete", "/api/v1/me", 200, delete("/api/v1/me", me)),
+        ("delete", "/api/v1/me", 401, delete("/api/v1/me", {})),
     ]
 
 

@@ -3,6 +3,11 @@
 The Vega, Vega-Lite and Vega-Embed bundle comes from the installed
 ``vl-convert-python`` package (it embeds them); it is built once and cached in
 the instance folder, keyed by the package version so an upgrade rebuilds it.
+
+It already holds Vega's CSP-safe expression interpreter (vega-embed 7 bundles
+``vega-interpreter`` and uses it when given ``ast: true``, as static/js/charts.js does), so
+charts draw under a Content-Security-Policy without 'unsafe-eval' and nothing is vendored
+for it. vega-embed's stylesheet is the one piece shipped separately (static/vendor/vega-embed/).
 """
 
 from __future__ import annotations

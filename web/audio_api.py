@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from library.audio import analyse_recording
+from library.audio import analyse_signal
+from library.audio.decode import decode_audio
 from library.errors import BadInput
 from web.extensions import models, store
 
@@ -23,9 +24,12 @@ def analyse_audio_api():
     if upload is None:
         raise BadInput("Send the recording in the multipart field 'audio'.")
     # upload.stream is an in-memory buffer or an anonymous (already unlinked) temporary file;
-    # the engine decodes from memory, so no copy of the voice lands on disk.
-    analysis = analyse_recording(upload.stream.read(), models().get("speech_emotion"), filename=upload.filename,
-                                 max_bytes=max_bytes, max_seconds=float(config["AUDIO_MAX_SECONDS"]))
+    # the engine decodes from memory, so no copy of the voice lands on disk. Decoding first (what
+    # analyse_recording does) so that every configured limit reaches the decoder.
+    signal, rate = decode_audio(upload.stream.read(), max_bytes=max_bytes,
+                                max_seconds=float(config["AUDIO_MAX_SECONDS"]), min_rate=config["AUDIO_MIN_RATE"],
+                                max_rate=config["AUDIO_MAX_RATE"], max_channels=config["AUDIO_MAX_CHANNELS"])
+    analysis = analyse_signal(signal, rate, models().get("speech_emotion"))
     scores = analysis.to_dict()
     stored = store().add("audio", scores)
     return jsonify({"id": stored.id, **scores})

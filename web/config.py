@@ -1,13 +1,13 @@
 """Configuration: defaults, then environment variables, then what the caller passes.
 
-The secret key comes from ``ESAPR_SECRET_KEY`` or is generated once into the
-instance folder (mode 0600) - never a constant in the code.
+The secret key comes from ``ESAPR_SECRET_KEY`` or is generated once and kept in the
+database, so every worker on every machine signs cookies alike - never a constant in the code.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,9 @@ def _env_int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+env_int = _env_int  # the public name, for web/serve.py
+
+
 def defaults(instance_path: Path) -> dict[str, Any]:
     return {
         "DATA_DIR": str(default_data_dir()),
@@ -36,6 +39,21 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "TEXT_MAX_CHARS": _env_int("ESAPR_TEXT_MAX_CHARS", 200_000),
         "TEXT_MIN_WORDS": _env_int("ESAPR_TEXT_MIN_WORDS", 50),
         "PDF_MAX_PAGES": _env_int("ESAPR_PDF_MAX_PAGES", 300),
+        # Hostile input (#6): PDFs are read in a child process with these bounds (library/text/pdf.py).
+        "PDF_TIMEOUT_S": _env_int("ESAPR_PDF_TIMEOUT_S", 20),
+        "PDF_MAX_MEMORY_MB": _env_int("ESAPR_PDF_MAX_MEMORY_MB", 1024),
+        # A live frame's size, read from its header before it is decoded (decompression bombs).
+        "FRAME_MAX_MB": _env_int("ESAPR_FRAME_MAX_MB", 8),
+        "FRAME_MAX_SIDE": _env_int("ESAPR_FRAME_MAX_SIDE", 4096),
+        "FRAME_MAX_PIXELS": _env_int("ESAPR_FRAME_MAX_PIXELS", 4096 * 2304),
+        # An uploaded video's picture and frame rate, read from the container before decoding.
+        "VIDEO_MAX_SIDE": _env_int("ESAPR_VIDEO_MAX_SIDE", 4096),
+        "VIDEO_MAX_PIXELS": _env_int("ESAPR_VIDEO_MAX_PIXELS", 4096 * 2304),
+        "VIDEO_MAX_FPS": _env_int("ESAPR_VIDEO_MAX_FPS", 240),
+        # A recording's sample rate and channels, read from its header before decoding.
+        "AUDIO_MIN_RATE": _env_int("ESAPR_AUDIO_MIN_RATE", 8_000),
+        "AUDIO_MAX_RATE": _env_int("ESAPR_AUDIO_MAX_RATE", 192_000),
+        "AUDIO_MAX_CHANNELS": _env_int("ESAPR_AUDIO_MAX_CHANNELS", 8),
         "VIDEO_DURATION_S": _env_int("ESAPR_VIDEO_DURATION_S", 45),
         "VIDEO_FPS": _env_int("ESAPR_VIDEO_FPS", 5),  # frames the browser sends per second
         "VIDEO_SAMPLE_FPS": _env_int("ESAPR_VIDEO_SAMPLE_FPS", 5),  # frames analysed per second of a file
@@ -55,34 +73,33 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # and how many answers, skips and retakes it may record.
         "INTERVIEW_EXPIRY_S": _env_int("ESAPR_INTERVIEW_EXPIRY_S", 2 * 3600),
         "INTERVIEW_MAX_EVENTS": _env_int("ESAPR_INTERVIEW_MAX_EVENTS", 60),
+        # Privacy (#6): stored figures older than this are purged (0 keeps them until the person
+        # deletes them); each worker checks at most every RETENTION_PURGE_EVERY_S seconds.
+        "RETENTION_DAYS": _env_int("ESAPR_RETENTION_DAYS", 365),
+        "RETENTION_PURGE_EVERY_S": _env_int("ESAPR_RETENTION_PURGE_EVERY_S", 3600),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Web hardening (#6, web/security.py). Secure cookies only behind HTTPS, or the browser drops them.
+        "SESSION_COOKIE_SECURE": os.environ.get("ESAPR_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes", "on"),
+        # Proxy hops in front of the app (0: none) whose X-Forwarded-For/-Proto/-Host are trusted.
+        "TRUSTED_PROXIES": _env_int("ESAPR_TRUSTED_PROXIES", 0),
+        # Per-client limits kept in the database (web/rate_limit.py). Unset: on, except when TESTING;
+        # ESAPR_RATE_LIMITS=0 turns them off.
+        "RATE_LIMITS_ENABLED": os.environ.get("ESAPR_RATE_LIMITS"),
+        "RATE_LIMIT_ANALYSIS": os.environ.get("ESAPR_RATE_LIMIT_ANALYSIS", "60/minute"),  # POSTs that analyse
+        "RATE_LIMIT_FRAMES": os.environ.get("ESAPR_RATE_LIMIT_FRAMES", "600/minute"),  # live frames: 5 a second
+        "RATE_LIMIT_API": os.environ.get("ESAPR_RATE_LIMIT_API", "300/minute"),  # every other /api/ request
     }
 
 
-def load_secret_key(instance_path: Path) -> str:
-    from_env = os.environ.get("ESAPR_SECRET_KEY")
-    if from_env:
-        return from_env
-    key_file = instance_path / "secret_key"
-    try:
-        return key_file.read_text().strip()
-    except FileNotFoundError:
-        pass
-    key = secrets.token_hex(32)
-    try:
-        # O_EXCL: if two workers start at once, one writes and the other reads.
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return key_file.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
-
-
 def build_config(instance_path: Path, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Defaults, then the caller's overrides; the secret key is settled by create_app once the
+    database is open (``ESAPR_SECRET_KEY`` wins when set)."""
     config = defaults(instance_path)
+    if os.environ.get("ESAPR_SECRET_KEY"):
+        config["SECRET_KEY"] = os.environ["ESAPR_SECRET_KEY"]
     config.update(overrides or {})
-    if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = load_secret_key(instance_path)
+    days = config["RETENTION_DAYS"]
+    # The cookie that holds a person's private token lives as long as their results do.
+    config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(days=days if days > 0 else 3650))
     return config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from library.errors import InputError
@@ -12,10 +13,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(status: int, message: str):
+# Seconds a client is told to wait when the database cannot take writes.
+DATABASE_RETRY_AFTER_S = 30
+
+
+def _respond(status: int, message: str, headers: dict[str, str] | None = None):
     if _wants_json():
-        return jsonify(error=message), status
-    return render_template("errors/error.html", status=status, message=message), status
+        return jsonify(error=message), status, headers or {}
+    return render_template("errors/error.html", status=status, message=message), status, headers or {}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -30,6 +35,18 @@ def register_error_handlers(app: Flask) -> None:
             limit_mb = (request.max_content_length or app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
             return _respond(413, f"The upload is too large (the limit is {limit_mb:.0f} MB).")
         return _respond(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InternalError)
+    def database_unavailable(exc: OperationalError | InternalError):
+        # The database can't take writes now: read-only or full disk (SQLite's OperationalError),
+        # a read-only transaction (PostgreSQL's InternalError), the server down or restarting. The
+        # request can be retried as it is: each write is one transaction, so nothing half-done was
+        # kept. Other database errors (integrity, programming) are bugs and stay 500s.
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        return _respond(503, "The database can't take this right now (it may be full, read-only or restarting), "
+                        "so nothing was saved. Please try again in a minute.",
+                        {"Retry-After": str(DATABASE_RETRY_AFTER_S)})
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, has_request_context
 
 from library.history import HistoryStore
 from web.models import ModelRegistry
 
 
 def store() -> HistoryStore:
-    return current_app.extensions["esapr_store"]
+    """The history store; inside a request, rows it adds belong to the requester (web/owner.py)."""
+    shared: HistoryStore = current_app.extensions["esapr_store"]
+    if not has_request_context():
+        return shared
+    from web.owner import request_owner
+
+    return shared.for_owner(request_owner())
 
 
 def models() -> ModelRegistry:

@@ -61,10 +61,14 @@ def _path_param(name: str, description: str, enum=None) -> dict:
 
 
 SESSION = _path_param("session_id", "A session id from the matching start call.")
+TOKEN = {"name": "X-ESAPR-Token", "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "Your private token: every analysis answer carries it in this header (web/owner.py)."}
 STEP = _path_param("step", "The interview step.", STEPS)
 
 SCHEMAS = {
     "Error": _obj({"error": STR}),
+    "StoredAnalysis": _obj({"id": STR, "channel": {"enum": ["text", "video", "audio", "interview"]},
+                            "created_at": STR, "scores": {"type": "object"}}),
     "Emotions": _prob_map(EMOTIONS),
     "Traits": _prob_map(TRAITS),
     "TextAnalysis": _obj({"id": STR, "traits": _ref("Traits"), "word_count": INT,
@@ -115,7 +119,8 @@ PATHS = {
         "summary": "Big Five from a text (form field `text`, JSON `text`, or a .txt/.pdf in `file`)",
         "requestBody": _multipart({"text": STR, "file": {"type": "string", "format": "binary"}}),
         "responses": {**_ok(_ref("TextAnalysis")), "400": _error("Nothing to analyse"),
-                      "413": _error("Too large"), "415": _error("Not text or PDF"),
+                      "413": _error("Too large: characters, PDF pages, or the time or memory reading a PDF takes"),
+                      "415": _error("Not text or PDF (judged by content)"),
                       "422": _error("Too short, encrypted, scanned or corrupt PDF")},
     }},
     "/api/v1/history/text": {"get": {
@@ -132,7 +137,9 @@ PATHS = {
         "requestBody": _multipart({"frame": {"type": "string", "format": "binary"}, "session": STR, "t": NUM},
                                   ["frame"]),
         "responses": {**_ok(_ref("Frame")), "400": _error("No frame, or a bad `t`"),
-                      "415": _error("Not an image"), "422": _error("Unknown session or undecodable image"),
+                      "413": _error("Over the size limits (bytes, or width and height read from the header)"),
+                      "415": _error("Not a JPEG or PNG (judged by content)"),
+                      "422": _error("Unknown session, or a damaged or undecodable image"),
                       "409": _error("Session expired, full or finished")},
     }},
     "/api/v1/video/session": {"post": {
@@ -149,15 +156,19 @@ PATHS = {
     "/api/v1/video": {"post": {
         "summary": "Analyse a recorded video (MP4, WebM, MOV)",
         "requestBody": _multipart({"video": {"type": "string", "format": "binary"}, "session": STR}, ["video"]),
-        "responses": {**_ok(_ref("VideoSummary")), "400": _error("No file"), "413": _error("Too large or too long"),
-                      "415": _error("Not a video"), "422": _error("Undecodable")},
+        "responses": {**_ok(_ref("VideoSummary")), "400": _error("No file"),
+                      "409": _error("The session named in `session` is expired or finished"),
+                      "413": _error("Too large or too long (size, picture, frames or duration)"),
+                      "415": _error("Not a video (judged by content)"),
+                      "422": _error("Unknown session, undecodable, or an absurd frame rate")},
     }},
     "/api/v1/audio": {"post": {
         "summary": "Emotion in a recorded voice, second by second",
         "requestBody": _multipart({"audio": {"type": "string", "format": "binary"}}, ["audio"]),
         "responses": {**_ok(_ref("AudioAnalysis")), "400": _error("No file"),
                       "413": _error("Over the size or length limit"), "415": _error("Not a recording we read"),
-                      "422": _error("Undecodable, too short, or no voice")},
+                      "422": _error("Undecodable, too short, no voice, or a sample rate or channel count "
+                                    "out of range")},
     }},
     "/api/v1/interview": {"post": {
         "summary": "Start a guided interview (video, audio, text steps)",
@@ -188,10 +199,48 @@ PATHS = {
         "responses": {**_ok(_ref("InterviewReport")), "409": _error("Interview unknown, expired or finished"),
                       "422": _error("No step gave a reading")},
     }},
+    "/api/v1/me": {
+        "get": {"summary": "Your stored analyses, oldest first", "parameters": [TOKEN],
+                "responses": {**_ok(_obj({"analyses": {"type": "array", "items": _ref("StoredAnalysis")}})),
+                              "401": _error("No valid token in X-ESAPR-Token")}},
+        "delete": {"summary": "Delete all your analyses and any capture you left open", "parameters": [TOKEN],
+                   "responses": {**_ok(_obj({"deleted": INT})), "401": _error("No valid token in X-ESAPR-Token")}},
+    },
+    "/api/v1/me/export": {"get": {
+        "summary": "Everything stored about you: your analyses and any open capture with its samples",
+        "parameters": [TOKEN],
+        "responses": {**_ok(_obj({"exported_at": STR, "analyses": {"type": "array", "items": _ref("StoredAnalysis")},
+                                  "captures": ARRAY})),
+                      "401": _error("No valid token in X-ESAPR-Token")},
+    }},
+    "/api/v1/me/analyses/{analysis_id}": {"delete": {
+        "summary": "Delete one of your analyses",
+        "parameters": [TOKEN, _path_param("analysis_id", "The id an analysis answer gave.")],
+        "responses": {**_ok(_obj({"deleted": INT})), "401": _error("No valid token in X-ESAPR-Token"),
+                      "404": _error("You have no analysis with this id")},
+    }},
     "/api/v1/openapi.json": {"get": {
         "summary": "This document", "responses": _ok({"type": "object", "required": ["openapi", "paths"]}),
     }},
 }
+
+
+def _with_common_answers(paths: dict) -> dict:
+    """Answers any operation may give, added to each: the rate limit (web/rate_limit.py), the
+    refusal of another site's browser requests (web/security.py), the database refusing writes."""
+    retry = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}}
+    out: dict = {}
+    for path, operations in paths.items():
+        out[path] = {}
+        for method, operation in operations.items():
+            responses = {"429": {**_error("Too many requests from this client; wait and retry"), "headers": retry},
+                         **operation["responses"]}
+            if method in ("post", "delete"):
+                responses.setdefault("403", _error("A browser request from another site"))
+                responses.setdefault("503", {**_error("The database can't take writes now; nothing was saved"),
+                                             "headers": retry})
+            out[path][method] = {**operation, "responses": responses}
+    return out
 
 
 def document() -> dict:
@@ -201,7 +250,7 @@ def document() -> dict:
                  "description": "Emotion and personality estimates from text, face and voice. Results come from "
                                 "weak models and are not a diagnosis; never use them to judge people."},
         "servers": [{"url": "/"}],
-        "paths": PATHS,
+        "paths": _with_common_answers(PATHS),
         "components": {"schemas": SCHEMAS},
     }
 

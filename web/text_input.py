@@ -6,12 +6,18 @@ from flask import Request
 
 from library.errors import BadInput, PayloadTooLarge
 from library.text import read_text_upload
+from library.text.pdf import PdfLimits
+
+
+def pdf_limits(config) -> PdfLimits:
+    return PdfLimits(max_pages=config["PDF_MAX_PAGES"], timeout_s=float(config["PDF_TIMEOUT_S"]),
+                     max_memory_mb=config["PDF_MAX_MEMORY_MB"])
 
 
 def text_from_request(request: Request, config) -> str:
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        text = read_text_upload(upload.read(), upload.filename, max_pdf_pages=config["PDF_MAX_PAGES"])
+        text = read_text_upload(upload.read(), upload.filename, pdf_limits=pdf_limits(config))
     else:
         text = request.form.get("text")
         if text is None and request.is_json:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from library.errors import BadInput, UnprocessableInput
 from library.history import LiveSessions, SessionClosed
+from library.video.frames import FrameLimits
 from library.video.live import analyse_live_frame, best_gradcam
 from library.video.summary import frame_sample, summarise
 from library.video.video_file import analyse_video
@@ -44,6 +45,12 @@ def _time_field() -> float:
     return t
 
 
+def _frame_limits() -> FrameLimits:
+    config = current_app.config
+    return FrameLimits(max_bytes=config["FRAME_MAX_MB"] * MB, max_side=config["FRAME_MAX_SIDE"],
+                       max_pixels=config["FRAME_MAX_PIXELS"])
+
+
 @bp.post("/session")
 def start_video_session():
     session_id = _sessions().start("video")
@@ -71,7 +78,8 @@ def video_frame():
         if status is None:
             raise UnprocessableInput("This capture session is unknown; start a new one.")
         with_gradcam = status["samples"] % current_app.config["GRADCAM_EVERY"] == 0
-    frame, sample = analyse_live_frame(models().get("face_pipeline"), data, t, with_gradcam=with_gradcam)
+    frame, sample = analyse_live_frame(models().get("face_pipeline"), data, t, with_gradcam=with_gradcam,
+                                       limits=_frame_limits())
     body = frame.to_dict()
     if session_id:
         body["session"] = session_id
@@ -108,7 +116,9 @@ def analyse_video_api():
     # upload.stream is an in-memory buffer or an anonymous (already unlinked) temporary file.
     result = analyse_video(upload.stream.read(), models().get("face_pipeline"),
                            sample_fps=config["VIDEO_SAMPLE_FPS"], max_seconds=config["VIDEO_MAX_SECONDS"],
-                           max_bytes=config["VIDEO_MAX_MB"] * MB, progress=progress)
+                           max_bytes=config["VIDEO_MAX_MB"] * MB, progress=progress,
+                           max_side=config["VIDEO_MAX_SIDE"], max_pixels=config["VIDEO_MAX_PIXELS"],
+                           max_fps=config["VIDEO_MAX_FPS"])
     scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file")
     scores["complete"] = result.complete
     if session_id:

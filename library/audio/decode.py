@@ -7,7 +7,12 @@
   Opus on older libsndfile, WebM, MP3, M4A, odd WAV codecs) goes to PyAV (FFmpeg bundled in the
   wheel) on a ``BytesIO``. The recording never touches the disk.
 * Length: refused from the header when it states one, else while decoding, as soon as the
-  samples pass ``max_seconds`` (MediaRecorder WebM states no duration).
+  samples pass ``max_seconds`` (MediaRecorder WebM states no duration). WAV headers cannot
+  claim more than the file holds: libsndfile and FFmpeg both cut the data size to the file's.
+* Sample rate and channels: refused from the header, before decoding, when the rate is outside
+  ``min_rate``..``max_rate`` (a 1-Hz "recording" of 16,000 samples would be 4 hours long; a
+  10-MHz one would be resampled from millions of points a second) or there are no channels or
+  more than ``max_channels``; checked again on the first decoded frame, as headers can lie.
 
 Returns float32 samples mixed to mono at the file's own rate; callers resample (clipping is
 judged before resampling, which would smooth flat tops away).
@@ -16,6 +21,7 @@ judged before resampling, which would smooth flat tops away).
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,6 +29,8 @@ from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, Unsupp
 
 MB = 1024 * 1024
 MIN_SECONDS = 0.5
+MIN_RATE, MAX_RATE = 8_000, 192_000  # telephone speech .. studio masters
+MAX_CHANNELS = 8  # 7.1 surround; browsers record 1 or 2
 # Extension -> MIME types we accept (for upload forms' accept= and messages; the content decides).
 AUDIO_FORMATS: dict[str, tuple[str, ...]] = {
     "wav": ("audio/wav", "audio/x-wav", "audio/wave"),
@@ -59,11 +67,30 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Format:
+    """What a recording's header may declare."""
+
+    min_rate: int = MIN_RATE
+    max_rate: int = MAX_RATE
+    max_channels: int = MAX_CHANNELS
+
+    def check(self, rate: int | None, channels: int | None) -> None:
+        """Refuse a rate or channel count we will not decode; None: not declared (yet)."""
+        if rate is not None and not self.min_rate <= rate <= self.max_rate:
+            raise UnprocessableInput(f"The recording's sample rate ({rate:,} Hz) is outside what we read "
+                                     f"({self.min_rate:,} to {self.max_rate:,} Hz).")
+        if channels is not None and channels <= 0:
+            raise UnprocessableInput("The recording declares no audio channels.")
+        if channels is not None and channels > self.max_channels:
+            raise UnprocessableInput(f"The recording has {channels} channels; at most {self.max_channels}.")
+
+
 def _too_long(seconds: float, max_seconds: float) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The recording is {seconds:.0f} s long; at most {max_seconds:.0f} s.")
+    return PayloadTooLarge(f"The recording is {seconds:,.0f} s long; at most {max_seconds:.0f} s.")
 
 
-def _with_soundfile(data: bytes, max_seconds: float) -> tuple[np.ndarray, int] | None:
+def _with_soundfile(data: bytes, max_seconds: float, fmt: _Format) -> tuple[np.ndarray, int] | None:
     """(mono float32, rate), or None when libsndfile cannot read it (then PyAV tries)."""
     import soundfile as sf
 
@@ -73,6 +100,7 @@ def _with_soundfile(data: bytes, max_seconds: float) -> tuple[np.ndarray, int] |
         return None
     if info.samplerate <= 0:
         return None
+    fmt.check(info.samplerate, info.channels)
     if info.frames > 0 and info.frames / info.samplerate > max_seconds + 0.5:
         raise _too_long(info.frames / info.samplerate, max_seconds)
     try:
@@ -84,7 +112,7 @@ def _with_soundfile(data: bytes, max_seconds: float) -> tuple[np.ndarray, int] |
     return x.mean(axis=1).astype(np.float32), int(sr)
 
 
-def _with_av(data: bytes, max_seconds: float) -> tuple[np.ndarray, int]:
+def _with_av(data: bytes, max_seconds: float, fmt: _Format) -> tuple[np.ndarray, int]:
     import av
 
     try:
@@ -98,6 +126,7 @@ def _with_av(data: bytes, max_seconds: float) -> tuple[np.ndarray, int]:
         if not container.streams.audio:
             raise UnprocessableInput("The file has no audio track.")
         stream = container.streams.audio[0]
+        fmt.check(stream.codec_context.sample_rate or None, stream.codec_context.channels)
         if container.duration is not None and container.duration / av.time_base > max_seconds + 0.5:
             raise _too_long(container.duration / av.time_base, max_seconds)
         rate = stream.codec_context.sample_rate or stream.rate
@@ -106,6 +135,8 @@ def _with_av(data: bytes, max_seconds: float) -> tuple[np.ndarray, int]:
         chunks, total = [], 0
         try:
             for frame in container.decode(stream):
+                if not chunks:  # the first frame: what the decoder found, whatever the header said
+                    fmt.check(frame.sample_rate or None, frame.layout.nb_channels)
                 rate = rate or frame.sample_rate
                 if resampler is None:
                     resampler = av.AudioResampler(format="fltp", rate=rate)
@@ -127,8 +158,12 @@ def _with_av(data: bytes, max_seconds: float) -> tuple[np.ndarray, int]:
     return np.concatenate(chunks).astype(np.float32), int(rate)
 
 
-def decode_audio(data: bytes, *, max_bytes: int = 10 * MB, max_seconds: float = 60.0) -> tuple[np.ndarray, int]:
-    """Bytes of a recording -> (mono float32 samples, sample rate). Raises the library's InputErrors."""
+def decode_audio(data: bytes, *, max_bytes: int = 10 * MB, max_seconds: float = 60.0, min_rate: int = MIN_RATE,
+                 max_rate: int = MAX_RATE, max_channels: int = MAX_CHANNELS) -> tuple[np.ndarray, int]:
+    """Bytes of a recording -> (mono float32 samples, sample rate). Raises the library's InputErrors:
+    PayloadTooLarge (bytes, seconds), UnsupportedMediaType (not a container we read),
+    UnprocessableInput (sample rate or channels out of range, undecodable, too short)."""
+    fmt = _Format(min_rate, max_rate, max_channels)
     if data is None or len(data) == 0:
         raise BadInput("The recording is empty.")
     if len(data) > max_bytes:
@@ -137,9 +172,9 @@ def decode_audio(data: bytes, *, max_bytes: int = 10 * MB, max_seconds: float = 
     kind = sniff(data[:16])
     if kind is None:
         raise UnsupportedMediaType(UNSUPPORTED)
-    decoded = _with_soundfile(data, max_seconds) if kind in ("wav", "aiff", "flac", "ogg") else None
+    decoded = _with_soundfile(data, max_seconds, fmt) if kind in ("wav", "aiff", "flac", "ogg") else None
     if decoded is None:
-        decoded = _with_av(data, max_seconds)
+        decoded = _with_av(data, max_seconds, fmt)
     x, sr = decoded
     if not np.all(np.isfinite(x)):
         x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)

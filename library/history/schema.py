@@ -23,7 +23,9 @@ class _AnalysisRow(Base):
     channel: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)
-
+    # Who may see, export and delete the row: a SHA-256 of the person's private token
+    # (library/history/owners.py), never the token itself. None for rows made before #6.
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class _LiveSessionRow(Base):
@@ -38,6 +40,7 @@ class _LiveSessionRow(Base):
     analysis_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # Share of a long analysis (an uploaded video) done so far, for the progress bar.
     progress: Mapped[float] = mapped_column(Float, default=0.0)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class _LiveSampleRow(Base):
@@ -49,3 +52,12 @@ class _LiveSampleRow(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("live_sessions.public_id", ondelete="CASCADE"), index=True)
     t: Mapped[float] = mapped_column(Float)
     sample: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class _SettingRow(Base):
+    """Settings every worker on every machine must share, e.g. the generated secret key."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))

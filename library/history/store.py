@@ -8,17 +8,20 @@ counts); raw text, audio and video are never passed in here.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from library.history.schema import Base, _AnalysisRow, _LiveSampleRow, _LiveSessionRow
+from library.history.migrate import add_missing_columns
+from library.history.schema import Base, _AnalysisRow, _LiveSampleRow, _LiveSessionRow, _SettingRow
 
 CHANNELS: tuple[str, ...] = ("text", "video", "audio", "interview")
 
@@ -47,10 +50,13 @@ class Analysis:
 
 
 def _as_analysis(row: _AnalysisRow) -> Analysis:
-    created = row.created_at
-    if created.tzinfo is None:  # SQLite drops the zone; we only ever store UTC
-        created = created.replace(tzinfo=timezone.utc)
+    created = aware(row.created_at)
     return Analysis(row.public_id, row.seq, row.channel, created, dict(row.scores))
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; every one we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -69,16 +75,72 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class HistoryStore:
-    """Adds and reads analyses. Safe to share between threads; each process opens its own."""
+# Any constant: PostgreSQL advisory lock number that serialises schema creation across processes.
+_SCHEMA_LOCK_ID = 0x45534150  # "ESAP"
 
-    def __init__(self, url: str):
+
+def create_schema(engine: Engine, attempts: int = 5) -> None:
+    """Create missing tables and columns; safe when many workers or machines start at once.
+
+    ``create_all`` checks then creates, so two processes on an empty database can both try
+    to create a table. PostgreSQL: an advisory lock lets one at a time in. SQLite: the loser's
+    "already exists" error is retried, and the retry finds the tables there.
+    """
+    for attempt in range(attempts):
+        try:
+            with engine.connect() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_lock({_SCHEMA_LOCK_ID})")
+                try:
+                    Base.metadata.create_all(conn)
+                    conn.commit()
+                finally:
+                    if engine.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK_ID})")
+                        conn.commit()
+            add_missing_columns(engine, Base.metadata)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+class HistoryStore:
+    """Adds and reads analyses. Safe to share between threads; each process opens its own.
+
+    ``owner`` (a hash from library/history/owners.py) is written on every row this store
+    adds; ``for_owner`` gives a view of the same database for one person's requests.
+    """
+
+    def __init__(self, url: str, *, _engine: Engine | None = None, owner: str | None = None):
         self.url = url
-        self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
+        self.owner = owner
+        if _engine is None:
+            _engine = make_engine(url)
+            create_schema(_engine)
+        self.engine = _engine
+
+    def for_owner(self, owner: str | None) -> HistoryStore:
+        """The same database (and connection pool), adding rows on behalf of ``owner``."""
+        return HistoryStore(self.url, _engine=self.engine, owner=owner)
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def shared_setting(self, name: str, make: Callable[[], str]) -> str:
+        """The value of a setting all workers share; the first to ask stores ``make()``."""
+        with Session(self.engine) as session:
+            row = session.get(_SettingRow, name)
+            if row is not None:
+                return row.value
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.add(_SettingRow(name=name, value=make()))
+        except IntegrityError:
+            pass  # another worker stored it first: everyone uses that one
+        with Session(self.engine) as session:
+            return session.get(_SettingRow, name).value
 
     def add(self, channel: str, scores: dict[str, Any]) -> Analysis:
         if channel not in CHANNELS:
@@ -88,6 +150,7 @@ class HistoryStore:
             channel=channel,
             created_at=datetime.now(timezone.utc),
             scores=scores,
+            owner=self.owner,
         )
         with Session(self.engine) as session, session.begin():
             session.add(row)
@@ -146,7 +209,8 @@ class LiveSessions:
             raise ValueError(f"unknown channel {channel!r}")
         session_id = uuid.uuid4().hex
         with Session(self.store.engine) as session, session.begin():
-            session.add(_LiveSessionRow(public_id=session_id, channel=channel, created_at=datetime.now(timezone.utc)))
+            session.add(_LiveSessionRow(public_id=session_id, channel=channel, created_at=datetime.now(timezone.utc),
+                                        owner=self.store.owner))
         return session_id
 
     def _open_row(self, session: Session, session_id: str, channel: str) -> _LiveSessionRow:
@@ -155,8 +219,7 @@ class LiveSessions:
         row = session.get(_LiveSessionRow, session_id, with_for_update=True)
         if row is None or row.channel != channel or row.analysis_id is not None:
             raise SessionClosed("This capture session is unknown or already finished; start a new one.")
-        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
-        if (datetime.now(timezone.utc) - created).total_seconds() > self.expiry_s:
+        if (datetime.now(timezone.utc) - aware(row.created_at)).total_seconds() > self.expiry_s:
             raise SessionClosed("This capture session has expired; start a new one.")
         return row
 
@@ -180,7 +243,8 @@ class LiveSessions:
         with Session(self.store.engine) as session, session.begin():
             row = self._open_row(session, session_id, channel)
             analysis = _AnalysisRow(public_id=uuid.uuid4().hex, channel=channel,
-                                    created_at=datetime.now(timezone.utc), scores=scores)
+                                    created_at=datetime.now(timezone.utc), scores=scores,
+                                    owner=row.owner or self.store.owner)
             session.add(analysis)
             row.analysis_id = analysis.public_id
             row.progress = 1.0

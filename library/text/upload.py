@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from library.errors import BadInput, UnsupportedMediaType
-from library.text.pdf import extract_pdf_text
+from library.text.pdf import PdfLimits, extract_pdf_text
 
 # Control characters that never occur in real text files (NUL, and C0 controls other
 # than tab, newline, form feed, carriage return); a file holding them is binary.
@@ -32,18 +32,19 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")  # never fails; only reached for odd 0x80-0x9F bytes
 
 
-def read_text_upload(data: bytes, filename: str | None = None, max_pdf_pages: int = 300) -> str:
+def read_text_upload(data: bytes, filename: str | None = None, max_pdf_pages: int = 300,
+                     pdf_limits: PdfLimits | None = None) -> str:
     """Text of an uploaded file: a PDF (by its ``%PDF-`` header) or plain text.
 
     ``filename`` is accepted for messages/logging symmetry but never decides the type.
-    Raises BadInput (empty), UnsupportedMediaType (binary, not PDF), or the errors of
-    :func:`extract_pdf_text`.
+    ``pdf_limits``, when given, replaces ``max_pdf_pages``. Raises BadInput (empty),
+    UnsupportedMediaType (binary, not PDF), or the errors of :func:`extract_pdf_text`.
     """
     if not data or not data.strip():
         raise BadInput("The uploaded file is empty.")
     # PDF writers may put a few bytes of junk before the header; readers allow 1 KiB.
     if b"%PDF-" in data[:1024]:
-        return extract_pdf_text(data, max_pages=max_pdf_pages)
+        return extract_pdf_text(data, limits=pdf_limits or PdfLimits(max_pages=max_pdf_pages))
     # UTF-16 (Windows Notepad "Unicode") is full of NUL bytes; recognise it by its BOM first.
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:

@@ -2,25 +2,26 @@
 
 The type is judged by content (magic bytes), never by a file name or a client's Content-Type.
 Dimensions are read from the header *before* decoding, so a small file that would decode to
-a huge bitmap (a decompression bomb) is refused without allocating it. The header readers
-are hand-written (a few lines each) because OpenCV only reveals the size by decoding, and
-Pillow would add a dependency just for this; OpenCV then does the decoding (libjpeg-turbo).
+a huge bitmap (a decompression bomb: a 20000x20000 PNG of zeros is 0.4 MB) is refused
+without allocating it. Pillow reads the header (``Image.open`` is lazy: it parses the
+header and stops); OpenCV then does the decoding (libjpeg-turbo), which is faster.
 """
 
 from __future__ import annotations
 
+import io
 import struct
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
-# JPEG start-of-frame markers (baseline, progressive, lossless, ...); C4/C8/CC are not frames.
-SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG"}
 
 
 @dataclass(frozen=True)
@@ -39,46 +40,40 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def png_size(data: bytes) -> tuple[int, int]:
-    # The first chunk must be IHDR: length(4) 'IHDR'(4) width(4) height(4), big-endian.
+def png_declared_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's first 24 bytes, unchecked; None when they are not there.
+
+    PNG's first chunk is IHDR at a fixed place (length, "IHDR", width, height; big-endian), so a
+    bomb is refused as too large from these bytes alone, even when the rest of its header is
+    broken (Pillow would first refuse it as damaged, over a checksum).
+    """
     if len(data) < 24 or data[12:16] != b"IHDR":
-        raise UnprocessableInput("The PNG image is damaged (no header).")
+        return None
     return struct.unpack(">II", data[16:24])
 
 
-def jpeg_size(data: bytes) -> tuple[int, int]:
-    """Walk the JPEG marker segments up to the first start-of-frame and read width/height."""
-    i, n = 2, len(data)
-    while i + 4 <= n:
-        if data[i] != 0xFF:
-            break
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0x01,) or 0xD0 <= marker <= 0xD7:  # segments without a length
-            i += 2
-            continue
-        (length,) = struct.unpack(">H", data[i + 2:i + 4])
-        if length < 2:
-            break
-        if marker in SOF_MARKERS:
-            if i + 9 > n:
-                break
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
-            return width, height
-        if marker == 0xDA:  # start of scan before any frame header: malformed
-            break
-        i += 2 + length
-    raise UnprocessableInput("The JPEG image is damaged (no frame header).")
-
-
 def image_size(data: bytes) -> tuple[str, int, int]:
+    """('jpeg' or 'png', width, height) from the header alone; nothing is decoded."""
     kind = sniff(data)
     if kind is None:
         raise UnsupportedMediaType("Please send a JPEG or PNG image.")
-    width, height = png_size(data) if kind == "png" else jpeg_size(data)
+    try:
+        # Only the sniffed format's reader runs, so a PNG cannot be read as something else.
+        with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[kind]]) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:  # Pillow's own cap (~179 Mpx), far above ours
+        raise PayloadTooLarge("The image is far too large: its header claims hundreds of millions of pixels.") from None
+    except Exception:  # UnidentifiedImageError, or a header Pillow cannot parse (SyntaxError, struct.error...)
+        raise UnprocessableInput(f"The {kind.upper()} image is damaged (its header cannot be read).") from None
     return kind, width, height
+
+
+def _check_size(width: int, height: int, limits: FrameLimits) -> None:
+    if width == 0 or height == 0:
+        raise UnprocessableInput("The image has no pixels.")
+    if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
+        raise PayloadTooLarge(f"The image is too large ({width}x{height}); at most {limits.max_side} px a side "
+                              f"and {limits.max_pixels / 1e6:.1f} million pixels.")
 
 
 def decode_image(data: bytes, limits: FrameLimits | None = None, gray: bool = True) -> np.ndarray:
@@ -92,12 +87,12 @@ def decode_image(data: bytes, limits: FrameLimits | None = None, gray: bool = Tr
         raise BadInput("The image is empty.")
     if len(data) > limits.max_bytes:
         raise PayloadTooLarge(f"The image is over {limits.max_bytes // (1024 * 1024)} MB.")
-    kind, width, height = image_size(bytes(data))
-    if width == 0 or height == 0:
-        raise UnprocessableInput("The image has no pixels.")
-    if width > limits.max_side or height > limits.max_side or width * height > limits.max_pixels:
-        raise PayloadTooLarge(f"The image is too large ({width}x{height}); "
-                              f"at most {limits.max_side} px a side.")
+    data = bytes(data)
+    declared = png_declared_size(data) if sniff(data) == "png" else None
+    if declared is not None:
+        _check_size(*declared, limits)
+    kind, width, height = image_size(data)
+    _check_size(width, height, limits)
     flags = cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR
     img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     if img is None:

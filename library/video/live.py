@@ -7,19 +7,20 @@ from typing import Any
 import numpy as np
 
 from library.video.align import align_face
-from library.video.frames import decode_image
+from library.video.frames import FrameLimits, decode_image
 from library.video.pipeline import FacePipeline, FrameResult
 from library.video.summary import frame_sample, gradcam_view
 
 
 def analyse_live_frame(pipeline: FacePipeline, data: bytes, t: float, with_gradcam: bool = False,
-                       ) -> tuple[FrameResult, dict[str, Any]]:
-    """Decode (in memory), find faces, classify; optionally add a Grad-CAM view of the main face.
+                       limits: FrameLimits | None = None) -> tuple[FrameResult, dict[str, Any]]:
+    """Decode (in memory, within ``limits`` or the pipeline's), find faces, classify; optionally add
+    a Grad-CAM view of the main face.
 
     The frame's pixels never leave this function: the sample holds probabilities,
     the eye aspect ratio and, at most, a coarse heat grid with landmark positions.
     """
-    gray = decode_image(data, pipeline.config.frame_limits, gray=True)
+    gray = decode_image(data, limits or pipeline.config.frame_limits, gray=True)
     frame = pipeline.analyse_image(gray, t)
     sample = frame_sample(frame)
     face = frame.main_face

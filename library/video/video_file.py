@@ -31,6 +31,8 @@ ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 MATROSKA_MAGIC = b"\x1a\x45\xdf\xa3"  # EBML header: Matroska and WebM
 ACCEPTED_FORMATS = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"}
 MAX_VIDEO_SIDE = 4096
+MAX_VIDEO_PIXELS = 4096 * 2304  # DCI/UHD 4K fits; more is no interview recording
+MAX_VIDEO_FPS = 240  # phones' slow motion; a higher rate is a forged header
 
 
 @dataclass
@@ -125,12 +127,20 @@ def analyse_video(
     max_bytes: int = 100 * MB,
     progress: Callable[[float], None] | None = None,
     blink_config: BlinkConfig | None = None,
+    max_side: int = MAX_VIDEO_SIDE,
+    max_pixels: int = MAX_VIDEO_PIXELS,
+    max_fps: float = MAX_VIDEO_FPS,
 ) -> VideoResult:
     """Sample ``sample_fps`` frames a second and analyse each; see module docstring.
 
     ``progress(fraction)`` is called after each sampled frame (fraction of the duration, or of
     ``max_seconds`` when the container does not state a duration, as MediaRecorder WebM often
     does) and with 1.0 at the end.
+
+    Hostile files: the picture size, frame rate, frame count and duration the container
+    declares are checked before decoding starts (PayloadTooLarge, or UnprocessableInput for a
+    frame rate over ``max_fps``), and again while decoding, since a header can lie: at most
+    ``(max_seconds + 0.5) * max_fps`` frames are decoded, each within the size limits.
     """
     if not (0 < sample_fps <= 60):
         raise ValueError("sample_fps must be in (0, 60]")
@@ -141,30 +151,63 @@ def analyse_video(
         except (av.FFmpegError, ValueError, OSError) as exc:
             raise UnprocessableInput("The video could not be read (damaged or unsupported encoding).") from exc
         with container:
-            return _analyse_container(container, pipeline, sample_fps, max_seconds, progress,
-                                      blink_config)
+            limits = _Limits(max_seconds, max_side, max_pixels, max_fps)
+            return _analyse_container(container, pipeline, sample_fps, limits, progress, blink_config)
     finally:
         source.close()
 
 
-def _analyse_container(container, pipeline, sample_fps, max_seconds, progress, blink_config) -> VideoResult:
+@dataclass(frozen=True)
+class _Limits:
+    max_seconds: float
+    max_side: int
+    max_pixels: int
+    max_fps: float
+
+    @property
+    def max_frames(self) -> int:
+        return math.ceil((self.max_seconds + 0.5) * self.max_fps)
+
+    def check_picture(self, width: int, height: int) -> None:
+        if width > self.max_side or height > self.max_side or width * height > self.max_pixels:
+            raise PayloadTooLarge(f"The video's picture is too large ({width}x{height}); at most {self.max_side} px "
+                                  f"a side and {self.max_pixels / 1e6:.1f} million pixels.")
+
+
+def _declared_duration(container, stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def _check_declared(container, stream, limits: _Limits) -> float | None:
+    """Refuse from the container's own figures, before any frame is decoded; the duration."""
+    cc = stream.codec_context
+    limits.check_picture(cc.width, cc.height)
+    fps = float(stream.average_rate) if stream.average_rate else 0.0
+    if fps > limits.max_fps:
+        raise UnprocessableInput(f"The video's frame rate ({fps:,.0f} fps) is over {limits.max_fps:g} fps; "
+                                 "please send an ordinary recording.")
+    if stream.frames and stream.frames > limits.max_frames:
+        raise PayloadTooLarge(f"The video has {stream.frames:,} frames; at most {limits.max_seconds:.0f} s "
+                              f"at {limits.max_fps:g} fps ({limits.max_frames:,} frames).")
+    duration = _declared_duration(container, stream)
+    if duration is not None and duration > limits.max_seconds + 0.5:
+        raise PayloadTooLarge(f"The video is {duration:,.0f} s long; at most {limits.max_seconds:.0f} s.")
+    return duration if duration is not None and duration > 0 else None
+
+
+def _analyse_container(container, pipeline, sample_fps, limits: _Limits, progress, blink_config) -> VideoResult:
     names = set(container.format.name.split(","))
     if not names & ACCEPTED_FORMATS:
         raise UnsupportedMediaType("Please send an MP4, MOV or WebM video.")
     if not container.streams.video:
         raise UnprocessableInput("The file has no video track.")
     stream = container.streams.video[0]
-    cc = stream.codec_context
-    if cc.width > MAX_VIDEO_SIDE or cc.height > MAX_VIDEO_SIDE:
-        raise PayloadTooLarge(f"The video is too large ({cc.width}x{cc.height}).")
-
-    duration = None
-    if stream.duration is not None and stream.time_base is not None:
-        duration = float(stream.duration * stream.time_base)
-    elif container.duration is not None:
-        duration = container.duration / av.time_base
-    if duration is not None and duration > max_seconds + 0.5:
-        raise PayloadTooLarge(f"The video is {duration:.0f} s long; at most {max_seconds:.0f} s.")
+    duration = _check_declared(container, stream, limits)
+    max_seconds = limits.max_seconds
 
     rate = float(stream.average_rate) if stream.average_rate else 30.0
     tracker = pipeline.tracker()
@@ -176,6 +219,10 @@ def _analyse_container(container, pipeline, sample_fps, max_seconds, progress, b
         for frame in container.decode(stream):
             t = frame.time if frame.time is not None else index / rate
             index += 1
+            if index > limits.max_frames:  # timestamps can lie; the count cannot
+                raise PayloadTooLarge(f"The video has more than {limits.max_frames:,} frames "
+                                      f"({max_seconds:.0f} s at {limits.max_fps:g} fps).")
+            limits.check_picture(frame.width, frame.height)  # the stream may change size mid-way
             t0 = t if t0 is None else t0
             t -= t0  # some containers start at a non-zero timestamp
             last_t = max(last_t, t)

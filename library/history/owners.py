@@ -1,0 +1,92 @@
+"""One person's rows: find, export and delete them by a private token; purge old rows.
+
+A person holds a random token (in their browser's signed cookie, a private link, or the
+``X-ESAPR-Token`` header of API calls). The database keeps only its SHA-256 (``owner``),
+so someone who reads the database cannot turn a row into a working link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from library.history.schema import _AnalysisRow, _LiveSampleRow, _LiveSessionRow
+from library.history.store import Analysis, HistoryStore, _as_analysis, aware
+
+TOKEN_BYTES = 24  # 192 bits: unguessable, and short enough for a link
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # URL-safe base64 of TOKEN_BYTES bytes, ASCII only
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def owner_of(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def looks_like_token(token: str) -> bool:
+    """Cheap shape check before any query: URL-safe base64 of ``TOKEN_BYTES`` bytes."""
+    return _TOKEN_SHAPE.fullmatch(token) is not None
+
+
+def owned_analyses(store: HistoryStore, owner: str) -> list[Analysis]:
+    query = select(_AnalysisRow).where(_AnalysisRow.owner == owner).order_by(_AnalysisRow.seq)
+    with Session(store.engine) as session:
+        return [_as_analysis(row) for row in session.scalars(query)]
+
+
+def export_owned(store: HistoryStore, owner: str) -> dict[str, Any]:
+    """Everything stored about one person: their analyses and any capture still open."""
+    with Session(store.engine) as session:
+        live = []
+        for row in session.scalars(select(_LiveSessionRow).where(_LiveSessionRow.owner == owner)
+                                   .order_by(_LiveSessionRow.created_at)):
+            samples = session.scalars(select(_LiveSampleRow).where(_LiveSampleRow.session_id == row.public_id)
+                                      .order_by(_LiveSampleRow.seq))
+            live.append({"id": row.public_id, "channel": row.channel, "created_at": aware(row.created_at).isoformat(),
+                         "finished_as": row.analysis_id, "samples": [{"t": s.t, **dict(s.sample)} for s in samples]})
+    return {"exported_at": datetime.now(timezone.utc).isoformat(),
+            "analyses": [a.to_dict() for a in owned_analyses(store, owner)],
+            "captures": live}
+
+
+def _delete_live(session: Session, live_ids: list[str]) -> int:
+    # Samples first: SQLite does not enforce the foreign key's ON DELETE CASCADE by default.
+    if not live_ids:
+        return 0
+    session.execute(delete(_LiveSampleRow).where(_LiveSampleRow.session_id.in_(live_ids)))
+    return session.execute(delete(_LiveSessionRow).where(_LiveSessionRow.public_id.in_(live_ids))).rowcount or 0
+
+
+def delete_owned(store: HistoryStore, owner: str, analysis_id: str | None = None) -> int:
+    """Delete one person's analyses (or just ``analysis_id`` of theirs) and their open captures;
+    returns how many analyses went. Someone else's id deletes nothing."""
+    with Session(store.engine) as session, session.begin():
+        query = delete(_AnalysisRow).where(_AnalysisRow.owner == owner)
+        if analysis_id is not None:
+            query = query.where(_AnalysisRow.public_id == analysis_id)
+        else:
+            live = list(session.scalars(select(_LiveSessionRow.public_id).where(_LiveSessionRow.owner == owner)))
+            _delete_live(session, live)
+        return session.execute(query).rowcount or 0
+
+
+def purge(store: HistoryStore, keep_days: float, live_keep_s: float, now: datetime | None = None) -> dict[str, int]:
+    """Delete analyses older than ``keep_days`` (0 keeps them forever) and captures older than
+    ``live_keep_s`` seconds (finished or abandoned: their samples are raw material)."""
+    now = now or datetime.now(timezone.utc)
+    with Session(store.engine) as session, session.begin():
+        gone = 0
+        if keep_days > 0:
+            cutoff = now - timedelta(days=keep_days)
+            gone = session.execute(delete(_AnalysisRow).where(_AnalysisRow.created_at < cutoff)).rowcount or 0
+        live_cutoff = now - timedelta(seconds=live_keep_s)
+        old = list(session.scalars(select(_LiveSessionRow.public_id).where(_LiveSessionRow.created_at < live_cutoff)))
+        return {"analyses": gone, "captures": _delete_live(session, old)}

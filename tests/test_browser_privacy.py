@@ -1,0 +1,42 @@
+"""A person finds their results under "My results", opens the private link elsewhere, exports and deletes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from browser import chromium_page, live_server, require_chromium, screenshot_dir
+from sample_texts import ESSAY
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium():
+    require_chromium()
+
+
+def test_my_results_export_and_delete(app, tmp_path):
+    shots = screenshot_dir(tmp_path)
+    with live_server(app) as base, chromium_page() as page:
+        page.goto(f"{base}/text/")
+        page.fill("#text", ESSAY)
+        page.click("#submit")
+        page.wait_for_url("**/text/result/*", timeout=30_000)
+        result_url = page.url
+
+        page.click("text=My results")
+        page.wait_for_url("**/my/*")
+        private_link = page.inner_text("#private-link")
+        assert private_link == page.url
+        assert page.locator("#my-results tbody tr").count() == 1
+        page.screenshot(path=str(shots / "my_results.png"), full_page=True)
+
+        with page.expect_download() as download:
+            page.click("text=Export everything (JSON)")
+        exported = json.loads(download.value.path().read_text())
+        assert exported["analyses"][0]["scores"]["word_count"] == len(ESSAY.split())
+
+        page.click("#delete-all")  # a real form post, with its CSRF token
+        page.wait_for_selector("text=Deleted 1 result")
+        assert page.locator("#my-results").count() == 0
+        assert page.goto(result_url).status == 404

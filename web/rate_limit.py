@@ -1,0 +1,95 @@
+"""Per-client rate limits on the API, counted in the database (library/history/rate_limits.py).
+
+Why not Flask-Limiter: its storage backends are memory, Redis, Memcached and MongoDB. Memory is
+per worker (useless behind a load balancer) and the others would be a second server to run;
+this app keeps all its state in the one SQL database it already has. What is left to write
+here is small: which group a request belongs to, and the 429.
+
+Groups (limits from the config, e.g. ``"60/minute"``):
+- ``frames``: live frames, ``POST /api/v1/video/frame`` (a capture sends 5 a second);
+- ``analysis``: POSTs that run a model (text, audio, video, every interview API POST) and the
+  two HTML forms that do the same work (``POST /text/``, the interview's written answer);
+- ``api``: every other request under ``/api/``.
+A client is ``request.remote_addr``; behind proxies set ``TRUSTED_PROXIES`` so that it is the
+real client's address (``web/security.py`` applies ProxyFix).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import TooManyRequests
+
+from library.history import Limit, RateLimits
+
+GROUP_CONFIG = {"frames": "RATE_LIMIT_FRAMES", "analysis": "RATE_LIMIT_ANALYSIS", "api": "RATE_LIMIT_API"}
+GROUP_WORDS = {"frames": "video frames", "analysis": "analyses", "api": "API requests"}
+FRAME_ENDPOINTS = {"video_api.video_frame"}
+ANALYSIS_ENDPOINTS = {"api.analyse_text_api", "audio_api.analyse_audio_api", "video_api.analyse_video_api",
+                      "text.submit", "interview.text_answer"}
+ANALYSIS_BLUEPRINTS = {"interview_api"}  # all its POSTs: start, answer (text is analysed there), skip, report
+
+
+def _as_flag(value) -> bool | None:
+    """The config may hold a bool (tests), the raw env string, or None (unset)."""
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def init_app(app: Flask) -> None:
+    enabled = _as_flag(app.config.get("RATE_LIMITS_ENABLED"))
+    # Off by default under TESTING so that other tests never meet a 429; tests of the limits turn them on.
+    app.config["RATE_LIMITS_ENABLED"] = (not app.testing) if enabled is None else enabled
+    # Parsed now so that a typo in the environment stops the start, not the first request.
+    app.extensions["esapr_rate_limit_config"] = {group: Limit.parse(app.config[key])
+                                                 for group, key in GROUP_CONFIG.items()}
+    app.extensions["esapr_rate_limits"] = RateLimits(app.extensions["esapr_store"].engine)
+    app.after_request(_add_retry_after)
+
+
+def group_of(req) -> str | None:
+    """The group a request is counted in, or None when it is not limited."""
+    if req.endpoint in FRAME_ENDPOINTS:
+        return "frames"
+    if req.method == "POST" and (req.endpoint in ANALYSIS_ENDPOINTS or req.blueprint in ANALYSIS_BLUEPRINTS):
+        return "analysis"
+    if req.path.startswith("/api/"):
+        return "api"  # unknown /api/ paths too: probing for routes costs the same as using them
+    return None
+
+
+def check() -> None:
+    """Count this request; 429 when its client is over its group's limit (a before_request hook)."""
+    app = current_app
+    if not app.config["RATE_LIMITS_ENABLED"]:
+        return
+    group = group_of(request)
+    if group is None:
+        return
+    limit = app.extensions["esapr_rate_limit_config"][group]
+    try:
+        verdict = app.extensions["esapr_rate_limits"].hit(group, request.remote_addr or "unknown", limit)
+    except SQLAlchemyError as exc:
+        # Fail open: a database that cannot count (read-only, full, restarting) must not also refuse
+        # the reads that still work; requests that write meet the same fault and answer 503 there.
+        app.logger.warning("rate limit not counted on %s %s: %s", request.method, request.path, exc)
+        return
+    if not verdict.allowed:
+        # The app's error handler renders the 429 (JSON under /api/); it drops the exception's own
+        # headers, so Retry-After is added on the way out (_add_retry_after).
+        g.rate_limit_retry_after = verdict.retry_after_s
+        raise TooManyRequests(
+            f"Too many {GROUP_WORDS[group]} from your address: the limit is {limit.hits} every "
+            f"{_period_words(limit.period_s)}. Please wait {verdict.retry_after_s} s and try again.")
+
+
+def _add_retry_after(response: Response) -> Response:
+    retry_after = g.get("rate_limit_retry_after")
+    if retry_after is not None and response.status_code == 429:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _period_words(seconds: int) -> str:
+    return {1: "second", 60: "minute", 3600: "hour", 86400: "day"}.get(seconds, f"{seconds} seconds")

@@ -1,0 +1,102 @@
+"""The production server: gunicorn, several workers with a few threads each.
+
+Each worker builds its own app after the fork (no preload): a worker owns its database
+pool and models, and a crashed worker is replaced without touching the others. The master
+only prepares the database first (tables, shared secret), so that workers never race to. Models
+load lazily; once a worker is up, a background thread warms them so the first analysis
+doesn't pay for loading, while the home page answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from web.config import env_int
+
+
+def default_workers() -> int:
+    # Inference is CPU-bound: more processes than cores only adds memory (each loads the models).
+    return env_int("ESAPR_WORKERS", max(1, os.cpu_count() or 1))
+
+
+def options(host: str, port: int, workers: int | None = None, threads: int | None = None) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers or default_workers(),
+        # Threads let one worker wait on uploads and the database while another request computes.
+        "worker_class": "gthread",
+        "threads": threads or env_int("ESAPR_THREADS", 4),
+        # A worker silent this long is killed and replaced; an uploaded video takes up to a minute.
+        "timeout": env_int("ESAPR_WORKER_TIMEOUT_S", 300),
+        "graceful_timeout": 30,
+        # Replace workers now and then (with jitter so they don't all restart at once), bounding leaks.
+        "max_requests": env_int("ESAPR_MAX_REQUESTS", 5000),
+        "max_requests_jitter": 500,
+        # gunicorn 27's runtime control socket: unused here, and two servers on one machine would share its path.
+        "control_socket_disable": True,
+        "accesslog": "-",
+        "errorlog": "-",
+        "post_worker_init": _warm_models,
+    }
+
+
+def _warm_models(worker) -> None:
+    if os.environ.get("ESAPR_WARM_MODELS", "1") == "0":
+        return
+    app: Flask = worker.wsgi
+    registry = app.extensions["esapr_models"]
+
+    def warm() -> None:
+        for name in ("personality", "text_emotion", "face_pipeline", "speech_emotion"):
+            try:
+                registry.get(name)
+            except Exception:  # a model not trained yet: its page explains that when asked
+                app.logger.warning("model %s could not be loaded in advance", name, exc_info=True)
+        try:
+            # Faces are scored by ONNX Runtime, but Grad-CAM (a live capture's first frame) needs the
+            # Keras model, which loads on first use: 5-6 s that the first person would wait for.
+            registry.get("expression").model  # noqa: B018 (the property loads it)
+        except Exception:
+            app.logger.warning("the Grad-CAM model could not be loaded in advance", exc_info=True)
+
+    threading.Thread(target=warm, name="warm-models", daemon=True).start()
+
+
+class ProductionServer(BaseApplication):
+    def __init__(self, make_app: Callable[[], Flask], settings: dict[str, Any]):
+        self._make_app = make_app
+        self._settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        app = self._make_app()
+        app.debug = False  # never the debugger in production, whatever FLASK_DEBUG says
+        return app
+
+
+def run_production(make_app: Callable[[], Flask], host: str, port: int,
+                   workers: int | None = None, threads: int | None = None) -> None:
+    prepare_database(make_app)
+    ProductionServer(make_app, options(host, port, workers, threads)).run()
+
+
+def prepare_database(make_app: Callable[[], Flask]) -> None:
+    """Create the tables and the shared secret once, in the master, before any fork.
+
+    Workers that all find an empty database race to create the same tables. The store survives
+    that race (library/history/store.py ``create_schema``), but a worker that failed to boot for any
+    reason makes gunicorn halt the whole server, so a bad DATABASE_URL or an unreachable database
+    is better met here, once, with a clear error. The app made here is thrown away, its connections
+    closed, so that no worker inherits them.
+    """
+    make_app().extensions["esapr_store"].close()
