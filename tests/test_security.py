@@ -12,24 +12,15 @@ import uuid
 import pytest
 
 from browser import live_server
+from conftest import make_test_app
 from library.emotions import EMOTIONS
 
 TEST_SECRET = "test-only-key-" + "s3cr3t"
 
 
 def make_app(tmp_path, loaders, **config):
-    """An app like conftest's, with the caller's config (CSRF, rate limits) on top."""
-    from main import create_app
-
-    base = {
-        "TESTING": True,
-        "SECRET_KEY": TEST_SECRET,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'history.sqlite3'}",
-        "MODEL_LOADERS": loaders,
-    }
-    base.update(config)
-    return create_app(base)
+    """An app like conftest's (with a secret the traversal tests look for), the caller's config on top."""
+    return make_test_app(tmp_path, loaders, **{"SECRET_KEY": TEST_SECRET, **config})
 
 
 @pytest.fixture

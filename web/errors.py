@@ -43,7 +43,7 @@ def register_error_handlers(app: Flask) -> None:
         # a read-only transaction (PostgreSQL's InternalError), the server down or restarting. The
         # request can be retried as it is: each write is one transaction, so nothing half-done was
         # kept. Other database errors (integrity, programming) are bugs and stay 500s.
-        app.logger.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        app.logger.error("database error on %s %s (answered 503): %s", request.method, request.path, exc.orig)
         return _respond(503, "The database can't take this right now (it may be full, read-only or restarting), "
                         "so nothing was saved. Please try again in a minute.",
                         {"Retry-After": str(DATABASE_RETRY_AFTER_S)})
