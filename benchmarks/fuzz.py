@@ -70,11 +70,16 @@ def _checks() -> list:
             response_schema_conformance]
 
 
-def fuzz_operation(operation, examples: int, live_path: dict[str, str] | None = None) -> OperationReport:
+TOKEN_HEADER = "X-ESAPR-Token"  # web/owner.py
+
+
+def fuzz_operation(operation, examples: int, live_path: dict[str, str] | None = None,
+                   live_headers: dict[str, str] | None = None) -> OperationReport:
     """At least ``examples`` generated requests to one operation, each response checked.
 
-    ``live_path``: path parameters of a real resource (a started session), which a third of
-    the requests use, so that they get past the "no such session" answer into the work.
+    ``live_path``: path parameters of a real resource (a started session), and ``live_headers``:
+    a real private token; a third of the requests use them, so that they get past the "no such
+    session" or "no valid token" answer into the work.
     """
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
@@ -85,8 +90,9 @@ def fuzz_operation(operation, examples: int, live_path: dict[str, str] | None = 
     checks = _checks()
     strategies = [operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
                   operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)]
-    if live_path:
-        strategies.append(operation.as_strategy(generation_mode=GenerationMode.POSITIVE, path_parameters=live_path))
+    if live_path or live_headers:
+        strategies.append(operation.as_strategy(generation_mode=GenerationMode.POSITIVE, path_parameters=live_path,
+                                                headers=live_headers))
     strategy = st.one_of(strategies)
 
     def send(case) -> None:
@@ -131,10 +137,24 @@ def fuzz_app(app, examples: int, only: str | None = None, progress=None) -> list
             operation = schema[path][method.upper()]  # a badly described operation fails here, loudly
             if only and operation.label != only:
                 continue
-            reports.append(fuzz_operation(operation, examples, _live_session(app, path, schema.raw_schema)))
+            reports.append(fuzz_operation(operation, examples, _live_session(app, path, schema.raw_schema),
+                                          _live_token(app, item[method])))
             if progress is not None:
                 progress(reports[-1])
     return reports
+
+
+def _live_token(app, operation: dict) -> dict[str, str] | None:
+    """{TOKEN_HEADER: token} of a client holding one stored analysis, for an operation that takes
+    the private token header (the /api/v1/me family); deleted rows are fine: the answer is then
+    an empty list or a 404, past the token check either way."""
+    names = {p.get("name") for p in operation.get("parameters", []) if p.get("in") == "header"}
+    if TOKEN_HEADER not in names:
+        return None
+    essay = " ".join(["A calm walk by the river with friends made the whole long week feel lighter."] * 6)
+    response = app.test_client().post("/api/v1/text", data={"text": essay})
+    token = response.headers.get(TOKEN_HEADER)
+    return {TOKEN_HEADER: token} if token else None
 
 
 def _live_session(app, path: str, document: dict) -> dict[str, str] | None:

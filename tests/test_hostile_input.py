@@ -251,6 +251,13 @@ def test_video_declaring_an_absurd_duration_is_refused_before_decoding(client):
     assert seconds < BOUND_S
 
 
+def test_video_that_takes_too_long_to_analyse_is_stopped(app, client):
+    app.config["VIDEO_MAX_PROCESS_S"] = 0  # any real decoding is over this budget
+    clip = make_video([interview_frame(dx=i) for i in range(10)], fps=5)
+    response, _ = post_file(client, VIDEO, "video", clip, "clip.mp4")
+    assert_answer(response, 413, "to analyse")
+
+
 def test_video_type_is_read_from_content_not_name(client):
     response, _ = post_file(client, VIDEO, "video", wav_bytes(16_000), "answer.mp4")
     assert_answer(response, 415)

@@ -509,3 +509,9 @@ def test_upload_names_never_become_paths(client, monkeypatch):
     text = client.post("/api/v1/text", data={"file": (io.BytesIO(b"only a few words"), "/etc/passwd")})
     assert text.status_code == 422  # the uploaded bytes were read (too short), not /etc/passwd
     assert "root:" not in text.get_data(as_text=True)
+
+
+def test_hsts_only_over_https(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers  # plain HTTP: meaningless, not sent
+    secure = client.get("/", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")

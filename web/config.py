@@ -50,6 +50,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "VIDEO_MAX_SIDE": _env_int("ESAPR_VIDEO_MAX_SIDE", 4096),
         "VIDEO_MAX_PIXELS": _env_int("ESAPR_VIDEO_MAX_PIXELS", 4096 * 2304),
         "VIDEO_MAX_FPS": _env_int("ESAPR_VIDEO_MAX_FPS", 240),
+        # Wall time one uploaded video may take to analyse (a file within every other limit can still be slow).
+        "VIDEO_MAX_PROCESS_S": _env_int("ESAPR_VIDEO_MAX_PROCESS_S", 180),
         # A recording's sample rate and channels, read from its header before decoding.
         "AUDIO_MIN_RATE": _env_int("ESAPR_AUDIO_MIN_RATE", 8_000),
         "AUDIO_MAX_RATE": _env_int("ESAPR_AUDIO_MAX_RATE", 192_000),

@@ -128,7 +128,14 @@ def _refuse_cross_site_and_check_csrf() -> None:
         raise
 
 
+# Sent only over HTTPS (RFC 6797 says to ignore it on plain HTTP): from then on the browser
+# refuses plain HTTP to this host for a year.
+HSTS = "max-age=31536000"
+
+
 def _add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:  # behind a proxy, ESAPR_TRUSTED_PROXIES makes X-Forwarded-Proto count
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -33,6 +34,9 @@ ACCEPTED_FORMATS = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"
 MAX_VIDEO_SIDE = 4096
 MAX_VIDEO_PIXELS = 4096 * 2304  # DCI/UHD 4K fits; more is no interview recording
 MAX_VIDEO_FPS = 240  # phones' slow motion; a higher rate is a forged header
+# Wall time one upload may take. A 120-s 640x480 recording analysed at 5 frames a second should take
+# about 20 s here (600 frames at benchmarks/video.py's ~25 ms, plus decoding every frame), so 180 s is ample.
+MAX_PROCESS_S = 180.0
 
 
 @dataclass
@@ -130,6 +134,7 @@ def analyse_video(
     max_side: int = MAX_VIDEO_SIDE,
     max_pixels: int = MAX_VIDEO_PIXELS,
     max_fps: float = MAX_VIDEO_FPS,
+    max_process_s: float = MAX_PROCESS_S,
 ) -> VideoResult:
     """Sample ``sample_fps`` frames a second and analyse each; see module docstring.
 
@@ -140,7 +145,9 @@ def analyse_video(
     Hostile files: the picture size, frame rate, frame count and duration the container
     declares are checked before decoding starts (PayloadTooLarge, or UnprocessableInput for a
     frame rate over ``max_fps``), and again while decoding, since a header can lie: at most
-    ``(max_seconds + 0.5) * max_fps`` frames are decoded, each within the size limits.
+    ``(max_seconds + 0.5) * max_fps`` frames are decoded, each within the size limits, and the
+    whole analysis stops with PayloadTooLarge after ``max_process_s`` seconds of wall time (a file
+    within every limit can still be slow to decode, e.g. 4K at a high frame rate).
     """
     if not (0 < sample_fps <= 60):
         raise ValueError("sample_fps must be in (0, 60]")
@@ -151,7 +158,7 @@ def analyse_video(
         except (av.FFmpegError, ValueError, OSError) as exc:
             raise UnprocessableInput("The video could not be read (damaged or unsupported encoding).") from exc
         with container:
-            limits = _Limits(max_seconds, max_side, max_pixels, max_fps)
+            limits = _Limits(max_seconds, max_side, max_pixels, max_fps, max_process_s)
             return _analyse_container(container, pipeline, sample_fps, limits, progress, blink_config)
     finally:
         source.close()
@@ -163,6 +170,7 @@ class _Limits:
     max_side: int
     max_pixels: int
     max_fps: float
+    max_process_s: float = float("inf")
 
     @property
     def max_frames(self) -> int:
@@ -215,8 +223,12 @@ def _analyse_container(container, pipeline, sample_fps, limits: _Limits, progres
     frames: list[FrameResult] = []
     step = 1.0 / sample_fps
     next_t, t0, last_t, index, complete = 0.0, None, 0.0, 0, True
+    deadline = time.monotonic() + limits.max_process_s
     try:
         for frame in container.decode(stream):
+            if time.monotonic() > deadline:
+                raise PayloadTooLarge(f"The video took over {limits.max_process_s:.0f} s to analyse; please send a "
+                                      "shorter or smaller recording.")
             t = frame.time if frame.time is not None else index / rate
             index += 1
             if index > limits.max_frames:  # timestamps can lie; the count cannot
