@@ -19,8 +19,8 @@ from typing import Any
 from flask import Flask
 
 from library.history import HistoryStore
-from web import (api, assets, audio, audio_api, interview, interview_api, openapi, pages, privacy, privacy_api,
-                 retention, text, video, video_api)
+from web import (api, assets, audio, audio_api, idempotency, interview, interview_api, openapi, pages, privacy,
+                 privacy_api, retention, text, video, video_api)
 from web.config import build_config
 from web.errors import register_error_handlers
 from web.models import ModelRegistry, default_loaders
@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     security.init_app(app)  # CSRF, cross-site refusal, security headers, proxies, rate limits
+    idempotency.init_app(app)  # after security: cross-site refusal and rate limits come first
     app.after_request(tell_api_client)
     retention.init_app(app)
     return app

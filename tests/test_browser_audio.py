@@ -73,3 +73,4 @@ def test_bad_upload_shows_the_servers_reason(app, tmp_path):
         page.wait_for_selector("#audio-error:not([hidden])", timeout=15_000)
         assert page.inner_text("#audio-error").strip()
         assert "/audio/result/" not in page.url
+

@@ -56,3 +56,27 @@ def test_the_policy_blocks_injected_script_and_the_check_notices(app):
             }""")
             page.wait_for_timeout(300)
             assert page.get_attribute("body", "data-injected") is None
+
+
+def test_an_answer_lost_on_the_way_back_is_not_analysed_twice(app):
+    """The server stores the analysis but its answer never arrives (the connection drops): the page
+    retries with the same Idempotency-Key, gets the stored answer, and the history holds it once.
+    (Text, not audio: Chromium does not show a file upload's body to an intercepting route.)"""
+    attempts: list[str] = []
+
+    def drop_the_first_answer(route):
+        attempts.append(route.request.headers.get("idempotency-key", ""))
+        answer = route.fetch()  # the server does the work and stores it...
+        if len(attempts) == 1:
+            route.abort("connectionreset")  # ...but the page never hears back
+        else:
+            route.fulfill(response=answer)
+
+    with live_server(app) as base, chromium_page() as page:
+        page.route("**/api/v1/text", drop_the_first_answer)
+        page.goto(f"{base}/text/")
+        page.fill("#text", ESSAY)
+        page.click("#submit")
+        page.wait_for_url("**/text/result/*", timeout=30_000)
+    assert len(attempts) == 2 and attempts[0] and attempts[0] == attempts[1]
+    assert app.extensions["esapr_store"].count("text") == 1

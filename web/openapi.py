@@ -225,6 +225,14 @@ PATHS = {
 }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    "description": "Any unique string (1-255 printable ASCII). A retry with the same key (and the same "
+                   "X-ESAPR-Token) gets the first answer again, with `Idempotent-Replayed: true`, instead of a "
+                   "second analysis; answers are kept 24 h (web/idempotency.py)."}
+
+
 def _with_common_answers(paths: dict) -> dict:
     """Answers any operation may give, added to each: the rate limit (web/rate_limit.py), the
     refusal of another site's browser requests (web/security.py), the database refusing writes."""
@@ -235,11 +243,16 @@ def _with_common_answers(paths: dict) -> dict:
         for method, operation in operations.items():
             responses = {"429": {**_error("Too many requests from this client; wait and retry"), "headers": retry},
                          **operation["responses"]}
+            extra = {}
             if method in ("post", "delete"):
                 responses.setdefault("403", _error("A browser request from another site"))
                 responses.setdefault("503", {**_error("The database can't take writes now; nothing was saved"),
                                              "headers": retry})
-            out[path][method] = {**operation, "responses": responses}
+            if method == "post":
+                responses.setdefault("400", _error("A malformed Idempotency-Key"))
+                responses.setdefault("409", _error("A request with this Idempotency-Key is still being answered"))
+                extra["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
+            out[path][method] = {**operation, **extra, "responses": responses}
     return out
 
 

@@ -3,5 +3,6 @@
 from library.history.store import CHANNELS, Analysis, HistoryStore, LiveSample, LiveSessions, SessionClosed
 from library.history.compare import percentile, summarise_traits, merge_word_counts
 from library.history.rate_limits import Limit, RateLimits  # its table joins Base.metadata before create_all
+from library.history import idempotency  # noqa: F401  (likewise)
 
 __all__ = ["CHANNELS", "Analysis", "HistoryStore", "LiveSample", "LiveSessions", "SessionClosed", "percentile", "summarise_traits", "merge_word_counts"]

@@ -16,9 +16,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from library.history.idempotency import _IdempotentRequestRow, delete_owned_answers, purge_idempotency
 from library.history.schema import _AnalysisRow, _LiveSampleRow, _LiveSessionRow
 from library.history.store import Analysis, HistoryStore, _as_analysis, aware
 
+# How long the answer to a request sent with an Idempotency-Key is kept for a retry.
+IDEMPOTENCY_KEEP_S = 24 * 3600
 TOKEN_BYTES = 24  # 192 bits: unguessable, and short enough for a link
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # URL-safe base64 of TOKEN_BYTES bytes, ASCII only
 
@@ -52,9 +55,14 @@ def export_owned(store: HistoryStore, owner: str) -> dict[str, Any]:
                                       .order_by(_LiveSampleRow.seq))
             live.append({"id": row.public_id, "channel": row.channel, "created_at": aware(row.created_at).isoformat(),
                          "finished_as": row.analysis_id, "samples": [{"t": s.t, **dict(s.sample)} for s in samples]})
+        answers = [{"created_at": aware(row.created_at).isoformat(), "status": row.status, "body": row.body}
+                   for row in session.scalars(select(_IdempotentRequestRow)
+                                              .where(_IdempotentRequestRow.owner == owner)
+                                              .order_by(_IdempotentRequestRow.created_at))]
     return {"exported_at": datetime.now(timezone.utc).isoformat(),
             "analyses": [a.to_dict() for a in owned_analyses(store, owner)],
-            "captures": live}
+            "captures": live,
+            "kept_for_retries": answers}
 
 
 def _delete_live(session: Session, live_ids: list[str]) -> int:
@@ -75,12 +83,14 @@ def delete_owned(store: HistoryStore, owner: str, analysis_id: str | None = None
         else:
             live = list(session.scalars(select(_LiveSessionRow.public_id).where(_LiveSessionRow.owner == owner)))
             _delete_live(session, live)
+            delete_owned_answers(session, owner)
         return session.execute(query).rowcount or 0
 
 
 def purge(store: HistoryStore, keep_days: float, live_keep_s: float, now: datetime | None = None) -> dict[str, int]:
-    """Delete analyses older than ``keep_days`` (0 keeps them forever) and captures older than
-    ``live_keep_s`` seconds (finished or abandoned: their samples are raw material)."""
+    """Delete analyses older than ``keep_days`` (0 keeps them forever), captures older than
+    ``live_keep_s`` seconds (finished or abandoned: their samples are raw material), and answers
+    kept for retries after ``IDEMPOTENCY_KEEP_S``."""
     now = now or datetime.now(timezone.utc)
     with Session(store.engine) as session, session.begin():
         gone = 0
@@ -89,4 +99,6 @@ def purge(store: HistoryStore, keep_days: float, live_keep_s: float, now: dateti
             gone = session.execute(delete(_AnalysisRow).where(_AnalysisRow.created_at < cutoff)).rowcount or 0
         live_cutoff = now - timedelta(seconds=live_keep_s)
         old = list(session.scalars(select(_LiveSessionRow.public_id).where(_LiveSessionRow.created_at < live_cutoff)))
-        return {"analyses": gone, "captures": _delete_live(session, old)}
+        captures = _delete_live(session, old)
+        answers = purge_idempotency(session, now - timedelta(seconds=IDEMPOTENCY_KEEP_S))
+        return {"analyses": gone, "captures": captures, "kept_answers": answers}

@@ -51,7 +51,6 @@
       .catch(function (err) { showError(err.message); });
   }
 
-  // XMLHttpRequest rather than fetch: it reports upload progress for the bar.
   function upload(blob, filename) {
     if (blob.size > MAX_BYTES) {
       showError("This recording is larger than " + cfg.maxMb + " MB; please send a shorter one.");
@@ -60,26 +59,23 @@
     $("audio-error").hidden = true;
     var form = new FormData();
     form.append("audio", blob, filename);
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", cfg.apiUrl);
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.onprogress = function (e) {
-      if (e.lengthComputable) setProgress(0.8 * e.loaded / e.total, "Sending your recording…");
-    };
-    xhr.upload.onload = function () { setProgress(0.9, "Listening to your recording…"); };
-    xhr.onload = function () {
-      var data = {};
-      try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
-      if (xhr.status !== 200) {
-        showError(data.error || ("The server answered " + xhr.status + "."));
-        return;
-      }
-      setProgress(1, "Done. Opening your dashboard…");
-      done(data.id);
-    };
-    xhr.onerror = function () { showError("The recording could not be sent: is the server still running?"); };
     setProgress(0.02, "Sending your recording…");
-    xhr.send(form);
+    window.esaprSendOnce(cfg.apiUrl, form, {
+      progress: function (e) {
+        if (e.lengthComputable) setProgress(0.8 * e.loaded / e.total, "Sending your recording…");
+      },
+      uploaded: function () { setProgress(0.9, "Listening to your recording…"); },
+      retrying: function () { setProgress(0.02, "The connection dropped; sending your recording again…"); },
+      answer: function (status, data) {
+        if (status !== 200) {
+          showError(data.error || ("The server answered " + status + "."));
+          return;
+        }
+        setProgress(1, "Done. Opening your dashboard…");
+        done(data.id);
+      },
+      failed: function () { showError("The recording could not be sent: is the server still running?"); },
+    });
   }
 
   function meter(analyser) {

@@ -38,21 +38,18 @@
     }
     progress.hidden = false;
     button.disabled = true;
-    fetch(form.dataset.api, { method: "POST", body: data, headers: { "Accept": "application/json" } })
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          if (!response.ok) throw new Error(body.error || ("The server answered " + response.status + "."));
-          return body;
-        });
-      })
-      .then(function (body) {
+    window.esaprSendOnce(form.dataset.api, data, {
+      answer: function (status, body) {
+        if (status !== 200) {
+          showError(body.error || ("The server answered " + status + "."));
+          return;
+        }
         progressText.textContent = "Done — opening your dashboard…";
         // Inside the guided interview the answer says which page comes next.
         window.location.assign(body.next_url ||
           form.action.replace(/\/$/, "") + "/result/" + encodeURIComponent(body.id));
-      })
-      .catch(function (err) {
-        showError(err.message === "Failed to fetch" ? "The server could not be reached. Please try again." : err.message);
-      });
+      },
+      failed: function () { showError("The server could not be reached. Please try again."); },
+    });
   });
 })();

@@ -179,35 +179,33 @@
       var form = new FormData();
       form.append("video", file);
       form.append("session", session);
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", $("upload-form").dataset.api);
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.upload.onprogress = function (e) {
-        if (!e.lengthComputable) return;
-        bar.style.width = (50 * e.loaded / e.total).toFixed(0) + "%";
-        text.textContent = "Uploading… " + Math.round(100 * e.loaded / e.total) + "%";
-      };
-      xhr.upload.onload = function () {
-        text.textContent = "Analysing the video…";
-        polling = setInterval(function () {
-          fetch(cfg.sessionUrl + "/" + session).then(function (r) { return r.json(); }).then(function (s) {
-            if (typeof s.progress === "number") {
-              bar.style.width = (50 + 50 * s.progress).toFixed(0) + "%";
-              text.textContent = "Analysing the video… " + Math.round(100 * s.progress) + "%";
-            }
-          }).catch(function () {});
-        }, 500);
-      };
-      xhr.onload = function () {
-        if (polling) clearInterval(polling);
-        var data = {};
-        try { data = JSON.parse(xhr.responseText); } catch (e) {}
-        if (xhr.status !== 200) { fail(data.error || ("The server answered " + xhr.status + ".")); return; }
-        bar.style.width = "100%"; text.textContent = "Done — opening your dashboard…";
-        done(data.id).catch(function (err) { fail(err.message); });
-      };
-      xhr.onerror = function () { fail("The upload failed; please try again."); };
-      xhr.send(form);
+      window.esaprSendOnce($("upload-form").dataset.api, form, {
+        progress: function (e) {
+          if (!e.lengthComputable) return;
+          bar.style.width = (50 * e.loaded / e.total).toFixed(0) + "%";
+          text.textContent = "Uploading… " + Math.round(100 * e.loaded / e.total) + "%";
+        },
+        uploaded: function () {
+          text.textContent = "Analysing the video…";
+          if (polling) return;
+          polling = setInterval(function () {
+            fetch(cfg.sessionUrl + "/" + session).then(function (r) { return r.json(); }).then(function (s) {
+              if (typeof s.progress === "number") {
+                bar.style.width = (50 + 50 * s.progress).toFixed(0) + "%";
+                text.textContent = "Analysing the video… " + Math.round(100 * s.progress) + "%";
+              }
+            }).catch(function () {});
+          }, 500);
+        },
+        retrying: function () { text.textContent = "The connection dropped; sending the video again…"; },
+        answer: function (status, data) {
+          if (polling) clearInterval(polling);
+          if (status !== 200) { fail(data.error || ("The server answered " + status + ".")); return; }
+          bar.style.width = "100%"; text.textContent = "Done — opening your dashboard…";
+          done(data.id).catch(function (err) { fail(err.message); });
+        },
+        failed: function () { fail("The upload failed; please try again."); },
+      });
     }).catch(function (err) { fail(err.message); });
   });
 })();
