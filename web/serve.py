@@ -35,6 +35,10 @@ def options(host: str, port: int, workers: int | None = None, threads: int | Non
         # A worker silent this long is killed and replaced; an uploaded video takes up to a minute.
         "timeout": env_int("ESAPR_WORKER_TIMEOUT_S", 300),
         "graceful_timeout": 30,
+        # How long an idle keep-alive connection stays open. gunicorn's 2 s default races clients
+        # that pause between requests; 5 s is the usual choice behind a load balancer (whose own
+        # idle timeout should then be shorter, so that it, not the worker, closes first).
+        "keepalive": env_int("ESAPR_KEEPALIVE_S", 5),
         # Replace workers now and then (with jitter so they don't all restart at once), bounding leaks.
         "max_requests": env_int("ESAPR_MAX_REQUESTS", 5000),
         "max_requests_jitter": 500,

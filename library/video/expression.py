@@ -11,6 +11,7 @@ Keras (and torch) are imported inside ``load`` so ``import library.video`` stays
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,9 @@ class FacialExpressionModel:
         self.meta = meta or {}
         self.batch_size = batch_size
         self._cam_model = None
+        # Request threads and a server's warm-up thread may all ask for the Keras model at once:
+        # one loads it, the others wait (two concurrent Keras loads are not safe, and wasteful).
+        self._load_lock = threading.RLock()  # re-entrant: building the Grad-CAM model loads the Keras one
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, flip_tta: bool = DEFAULT_FLIP_TTA,
@@ -120,7 +124,9 @@ class FacialExpressionModel:
     def model(self):
         """The Keras model (loaded on first use when scoring runs on ONNX)."""
         if self._keras is None:
-            self._keras = self.load_keras(self._keras_path)
+            with self._load_lock:
+                if self._keras is None:
+                    self._keras = self.load_keras(self._keras_path)
         return self._keras
 
     @property
@@ -174,8 +180,11 @@ class FacialExpressionModel:
         if class_index is not None and not 0 <= int(class_index) < len(EMOTIONS):
             raise BadInput(f"class_index must be in 0..{len(EMOTIONS) - 1}")
         if self._cam_model is None:
-            dense = self.model.get_layer("probs")
-            self._cam_model = keras.Model(self.model.inputs, [self.model.get_layer(LAST_CONV).output, dense.input])
+            with self._load_lock:
+                if self._cam_model is None:
+                    dense = self.model.get_layer("probs")
+                    self._cam_model = keras.Model(self.model.inputs,
+                                                  [self.model.get_layer(LAST_CONV).output, dense.input])
         dense = self.model.get_layer("probs")
         channels_first = getattr(self.model.get_layer("gap"), "data_format", "channels_last") == "channels_first"
         with torch.enable_grad():
