@@ -31,7 +31,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import numpy as np  # noqa: E402
 
@@ -68,26 +68,11 @@ def speech_signal() -> tuple[np.ndarray, int, str]:
 
 
 def encode(x: np.ndarray, sr: int, fmt: str) -> bytes:
+    from media import av_bytes, sf_bytes  # tests/media.py: the encoders the audio tests use
+
     if fmt == "wav":
-        import soundfile as sf
-
-        buf = io.BytesIO()
-        sf.write(buf, x, sr, format="WAV", subtype="PCM_16")
-        return buf.getvalue()
-    import av
-
-    buf = io.BytesIO()
-    with av.open(buf, mode="w", format="webm") as out:
-        stream = out.add_stream("libopus", rate=48000, layout="mono")
-        resampler = av.AudioResampler(format=stream.codec_context.codec.audio_formats[0].name, layout="mono", rate=48000)
-        frame = av.AudioFrame.from_ndarray(x[None].astype(np.float32), format="fltp", layout="mono")
-        frame.sample_rate = sr
-        for f in resampler.resample(frame) + resampler.resample(None):
-            for packet in stream.encode(f):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return buf.getvalue()
+        return sf_bytes(x, sr, "WAV", "PCM_16")
+    return av_bytes(x, sr, "webm", "libopus", 48000)  # what MediaRecorder makes
 
 
 def main() -> int:

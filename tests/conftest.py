@@ -33,7 +33,7 @@ def shared_loaders():
     return {name: cached(name) for name in loaders}
 
 
-def _fresh_postgres(url: str) -> None:
+def fresh_postgres(url: str) -> None:
     """Drop every table this project makes, so each test starts from an empty database."""
     from sqlalchemy import create_engine
 
@@ -58,9 +58,9 @@ def database_url(request, tmp_path) -> str:
         if os.environ.get("CI"):
             pytest.fail("CI must test PostgreSQL too: .ci/run sets ESAPR_TEST_DATABASE_URL from .ci/postgres")
         pytest.skip("ESAPR_TEST_DATABASE_URL is unset: no PostgreSQL to test against (see .ci/postgres)")
-    _fresh_postgres(url)
+    fresh_postgres(url)
     yield url
-    _fresh_postgres(url)
+    fresh_postgres(url)
 
 
 def make_test_app(tmp_path, loaders, **overrides):
@@ -90,6 +90,14 @@ def app(tmp_path, shared_loaders):
     app = make_test_app(tmp_path, shared_loaders)
     yield app
     app.extensions["esapr_store"].close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium for the browser tests, or a skip saying how to get it."""
+    from browser import require_chromium
+
+    return require_chromium()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
-"""Media made at test time from scikit-image's astronaut photo (one real, smiling face)."""
+"""Media made at test time: frames and videos from scikit-image's astronaut photo (one real, smiling
+face), and recordings encoded in memory (tests and benchmarks share them)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import cv2
@@ -36,8 +38,6 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
 
 def make_video(frames_rgb: list[np.ndarray], fmt: str = "mp4", codec: str = "libx264", fps: int = 10) -> bytes:
     """Encode RGB frames into a video file in memory (PyAV): mp4/libx264, webm/libvpx, mov/..."""
-    import io
-
     import av
 
     buf = io.BytesIO()
@@ -47,6 +47,35 @@ def make_video(frames_rgb: list[np.ndarray], fmt: str = "mp4", codec: str = "lib
         stream.pix_fmt = "yuv420p"
         for img in frames_rgb:
             for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def sf_bytes(x: np.ndarray, sr: int, fmt: str, subtype: str | None = None) -> bytes:
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, x, sr, format=fmt, subtype=subtype)
+    return buf.getvalue()
+
+
+def av_bytes(x: np.ndarray, sr: int, container: str, codec: str, rate: int, channels: int = 1) -> bytes:
+    """Encode float mono samples with PyAV in memory (resampled/converted by FFmpeg as the codec needs)."""
+    import av
+
+    buf = io.BytesIO()
+    layout = "mono" if channels == 1 else "stereo"
+    with av.open(buf, mode="w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        fmt = stream.codec_context.codec.audio_formats[0].name
+        resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
+        data = np.tile(x.astype(np.float32)[None], (channels, 1))
+        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
+        frame.sample_rate = sr
+        for f in resampler.resample(frame) + resampler.resample(None):
+            for packet in stream.encode(f):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)

@@ -20,6 +20,7 @@ from library.audio.decode import decode_audio, sniff
 from library.audio.engine import DEFAULT_DIR, MODEL_FILE
 from library.emotions import EMOTIONS
 from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
+from media import av_bytes, sf_bytes
 
 SENTENCE = ("Kids are talking by the door. I cannot believe what happened today, "
             "it was the best day of my whole life, and I want to tell everyone about it.")
@@ -48,35 +49,6 @@ def model() -> SpeechEmotionModel:
     keras.utils.set_random_seed(0)
     cfg = AudioModelConfig(filters=(4, 4, 8, 8), lstm_units=(8, 8), name="untrained_tiny")
     return SpeechEmotionModel(build_model(cfg), FeatureConfig())
-
-
-def sf_bytes(x: np.ndarray, sr: int, fmt: str, subtype: str | None = None) -> bytes:
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, x, sr, format=fmt, subtype=subtype)
-    return buf.getvalue()
-
-
-def av_bytes(x: np.ndarray, sr: int, container: str, codec: str, rate: int, channels: int = 1) -> bytes:
-    """Encode float mono samples with PyAV in memory (resampled/converted by FFmpeg as the codec needs)."""
-    import av
-
-    buf = io.BytesIO()
-    layout = "mono" if channels == 1 else "stereo"
-    with av.open(buf, mode="w", format=container) as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        fmt = stream.codec_context.codec.audio_formats[0].name
-        resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
-        data = np.tile(x.astype(np.float32)[None], (channels, 1))
-        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
-        frame.sample_rate = sr
-        for f in resampler.resample(frame) + resampler.resample(None):
-            for packet in stream.encode(f):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return buf.getvalue()
 
 
 ENCODERS = {

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from browser import chromium_page, live_server, require_chromium, screenshot_dir
+from browser import chromium_page, live_server, screenshot_dir
 from speech import spoken_wav
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _chromium():
-    require_chromium()
-
-
-pytestmark = pytest.mark.usefixtures("needs_speech_model")
+# Each skips the module, saying why: without Chromium, or without a trained speech model.
+pytestmark = pytest.mark.usefixtures("chromium", "needs_speech_model")
 
 
 def test_recording_reaches_the_dashboard(app, tmp_path):

@@ -7,15 +7,13 @@ import json
 
 import pytest
 
-from browser import chromium_page, live_server, require_chromium, screenshot_dir, warm_video_pipeline
+from browser import chromium_page, live_server, screenshot_dir, warm_video_pipeline
 from media import interview_frame, write_y4m
 from sample_texts import ESSAY
 from speech import spoken_wav
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _chromium():
-    require_chromium()
+pytestmark = pytest.mark.usefixtures("chromium")  # skips the module, saying why, without Chromium
 
 
 @pytest.fixture(autouse=True)

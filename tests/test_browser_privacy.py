@@ -6,13 +6,11 @@ import json
 
 import pytest
 
-from browser import chromium_page, live_server, require_chromium, screenshot_dir
+from browser import chromium_page, live_server, screenshot_dir
 from sample_texts import ESSAY
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _chromium():
-    require_chromium()
+pytestmark = pytest.mark.usefixtures("chromium")  # skips the module, saying why, without Chromium
 
 
 def test_my_results_export_and_delete(app, tmp_path):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from browser import chromium_page, live_server, require_chromium, screenshot_dir
+from browser import chromium_page, live_server, screenshot_dir
 from sample_texts import ESSAY, GLOOMY
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _chromium():
-    require_chromium()
+pytestmark = pytest.mark.usefixtures("chromium")  # skips the module, saying why, without Chromium
 
 
 def test_paste_essay_and_see_dashboard(app, tmp_path):

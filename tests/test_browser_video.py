@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from browser import chromium_page, live_server, require_chromium, screenshot_dir, warm_video_pipeline
+from browser import chromium_page, live_server, screenshot_dir, warm_video_pipeline
 from media import interview_frame, write_y4m
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _chromium():
-    require_chromium()
+pytestmark = pytest.mark.usefixtures("chromium")  # skips the module, saying why, without Chromium
 
 
 def test_live_interview_draws_face_box_and_reaches_dashboard(app, tmp_path):

@@ -142,21 +142,17 @@ def test_many_processes_creating_the_schema_at_once_all_succeed(database_url):
     """Workers (or machines) starting together on an empty database: none may fail on "already exists"."""
     import os
 
-    from sqlalchemy import create_engine
-
-    from library.history.schema import Base
+    from conftest import fresh_postgres
 
     ctx = mp.get_context("spawn")
-    for _ in range(3):
+    for _ in range(3):  # each round starts from an empty database
         if database_url.startswith("sqlite"):
             path = database_url.removeprefix("sqlite:///")
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(path + suffix):
                     os.remove(path + suffix)
         else:
-            engine = create_engine(database_url)
-            Base.metadata.drop_all(engine)
-            engine.dispose()
+            fresh_postgres(database_url)
         barrier = ctx.Barrier(4)
         procs = [ctx.Process(target=_open_store_at, args=(database_url, barrier)) for _ in range(4)]
         for p in procs:
