@@ -19,8 +19,9 @@ from typing import Any
 from flask import Flask
 
 from library.history import HistoryStore
-from web import (api, assets, audio, audio_api, idempotency, interview, interview_api, openapi, pages, privacy,
-                 privacy_api, retention, text, video, video_api)
+from library.history.figures import FiguresCache
+from web import (api, assets, audio, audio_api, caching, idempotency, interview, interview_api, log_redaction,
+                 openapi, pages, privacy, privacy_api, retention, text, video, video_api)
 from web.config import build_config
 from web.errors import register_error_handlers
 from web.models import ModelRegistry, default_loaders
@@ -43,7 +44,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(build_config(Path(app.instance_path), config))
     app.json.sort_keys = False  # keep TRAITS and EMOTIONS in their documented order
 
+    log_redaction.install(app)  # first: nothing logged from here on carries a token or a session id
     store = app.extensions["esapr_store"] = HistoryStore(app.config["DATABASE_URL"])
+    app.extensions["esapr_figures"] = FiguresCache(store.engine)  # dashboards' comparisons (#15)
     if not app.config.get("SECRET_KEY"):
         # Kept in the database so that workers on every machine sign and read cookies alike.
         app.config["SECRET_KEY"] = store.shared_setting("secret_key", lambda: secrets.token_hex(32))
@@ -53,9 +56,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       interview.bp, interview_api.bp, openapi.bp, privacy.bp, privacy_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
-    security.init_app(app)  # CSRF, cross-site refusal, security headers, proxies, rate limits
+    security.init_app(app)  # allowed hosts, CSRF, cross-site refusal, security headers, proxies, rate limits
     idempotency.init_app(app)  # after security: cross-site refusal and rate limits come first
     app.after_request(tell_api_client)
+    caching.init_app(app)  # no-store on everything but the public pages
     retention.init_app(app)
     return app
 

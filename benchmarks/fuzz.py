@@ -137,8 +137,9 @@ def fuzz_app(app, examples: int, only: str | None = None, progress=None) -> list
             operation = schema[path][method.upper()]  # a badly described operation fails here, loudly
             if only and operation.label != only:
                 continue
-            reports.append(fuzz_operation(operation, examples, _live_session(app, path, schema.raw_schema),
-                                          _live_token(app, item[method])))
+            live_path, owner_headers = _live_session(app, path, schema.raw_schema)
+            reports.append(fuzz_operation(operation, examples, live_path,
+                                          _live_token(app, item[method]) or owner_headers))
             if progress is not None:
                 progress(reports[-1])
     return reports
@@ -157,20 +158,24 @@ def _live_token(app, operation: dict) -> dict[str, str] | None:
     return {TOKEN_HEADER: token} if token else None
 
 
-def _live_session(app, path: str, document: dict) -> dict[str, str] | None:
-    """{"session_id": id} of a session just started, for a path under ``.../{session_id}``.
+def _live_session(app, path: str, document: dict) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    """{"session_id": id} of a session just started, for a path under ``.../{session_id}``, and
+    {TOKEN_HEADER: token} of its starter: a session answers only its owner (#15).
 
     The API's convention: POST on the path before ``/{session_id}`` starts one and answers
     ``{"session": id}`` (interviews, video capture sessions).
     """
     marker = "/{session_id}"
     if marker not in path:
-        return None
+        return None, None
     start = path.split(marker)[0]
     if "post" not in document["paths"].get(start, {}):
-        return None
-    session = app.test_client().post(start).get_json(silent=True) or {}
-    return {"session_id": session["session"]} if isinstance(session.get("session"), str) else None
+        return None, None
+    response = app.test_client().post(start)
+    session = response.get_json(silent=True) or {}
+    if not isinstance(session.get("session"), str):
+        return None, None
+    return {"session_id": session["session"]}, {TOKEN_HEADER: response.headers[TOKEN_HEADER]}
 
 
 def format_table(reports: list[OperationReport]) -> str:

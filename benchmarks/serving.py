@@ -68,6 +68,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid: int) -> float:
+    """A process's resident memory in MB (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _server_socket_inode(server_port: int, client_port: int) -> int | None:
     # Lines read "sl local_address rem_address st ... uid timeout inode", addresses as HEXIP:HEXPORT.
     local_end, remote_end = f":{server_port:04X}", f":{client_port:04X}"

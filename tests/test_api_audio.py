@@ -50,7 +50,10 @@ def test_spoken_answer_gives_a_timeline_and_a_dashboard(client, answer_wav):
     assert "Compared with 1 earlier user." in html
 
     csv = client.get("/api/v1/history/audio.csv").get_data(as_text=True)
-    assert csv.count("\n") == 3 and body["id"] in csv  # header + two analyses
+    assert body["id"] not in csv and "analyses,2," in csv  # everyone's: aggregates, no ids
+    token = client.get("/my/").headers["Location"].rsplit("/", 1)[-1]
+    mine = client.get("/api/v1/me/history/audio.csv", headers={"X-ESAPR-Token": token}).get_data(as_text=True)
+    assert mine.count("\n") == 3 and body["id"] in mine  # one's own: header + two analyses
 
 
 def test_silence_is_refused_not_called_neutral(client):

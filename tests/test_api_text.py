@@ -103,13 +103,30 @@ def test_history_aggregates_and_csv(client):
     assert set(history["traits"]) == set(TRAITS)
     assert history["traits"]["openness"]["n"] == 3
     assert 0 <= history["traits"]["openness"]["mean"] <= 1
-    assert len(history["top_words"]) <= 15 and history["top_words"][0][1] >= history["top_words"][-1][1]
+    assert history["top_words"] == []  # one person's words: too few people to show any (#15)
 
     response = client.get("/api/v1/history/text.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     lines = response.get_data(as_text=True).strip().splitlines()
-    assert len(lines) == 4 and "traits.openness" in lines[0]
+    assert lines[0] == "measure,n,mean,std,p10,p25,median,p75,p90"
+    assert lines[1] == "analyses,3,,,,,,," and any(line.startswith("traits.openness,3,") for line in lines)
     assert client.get("/api/v1/history/nope.csv").status_code == 404
+
+
+def test_everyone_top_words_need_enough_distinct_people(tmp_path, shared_loaders):
+    """Words summed over everyone appear once PUBLIC_WORDS_MIN_USERS different tokens wrote, never sooner."""
+    from conftest import make_test_app
+
+    app = make_test_app(tmp_path, shared_loaders, PUBLIC_WORDS_MIN_USERS=3)
+    same_person = app.test_client()
+    for _ in range(3):  # three texts, one person
+        assert _post_text(same_person, ESSAY).status_code == 200
+    assert app.test_client().get("/api/v1/history/text").get_json()["top_words"] == []
+    for _ in range(2):  # two more people
+        assert _post_text(app.test_client(), GLOOMY * 2).status_code == 200
+    words = app.test_client().get("/api/v1/history/text").get_json()["top_words"]
+    assert len(words) == 15 and words[0][1] >= words[-1][1]
+    app.extensions["esapr_store"].close()
 
 
 def test_dashboard_compares_with_earlier_users(client):

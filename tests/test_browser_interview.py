@@ -120,27 +120,33 @@ def test_voice_step_hands_its_analysis_to_the_interview(app, tmp_path):
     browser (a stored row's id); the page's own code runs unchanged."""
     from library.emotions import EMOTIONS
 
+    from library.history.owners import owner_of
+
     probs = {e: 1 / len(EMOTIONS) for e in EMOTIONS}
-    audio_id = app.extensions["esapr_store"].add("audio", {"mean_probabilities": probs, "dominant": "angry",
-                                                           "distribution": probs, "timeline": []}).id
     recording = tmp_path / "answer.wav"
     recording.write_bytes(b"RIFF" + bytes(64))
     with live_server(app) as base, chromium_page() as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.route("**/api/v1/audio", lambda route: route.fulfill(
-            status=200, content_type="application/json", body=json.dumps({"id": audio_id})))
         page.goto(f"{base}/interview/")
         page.check("#consent-box")
         page.click("#begin")
         page.wait_for_url("**/interview/*/video")
         session_id = page.url.rstrip("/").split("/")[-2]
+        # The stored row must be this browser's own: an interview takes only its owner's analyses.
+        cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "session")
+        browser_session = app.session_interface.get_signing_serializer(app).loads(cookie)
+        audio_id = app.extensions["esapr_store"].for_owner(owner_of(browser_session["privacy_token"])).add(
+            "audio", {"mean_probabilities": probs, "dominant": "angry", "distribution": probs, "timeline": []}).id
+        page.route("**/api/v1/audio", lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps({"id": audio_id})))
         page.click("#skip")
         page.wait_for_url("**/interview/*/audio")
         page.set_input_files("#audio-file", str(recording))
         page.click("#upload-button")
         page.wait_for_url("**/interview/*/text", timeout=15_000)
         assert "(skipped)" in page.inner_text(".interview-steps")
-        state = app.test_client().get(f"/api/v1/interview/{session_id}").get_json()
+        state = app.test_client().get(f"/api/v1/interview/{session_id}",
+                                      headers={"X-ESAPR-Token": browser_session["privacy_token"]}).get_json()
         assert state["steps"] == {"video": "skipped", "audio": audio_id, "text": None}
         assert errors == []

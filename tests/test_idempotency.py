@@ -24,7 +24,7 @@ def _post(client, key=None, token="t" * 32, text=ESSAY):
 def test_a_retry_gets_the_first_answer_and_nothing_is_stored_twice(db_app):
     client, store = db_app.test_client(), db_app.extensions["esapr_store"]
     first = _post(client, "retry-1")
-    again = _post(client, "retry-1", text=GLOOMY * 2)  # even with another body: the key decides
+    again = _post(client, "retry-1")
     assert first.status_code == again.status_code == 200
     assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
     assert again.get_json() == first.get_json()
@@ -77,3 +77,65 @@ def test_kept_answers_are_exported_and_deleted_with_the_rest(db_app):
     assert len(export["kept_for_retries"]) == 1 and export["kept_for_retries"][0]["status"] == 200
     client.delete("/api/v1/me", headers={TOKEN: token})
     assert client.get("/api/v1/me/export", headers={TOKEN: token}).get_json()["kept_for_retries"] == []
+
+
+# --- #15: keys belong to their owner, bind to their request, and go with the analysis -------------
+
+def _cookie_post(client, key, text=ESSAY):
+    return client.post("/api/v1/text", data={"text": text}, headers={"Idempotency-Key": key})
+
+
+def test_two_cookie_clients_on_one_address_never_share_answers(db_app):
+    """Finding 6: the key was scoped by the IP when no header token was sent, so a second browser behind
+    the same address replayed the first one's answer (its id and words)."""
+    alice, bob = db_app.test_client(), db_app.test_client()
+    mine = _cookie_post(alice, "same-key")
+    theirs = _cookie_post(bob, "same-key", text=GLOOMY * 2)
+    assert mine.status_code == theirs.status_code == 200
+    assert "Idempotent-Replayed" not in theirs.headers and theirs.get_json()["id"] != mine.get_json()["id"]
+    # Each browser's own retry is still answered from its first request.
+    again = _cookie_post(alice, "same-key")
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == mine.get_json()
+
+
+def test_without_any_token_a_key_replays_nothing(db_app):
+    """A client with no cookie and no token is a new person each time: it cannot pick up another's answer."""
+    first = db_app.test_client().post("/api/v1/text", data={"text": ESSAY}, headers={"Idempotency-Key": "k"})
+    stranger = db_app.test_client().post("/api/v1/text", data={"text": GLOOMY * 2}, headers={"Idempotency-Key": "k"})
+    assert "Idempotent-Replayed" not in stranger.headers and stranger.get_json()["id"] != first.get_json()["id"]
+
+
+def test_the_same_key_with_another_body_is_422(db_app):
+    client, store = db_app.test_client(), db_app.extensions["esapr_store"]
+    first = _post(client, "bound")
+    other = _post(client, "bound", text=GLOOMY * 2)
+    assert other.status_code == 422 and "different request" in other.get_json()["error"]
+    assert "Idempotent-Replayed" not in other.headers and first.get_json()["id"] not in other.get_data(as_text=True)
+    assert store.count("text") == 1
+
+
+def test_a_multipart_retry_with_a_new_boundary_still_replays(db_app):
+    """Browsers build a new multipart boundary for each try: the request hash is of the fields, not the bytes."""
+    client = db_app.test_client()
+    headers = {TOKEN: "m" * 32, "Idempotency-Key": "upload"}
+
+    def send(boundary: str):
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"essay.txt\"\r\n"
+                f"Content-Type: text/plain\r\n\r\n{ESSAY}\r\n--{boundary}--\r\n").encode()
+        return client.post("/api/v1/text", data=body, headers=headers,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+    first, retry = send("one-boundary"), send("another-boundary")
+    assert first.status_code == retry.status_code == 200
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.get_json() == first.get_json()
+
+
+def test_deleting_an_analysis_deletes_its_kept_answer(db_app):
+    """After a result is deleted its kept answer neither replays nor stays in the export."""
+    client, token = db_app.test_client(), "d" * 32
+    first = _post(client, "gone", token=token).get_json()
+    assert client.delete(f"/api/v1/me/analyses/{first['id']}", headers={TOKEN: token}).status_code == 200
+    export = client.get("/api/v1/me/export", headers={TOKEN: token}).get_json()
+    assert export["kept_for_retries"] == []
+    retried = _post(client, "gone", token=token)
+    assert "Idempotent-Replayed" not in retried.headers and retried.get_json()["id"] != first["id"]

@@ -21,20 +21,32 @@ def _probs(main: str, p: float = 0.55) -> dict[str, float]:
     return {e: round(p if e == main else rest, 4) for e in EMOTIONS}
 
 
-def video_row(app, main="happy") -> str:
+def token_of(client) -> str:
+    """The private token in this test client's cookie (/my/ redirects to its private link)."""
+    return client.get("/my/").headers["Location"].rsplit("/", 1)[-1]
+
+
+def owned_store(client, app):
+    """The store adding rows as the person behind ``client``: an interview takes only their own answers."""
+    from library.history.owners import owner_of
+
+    return app.extensions["esapr_store"].for_owner(owner_of(token_of(client)))
+
+
+def video_row(client, app, main="happy") -> str:
     scores = {"source": "live", "duration_s": 5.0, "frames_analysed": 10, "frames_with_face": 10,
               "distribution": _probs(main), "dominant": main, "blinks": 1, "blinks_per_minute": 12.0,
               "timeline": [{"t": t / 2, "probabilities": _probs(main)} for t in range(10)], "gradcam": None}
-    return app.extensions["esapr_store"].add("video", scores).id
+    return owned_store(client, app).add("video", scores).id
 
 
-def audio_row(app, main="happy") -> str:
+def audio_row(client, app, main="happy") -> str:
     probs = _probs(main)
     scores = {"duration_s": 4.0, "timeline": [{"t": float(t), "probabilities": probs} for t in range(4)],
               "distribution": {e: float(e == main) for e in EMOTIONS}, "dominant": main,
               "mean_probabilities": probs, "voiced_fraction": 0.8, "clipping_fraction": 0.0, "clipped": False,
               "sample_rate": 48000}
-    return app.extensions["esapr_store"].add("audio", scores).id
+    return owned_store(client, app).add("audio", scores).id
 
 
 def start(client) -> str:
@@ -73,7 +85,7 @@ def test_steps_show_questions_from_the_bank_and_skip(client):
 
 def test_coming_back_continues_the_session(client, app):
     session_id = start(client)
-    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(app)})
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(client, app)})
     back = client.get("/interview/")
     assert back.status_code == 302
     assert back.headers["Location"].endswith(f"/interview/{session_id}/audio")
@@ -86,13 +98,13 @@ def test_expired_session_cannot_continue(client, app):
     app.config["INTERVIEW_EXPIRY_S"] = -1
     assert client.get(f"/interview/{session_id}/audio").status_code == 410
     assert client.get("/interview/").status_code == 200  # the start page again
-    answer = client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(app)})
+    answer = client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(client, app)})
     assert answer.status_code == 409 and "expired" in answer.get_json()["error"]
 
 
 def test_answer_must_be_an_analysis_of_that_channel(client, app):
     session_id = start(client)
-    wrong = client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": audio_row(app)})
+    wrong = client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": audio_row(client, app)})
     assert wrong.status_code == 400 and "no video analysis" in wrong.get_json()["error"]
     assert client.post(f"/api/v1/interview/{session_id}/video", data={}).status_code == 400
     assert client.post(f"/api/v1/interview/{session_id}/nope", data={}).status_code == 404
@@ -104,7 +116,7 @@ def test_retake_replaces_the_answer_and_gets_a_new_question(client, app):
     from library.interview import pick_question
 
     session_id = start(client)
-    first, second = video_row(app, "sad"), video_row(app, "happy")
+    first, second = video_row(client, app, "sad"), video_row(client, app, "happy")
     client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": first})
     page = client.get(f"/interview/{session_id}/video").get_data(as_text=True)
     assert "Retake" in page
@@ -116,7 +128,7 @@ def test_retake_replaces_the_answer_and_gets_a_new_question(client, app):
 
 def test_whole_interview_report_and_downloads(client, app):
     session_id = start(client)
-    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(app, "happy")})
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(client, app, "happy")})
     client.post(f"/api/v1/interview/{session_id}/audio/skip")
     answer = client.post(f"/api/v1/interview/{session_id}/text", data={"text": ESSAY})
     assert answer.status_code == 200, answer.get_json()
@@ -158,8 +170,12 @@ def test_whole_interview_report_and_downloads(client, app):
     assert len(sources) == 2 and all(s.startswith("data:text/javascript;base64,") for s in sources)  # nothing fetched
     assert b"vegaEmbed" in base64.b64decode(sources[1].split(",", 1)[1])
 
-    csv = client.get("/api/v1/history/interview.csv").get_data(as_text=True)
-    assert report_id in csv and "report.fused.dominant" in csv.splitlines()[0]
+    # Everyone's interviews are aggregates (no ids); the full rows are the owner's own export.
+    everyone = client.get("/api/v1/history/interview.csv").get_data(as_text=True)
+    assert report_id not in everyone and everyone.splitlines()[0].startswith("measure,n,mean")
+    assert "fused.happy,1," in everyone
+    mine = client.get("/api/v1/me/history/interview.csv", headers={"X-ESAPR-Token": token_of(client)})
+    assert report_id in mine.get_data(as_text=True) and "report.fused.dominant" in mine.get_data(as_text=True)
 
 
 def test_report_with_nothing_answered_says_so(client):
@@ -177,8 +193,8 @@ def test_api_runs_an_interview(client, app):
     started = client.post("/api/v1/interview")
     assert started.status_code == 201
     session_id = started.get_json()["session"]
-    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(app, "sad")})
-    client.post(f"/api/v1/interview/{session_id}/audio", data={"analysis_id": audio_row(app, "sad")})
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(client, app, "sad")})
+    client.post(f"/api/v1/interview/{session_id}/audio", data={"analysis_id": audio_row(client, app, "sad")})
     client.post(f"/api/v1/interview/{session_id}/text/skip")
     if not _audio_reliability_known():
         pytest.skip("the speech model has no measured accuracy yet (Models/audio/speech_emotion.json)")
@@ -205,8 +221,8 @@ def test_channel_without_measured_accuracy_is_left_out_and_said_so(client, app, 
     shutil.copytree(MODELS_DIR / "text", tmp_path / "models" / "text")
     app.config["MODELS_DIR"] = str(tmp_path / "models")
     session_id = client.post("/api/v1/interview").get_json()["session"]
-    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(app)})
-    client.post(f"/api/v1/interview/{session_id}/audio", data={"analysis_id": audio_row(app)})
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(client, app)})
+    client.post(f"/api/v1/interview/{session_id}/audio", data={"analysis_id": audio_row(client, app)})
     client.post(f"/api/v1/interview/{session_id}/text/skip")
     fused = client.post(f"/api/v1/interview/{session_id}/report").get_json()["report"]["fused"]
     assert fused["channels_used"] == ["video"]
@@ -216,7 +232,7 @@ def test_channel_without_measured_accuracy_is_left_out_and_said_so(client, app, 
 def test_second_interview_is_compared_with_the_first(client, app):
     for main in ("sad", "happy"):
         session_id = client.post("/api/v1/interview").get_json()["session"]
-        client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(app, main)})
+        client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(client, app, main)})
         client.post(f"/api/v1/interview/{session_id}/audio/skip")
         client.post(f"/api/v1/interview/{session_id}/text/skip")
         report_id = client.post(f"/api/v1/interview/{session_id}/report").get_json()["id"]

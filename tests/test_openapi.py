@@ -41,8 +41,11 @@ def test_every_api_route_is_documented(app, doc):
 
 def _make_calls(app, client):
     """(method, documented path, call) for at least one request to every documented operation."""
-    store = app.extensions["esapr_store"]
-    video_session = client.post("/api/v1/video/session").get_json()["session"]
+    from library.history.owners import owner_of
+
+    started = client.post("/api/v1/video/session")
+    video_session = started.get_json()["session"]
+    store = app.extensions["esapr_store"].for_owner(owner_of(started.headers["X-ESAPR-Token"]))  # this client's
     client.post("/api/v1/video/frame", data={"frame": (io.BytesIO(jpeg_bytes(interview_frame())), "f.jpg"),
                                              "session": video_session, "t": "0"})
     interview = client.post("/api/v1/interview").get_json()["session"]
@@ -109,6 +112,11 @@ def _make_calls(app, client):
         ("get", "/api/v1/me", 401, get("/api/v1/me")),
         ("get", "/api/v1/me/export", 200, lambda: client.get("/api/v1/me/export", headers=me)),
         ("get", "/api/v1/me/export", 401, get("/api/v1/me/export")),
+        ("get", "/api/v1/me/history/{channel}.csv", 200,
+         lambda: client.get("/api/v1/me/history/text.csv", headers=me)),
+        ("get", "/api/v1/me/history/{channel}.csv", 401, get("/api/v1/me/history/text.csv")),
+        ("get", "/api/v1/me/history/{channel}.csv", 404,
+         lambda: client.get("/api/v1/me/history/nope.csv", headers=me)),
         ("delete", "/api/v1/me/analyses/{analysis_id}", 200, delete(f"/api/v1/me/analyses/{mine}", me)),
         ("delete", "/api/v1/me/analyses/{analysis_id}", 404, delete(f"/api/v1/me/analyses/{mine}", me)),
         ("delete", "/api/v1/me/analyses/{analysis_id}", 401, delete(f"/api/v1/me/analyses/{mine}", {})),

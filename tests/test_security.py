@@ -45,12 +45,15 @@ def _token(page_html: str) -> str:
     return found.group(1)
 
 
-def _video_row(app) -> str:
+def _video_row(app, token: str) -> str:
+    """A stored video analysis of the person holding ``token`` (an interview takes only its owner's answers)."""
+    from library.history.owners import owner_of
+
     probs = {e: 1 / len(EMOTIONS) for e in EMOTIONS}
     scores = {"source": "live", "duration_s": 5.0, "frames_analysed": 10, "frames_with_face": 10,
               "distribution": probs, "dominant": "neutral", "blinks": 1, "blinks_per_minute": 12.0,
               "timeline": [{"t": t / 2, "probabilities": probs} for t in range(10)], "gradcam": None}
-    return app.extensions["esapr_store"].add("video", scores).id
+    return app.extensions["esapr_store"].for_owner(owner_of(token)).add("video", scores).id
 
 
 # --- headers --------------------------------------------------------------------------------------
@@ -110,8 +113,10 @@ def test_the_vendored_vega_embed_styles_match_the_bundle():
 
 
 def test_downloaded_report_is_an_attachment(client, app):
-    session_id = client.post("/api/v1/interview").get_json()["session"]
-    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": _video_row(app)})
+    started = client.post("/api/v1/interview")
+    session_id = started.get_json()["session"]
+    client.post(f"/api/v1/interview/{session_id}/video",
+                data={"analysis_id": _video_row(app, started.headers["X-ESAPR-Token"])})
     client.post(f"/api/v1/interview/{session_id}/audio/skip")
     client.post(f"/api/v1/interview/{session_id}/text/skip")
     report_id = client.post(f"/api/v1/interview/{session_id}/report").get_json()["id"]
@@ -218,7 +223,7 @@ def test_cross_site_reads_are_not_refused(csrf_app):
 
 def test_behind_a_proxy_the_forwarded_host_and_client_count(tmp_path, shared_loaders, apps):
     app = make_app(tmp_path, shared_loaders, TRUSTED_PROXIES=1, RATE_LIMITS_ENABLED=True,
-                   RATE_LIMIT_ANALYSIS="2/minute")
+                   RATE_LIMIT_ANALYSIS="2/minute", ALLOWED_HOSTS=["esapr.example"])
     apps.append(app)
     client = app.test_client()
 

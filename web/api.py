@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from library.history import CHANNELS, merge_word_counts, summarise_traits
-from library.history.export import to_csv
+from library.history import CHANNELS
+from library.history.public import summary_csv, text_summary
 from library.text import TRAITS
-from web.extensions import store
+from web.extensions import earlier, min_users_for_words
 from web.text import analyse_and_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -22,23 +22,14 @@ def analyse_text_api():
 
 @bp.get("/history/text")
 def text_history():
-    rows = store().scores("text")
-    word_counts = [{"word_count": r["word_count"]} for r in rows if "word_count" in r]
-    return jsonify({
-        "channel": "text",
-        "count": len(rows),
-        "traits": summarise_traits((r["traits"] for r in rows if "traits" in r), TRAITS),
-        "word_count": summarise_traits(word_counts, ["word_count"]).get("word_count"),
-        "top_words": merge_word_counts(r.get("top_words", []) for r in rows),
-    })
+    """Aggregates over everyone's texts: no ids, no one person's words (library/history/public.py)."""
+    return jsonify(text_summary(earlier("text"), TRAITS, min_users_for_words()))
 
 
 @bp.get("/history/<channel>.csv")
 def history_csv(channel: str):
+    """Everyone's figures of a channel in aggregate, one row per measure; one's own rows are /api/v1/me."""
     if channel not in CHANNELS:
         abort(404, f"Unknown channel {channel!r}; one of {', '.join(CHANNELS)}.")
-    return Response(
-        to_csv(store().iter_channel(channel)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="esapr-{channel}-history.csv"'},
-    )
+    return Response(summary_csv(channel, earlier(channel)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="esapr-{channel}-summary.csv"'})

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template
 
 from library.emotions import EMOTIONS
 from library.history.emotion_compare import compare_emotions
-from web.extensions import store
+from web.extensions import earlier, store
 from web.models import shipped_val_accuracy
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
@@ -25,11 +25,11 @@ def capture():
 def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
-    stored = store().get(analysis_id, channel="audio")
+    stored = store().get_owned(analysis_id, channel="audio")
     if stored is None:
-        abort(404, "No audio analysis with this id.")
+        abort(404, "You have no audio analysis with this id.")
     scores = stored.scores
-    view = compare_emotions(scores, store().scores("audio", before_seq=stored.seq), EMOTIONS)
+    view = compare_emotions(scores, earlier("audio", stored.seq), EMOTIONS)
     specs = {
         "timeline": charts.emotion_timeline_chart(scores["timeline"], EMOTIONS),
         "distribution": charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS),

@@ -94,12 +94,13 @@ def distribution_chart(mine: dict[str, float], earlier_mean: dict[str, float] | 
     return chart.properties(width="container", height=240).to_dict()
 
 
-def value_among_others_chart(value: float, others: list[float], title: str) -> dict:
-    """Earlier users' values as a histogram, with this person's as a red rule."""
-    data = pd.DataFrame({"value": others}, columns=["value"])
+def value_among_others_chart(value: float, histogram: list[dict[str, float]], title: str) -> dict:
+    """Earlier users' values as a histogram (binned on the server: no one's own value reaches the
+    page, and the page's size does not grow with the history), with this person's as a red rule."""
+    data = pd.DataFrame(histogram, columns=["start", "end", "count"])
     hist = alt.Chart(data).mark_bar(color="#b9c2d0").encode(
-        x=alt.X("value:Q", bin=alt.Bin(maxbins=20), title=title),
-        y=alt.Y("count():Q", title="Earlier users"),
+        x=alt.X("start:Q", title=title), x2="end:Q",
+        y=alt.Y("count:Q", title="Earlier users"),
     )
     rule = alt.Chart(pd.DataFrame({"value": [value], "label": [YOU]})).mark_rule(color="#d64541", size=3).encode(
         x="value:Q", tooltip=[alt.Tooltip("value:Q", format=".1f", title=title)])

@@ -29,6 +29,13 @@ def _env_int(name: str, default: int) -> int:
 env_int = _env_int  # the public name, for web/serve.py
 
 
+def _env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip().lower() for item in raw.split(",") if item.strip()]
+
+
 def defaults(instance_path: Path) -> dict[str, Any]:
     return {
         "DATA_DIR": str(default_data_dir()),
@@ -91,6 +98,15 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "RATE_LIMIT_ANALYSIS": os.environ.get("ESAPR_RATE_LIMIT_ANALYSIS", "60/minute"),  # POSTs that analyse
         "RATE_LIMIT_FRAMES": os.environ.get("ESAPR_RATE_LIMIT_FRAMES", "600/minute"),  # live frames: 5 a second
         "RATE_LIMIT_API": os.environ.get("ESAPR_RATE_LIMIT_API", "300/minute"),  # every other /api/ request
+        # Result pages and report downloads: each compares with everyone, so a flood of them is work.
+        "RATE_LIMIT_PAGES": os.environ.get("ESAPR_RATE_LIMIT_PAGES", "120/minute"),
+        # Privacy (#15): public aggregates show everyone's top words only once this many distinct
+        # people (private tokens) contributed, so that no word list can be one person's.
+        "PUBLIC_WORDS_MIN_USERS": _env_int("ESAPR_PUBLIC_WORDS_MIN_USERS", 20),
+        # Host names this app answers to (web/hosts.py); any other Host header gets 400 (DNS
+        # rebinding). Comma-separated; ".example.org" allows its subdomains; "*" allows any host.
+        # Not Flask's TRUSTED_HOSTS: Werkzeug 3.1 cannot match an IPv6 literal such as [::1] there.
+        "ALLOWED_HOSTS": _env_list("ESAPR_TRUSTED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_request_context
 
 from library.history import HistoryStore
+from library.history.figures import Earlier, FiguresCache
 from web.models import ModelRegistry
 
 
@@ -20,3 +21,13 @@ def store() -> HistoryStore:
 
 def models() -> ModelRegistry:
     return current_app.extensions["esapr_models"]
+
+
+def earlier(channel: str, seq: int | None = None) -> Earlier:
+    """Everyone's figures of a channel stored before ``seq`` (None: all), from this process's cache."""
+    cache: FiguresCache = current_app.extensions["esapr_figures"]
+    return cache.channel(channel).before(seq)
+
+
+def min_users_for_words() -> int:
+    return current_app.config["PUBLIC_WORDS_MIN_USERS"]

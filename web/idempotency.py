@@ -3,8 +3,14 @@
 A client that lost the answer to an analysis (a broken connection, a killed worker) retries with
 the same key; if the first request was stored, the stored answer comes back with
 ``Idempotent-Replayed: true``; if it is still running elsewhere, 409; if it failed or never
-finished, the retry runs it. Keys are scoped to the path and the client (its private token, else
-its address), so one client's key never replays another's answer.
+finished, the retry runs it.
+
+Keys are scoped to the path and the request's owner - its private token from the
+``X-ESAPR-Token`` header or the browser's cookie - never to its address (#15: two people behind
+one address got each other's answers). A request without a token gets a new one first, so its
+key matches nothing kept: to retry safely a program sends the token from its first answer, or
+makes its own (32 URL-safe characters of randomness) and sends it from the start. The answer is
+kept with a hash of the request; the same key with a different request is 422, not a replay.
 """
 
 from __future__ import annotations
@@ -13,15 +19,16 @@ import hashlib
 
 from flask import Flask, Response, current_app, g, request
 
-from library.errors import BadInput
+from library.errors import BadInput, UnprocessableInput
 from library.history import idempotency
-from web.owner import HEADER as TOKEN_HEADER
-from web.owner import request_owner
+from web.owner import request_owner, request_token
 
 KEY_HEADER = "Idempotency-Key"
 MAX_KEY_CHARS = 255
 # A claim older than this with no answer belongs to a request that died: a retry may take it over.
 STALE_AFTER_S = 600
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+_CHUNK = 1024 * 1024
 
 
 def init_app(app: Flask) -> None:
@@ -30,8 +37,40 @@ def init_app(app: Flask) -> None:
 
 
 def _scoped_key(key: str) -> str:
-    client = request.headers.get(TOKEN_HEADER) or request.remote_addr or "unknown"
-    return hashlib.sha256(f"{request.path}\n{client}\n{key}".encode("utf-8")).hexdigest()
+    token = request_token(create=True)  # header, else cookie, else a new one (which matches nothing kept)
+    return hashlib.sha256(f"{request.path}\n{token}\n{key}".encode("utf-8")).hexdigest()
+
+
+def request_digest() -> str:
+    """SHA-256 of what the request asks: its path and query, and its fields and files (or its raw body).
+
+    Forms are hashed by their parsed content, not their bytes: a browser that retries an upload
+    sends the same fields and file under a new multipart boundary.
+    """
+    digest = hashlib.sha256(f"{request.path}?{request.query_string.decode('latin-1')}\n".encode("utf-8"))
+    if request.mimetype in FORM_TYPES:
+        for name in sorted(request.form):
+            for value in request.form.getlist(name):
+                digest.update(f"field {name}={len(value)}:{value}\n".encode("utf-8"))
+        for name in sorted(request.files):
+            for upload in request.files.getlist(name):
+                digest.update(f"file {name}\n".encode("utf-8"))
+                stream = upload.stream
+                position = stream.tell()
+                stream.seek(0)
+                while chunk := stream.read(_CHUNK):
+                    digest.update(chunk)
+                stream.seek(position)
+    else:
+        digest.update(f"{request.mimetype}\n".encode("utf-8"))
+        digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _largest_upload() -> int:
+    config = current_app.config
+    return max(config.get("MAX_CONTENT_LENGTH") or 0, config["VIDEO_MAX_MB"] * 1024 * 1024,
+               config["AUDIO_MAX_MB"] * 1024 * 1024 + 64 * 1024)
 
 
 def _replay_or_claim() -> Response | None:
@@ -44,11 +83,18 @@ def _replay_or_claim() -> Response | None:
     scoped = _scoped_key(key)
     result = idempotency.claim(store, scoped, request_owner(), STALE_AFTER_S)
     if result.outcome == "replay":
+        # The body must be read to compare it; any upload a channel accepts may be that big.
+        request.max_content_length = _largest_upload()
+        if result.request_hash is not None and result.request_hash != request_digest():
+            raise UnprocessableInput(f"This {KEY_HEADER} was already used for a different request. Use a new key "
+                                     "for a new request; a retry must send exactly the same one.")
         return Response(result.body, status=result.status, mimetype="application/json",
                         headers={"Idempotent-Replayed": "true"})
     if result.outcome == "busy":
         return current_app.json.response(error=f"A request with this {KEY_HEADER} is still being answered; "
                                                "retry in a few seconds."), 409
+    if request.mimetype not in FORM_TYPES:
+        request.get_data(cache=True)  # a raw body is read once, so keep it to hash after the answer
     g.idempotency_key = scoped
     return None
 
@@ -59,7 +105,7 @@ def _keep_or_release(response: Response) -> Response:
         return response
     store = current_app.extensions["esapr_store"]
     if 200 <= response.status_code < 300:
-        idempotency.complete(store, scoped, response.status_code, response.get_data(as_text=True))
+        idempotency.complete(store, scoped, response.status_code, response.get_data(as_text=True), request_digest())
     else:
         idempotency.release(store, scoped)  # an error is not an answer to keep: a retry runs again
     return response

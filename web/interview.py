@@ -4,6 +4,11 @@ Each step page is the channel's own capture page with an ``interview`` context: 
 step's question (``pick_question``; a retake gets the next one), "Skip this step", and
 the URL the page's script posts the finished analysis to (``interview_api``), which
 answers with the next page. Session storage: ``web/interview_session.py``.
+
+An interview belongs to the browser (or API token) that started it: every page and action
+reads it through that owner, so a stranger's session id is 404. Only starting one (a POST
+with consent) writes it into the cookie; opening a link never does (session fixation: a
+link to someone else's interview would otherwise make this browser answer into it).
 """
 
 from __future__ import annotations
@@ -67,12 +72,11 @@ def _open_state(session_id: str) -> interviews.InterviewState:
     try:
         return interviews.load(session_id)
     except SessionClosed as exc:
-        state = None
         try:
             state = interviews.load(session_id, require_open=False)
         except SessionClosed:
-            pass
-        if state is not None and state.finished:
+            abort(404, "You have no interview with this link. Go to /interview to start one.")
+        if state.finished:
             abort(redirect(url_for("interview.result", report_id=state.report_id)))
         abort(410, f"{exc} Go to /interview to start again.")
 
@@ -108,7 +112,6 @@ def step(session_id: str, step: str):
     if step not in STEPS:
         abort(404, f"Unknown step {step!r}.")
     state = _open_state(session_id)
-    session[interviews.COOKIE_KEY] = session_id
     context = _step_context(state, step)
     config = current_app.config
     if step == "video":
@@ -147,9 +150,9 @@ def report(session_id: str):
 
 
 def _stored_report(report_id: str):
-    stored = store().get(report_id, channel="interview")
+    stored = store().get_owned(report_id, channel="interview")
     if stored is None:
-        abort(404, "No interview report with this id.")
+        abort(404, "You have no interview report with this id.")
     return stored
 
 

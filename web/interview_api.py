@@ -47,8 +47,8 @@ def attach_answer(session_id: str, step: str, req) -> interviews.InterviewState:
         analysis_id = (body or {}).get("analysis_id") if isinstance(body, dict) else req.form.get("analysis_id")
         if not isinstance(analysis_id, str) or not analysis_id:
             raise BadInput(f"Send the id of the {step} analysis in the field 'analysis_id'.")
-        if store().get(analysis_id, channel=step) is None:
-            raise BadInput(f"There is no {step} analysis with this id.")
+        if store().get_owned(analysis_id, channel=step) is None:
+            raise BadInput(f"You have no {step} analysis with this id.")
     return interviews.record(session_id, step, analysis_id)
 
 
@@ -90,4 +90,4 @@ def finish_interview(session_id: str):
 
 @bp.errorhandler(SessionClosed)
 def session_closed(exc: SessionClosed):
-    return jsonify(error=str(exc)), 409
+    return jsonify(error=str(exc)), 404 if isinstance(exc, interviews.UnknownInterview) else 409

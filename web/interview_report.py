@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from flask import current_app
 
 from library.emotions import EMOTIONS
@@ -26,7 +27,7 @@ from library.history.text_compare import compare_text
 from library.interview import build_report, fuse, load_reliability, reliability_scores
 from library.interview.fusion import CHANNEL_WORDS
 from library.text import TRAITS
-from web.extensions import store
+from web.extensions import earlier, min_users_for_words, store
 from web.interview_session import SKIPPED, InterviewState
 from web.wording import lean, ordinal_percentile
 
@@ -46,7 +47,7 @@ def channel_probabilities(channel: str, scores: dict[str, Any]) -> dict[str, flo
 
 def report_scores(state: InterviewState) -> dict[str, Any]:
     """What the finished interview stores; ``UnprocessableInput`` when no step gave a reading."""
-    rows = {step: store().get(aid, channel=step) for step, aid in state.answered.items()}
+    rows = {step: store().get_owned(aid, channel=step) for step, aid in state.answered.items()}
     readings = {c: channel_probabilities(c, row.scores) for c, row in rows.items() if row is not None}
     reliability = load_reliability(current_app.config["MODELS_DIR"])
     scores = reliability_scores(reliability)
@@ -71,14 +72,15 @@ def report_scores(state: InterviewState) -> dict[str, Any]:
     }
 
 
-def _emotion_percentiles(mine: dict[str, float], earlier: list[dict[str, float]]) -> list[dict[str, Any]]:
+def _emotion_percentiles(mine: dict[str, float], others: np.ndarray) -> list[dict[str, Any]]:
+    """``others``: earlier interviews' fused probabilities, one row each, columns in EMOTIONS order."""
     out = []
-    for e in EMOTIONS:
-        others = [float(row[e]) for row in earlier if e in row]
+    for index, e in enumerate(EMOTIONS):
+        column = others[:, index]
         value = float(mine.get(e, 0.0))
         out.append({"emotion": e, "probability": value,
-                    "earlier_mean": sum(others) / len(others) if others else None,
-                    "percentile_words": ordinal_percentile(percentile(value, others), len(others))})
+                    "earlier_mean": float(column.mean()) if column.size else None,
+                    "percentile_words": ordinal_percentile(percentile(value, column), column.size)})
     return out
 
 
@@ -89,16 +91,15 @@ def report_view(analysis) -> dict[str, Any]:
     scores = analysis.scores
     report = scores["report"]
     fused = report["fused"]
-    earlier = [row["report"]["fused"]["probabilities"] for row in store().scores("interview", before_seq=analysis.seq)
-               if row.get("report")]
+    others = earlier("interview", analysis.seq).present("fused")
     specs: dict[str, dict] = {
-        "fused": charts.distribution_chart(fused["probabilities"], _mean(earlier), EMOTIONS),
+        "fused": charts.distribution_chart(fused["probabilities"], _mean(others), EMOTIONS),
         "channels": charts.channels_chart(
             {c: r["probabilities"] for c, r in fused["readings"].items()}, fused["probabilities"], EMOTIONS),
     }
     channels: dict[str, dict[str, Any]] = {}
     for step, aid in scores["steps"].items():
-        row = store().get(aid, channel=step) if aid != SKIPPED else None
+        row = store().get_owned(aid, channel=step) if aid != SKIPPED else None
         entry: dict[str, Any] = {"title": CHANNEL_TITLES[step], "skipped": aid == SKIPPED,
                                  "id": row.id if row else None, "reading": fused["readings"].get(step),
                                  "summary": None}
@@ -108,8 +109,8 @@ def report_view(analysis) -> dict[str, Any]:
         channels[step] = entry
     big_five = None
     if channels["text"]["id"]:
-        text_row = store().get(channels["text"]["id"], channel="text")
-        big_five = compare_text(text_row.scores, store().scores("text", before_seq=text_row.seq), TRAITS)
+        text_row = store().get_owned(channels["text"]["id"], channel="text")
+        big_five = compare_text(text_row.scores, earlier("text", text_row.seq), TRAITS, min_users_for_words())
         for item in big_five["traits"]:
             item["lean"] = lean(item["probability"])
             item["percentile_words"] = ordinal_percentile(item["percentile"], big_five["n_earlier"])
@@ -120,25 +121,24 @@ def report_view(analysis) -> dict[str, Any]:
         "report": report,
         "channels": channels,
         "big_five": big_five,
-        "n_earlier_interviews": len(earlier),
-        "fused_among_earlier": _emotion_percentiles(fused["probabilities"], earlier),
+        "n_earlier_interviews": int(others.shape[0]),
+        "fused_among_earlier": _emotion_percentiles(fused["probabilities"], others),
         "specs": specs,
     }
 
 
-def _mean(rows: list[dict[str, float]]) -> dict[str, float] | None:
-    if not rows:
+def _mean(rows: np.ndarray) -> dict[str, float] | None:
+    if not rows.shape[0]:
         return None
-    return {e: sum(float(r.get(e, 0.0)) for r in rows) / len(rows) for e in EMOTIONS}
+    return {e: float(v) for e, v in zip(EMOTIONS, rows.mean(axis=0))}
 
 
 def _channel_summary(step: str, row, charts) -> tuple[dict[str, Any], dict[str, dict]]:
     """One channel's figures for the report, and its charts (timeline; the text's emotion row)."""
     s = row.scores
     specs: dict[str, dict] = {}
-    earlier = store().scores(step, before_seq=row.seq)
     if step in ("video", "audio"):
-        view = compare_emotions(s, earlier, EMOTIONS)
+        view = compare_emotions(s, earlier(step, row.seq), EMOTIONS)
         if s.get("timeline"):
             specs[f"{step}_timeline"] = charts.emotion_timeline_chart(s["timeline"], EMOTIONS)
         summary = {"dominant": s.get("dominant"), "duration_s": s.get("duration_s"),
@@ -146,7 +146,7 @@ def _channel_summary(step: str, row, charts) -> tuple[dict[str, Any], dict[str, 
         if step == "video":
             summary.update(frames_analysed=s.get("frames_analysed"), frames_with_face=s.get("frames_with_face"),
                            blinks_per_minute=s.get("blinks_per_minute"),
-                           blink_words=ordinal_percentile(view["blink_percentile"], len(view["earlier_blink_rates"])))
+                           blink_words=ordinal_percentile(view["blink_percentile"], view["n_earlier_blinks"]))
         else:
             summary.update(voiced_fraction=s.get("voiced_fraction"), clipped=s.get("clipped"))
         return summary, specs

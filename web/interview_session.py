@@ -11,6 +11,9 @@ Finishing turns the session into one stored ``"interview"`` analysis (the report
 figures) and closes it: after that the steps can no longer change, and the report id
 is what ``report_id`` returns. The browser remembers the session id in Flask's signed
 session cookie (``COOKIE_KEY``), so coming back to /interview continues it.
+
+Sessions are read through ``store()``, i.e. as the request's owner: another person's
+interview is ``UnknownInterview``, exactly like one that never existed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from web.extensions import store
 CHANNEL = "interview"
 SKIPPED = "skipped"
 COOKIE_KEY = "interview_session"
+
+
+class UnknownInterview(SessionClosed):
+    """No interview of this requester has this id (none at all, or someone else's)."""
 
 
 @dataclass
@@ -68,7 +75,7 @@ def load(session_id: str, require_open: bool = True) -> InterviewState:
     live = sessions()
     status = live.status(session_id)
     if status is None or status["channel"] != CHANNEL:
-        raise SessionClosed("This interview is unknown; start a new one.")
+        raise UnknownInterview("You have no interview with this id; start a new one.")
     steps: dict[str, str | None] = {s: None for s in STEPS}
     answers = {s: 0 for s in STEPS}
     for sample in live.samples(session_id):

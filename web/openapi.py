@@ -64,6 +64,7 @@ SESSION = _path_param("session_id", "A session id from the matching start call."
 TOKEN = {"name": "X-ESAPR-Token", "in": "header", "required": True, "schema": {"type": "string"},
          "description": "Your private token: every analysis answer carries it in this header (web/owner.py)."}
 STEP = _path_param("step", "The interview step.", STEPS)
+CHANNEL = _path_param("channel", "The channel.", ("text", "video", "audio", "interview"))
 
 SCHEMAS = {
     "Error": _obj({"error": STR}),
@@ -74,7 +75,10 @@ SCHEMAS = {
     "TextAnalysis": _obj({"id": STR, "traits": _ref("Traits"), "word_count": INT,
                           "top_words": {"type": "array", "items": {"type": "array", "prefixItems": [STR, INT]}}}),
     "TextHistory": _obj({"channel": STR, "count": INT, "traits": {"type": "object"},
-                         "word_count": {"type": ["object", "null"]}, "top_words": ARRAY}),
+                         "word_count": {"type": ["object", "null"]},
+                         "top_words": {"type": "array", "description": "everyone's most used words, summed; empty "
+                                       "until `top_words_min_users` different people have written"},
+                         "top_words_min_users": INT, "top_words_note": {"type": ["string", "null"]}}),
     "Face": _obj({"box": {"type": "array", "items": NUM, "minItems": 4, "maxItems": 4},
                   "landmarks": {"type": "array", "items": {"type": "array", "items": NUM}},
                   "probabilities": _ref("Emotions"), "dominant": {"enum": list(EMOTIONS)}}),
@@ -124,12 +128,15 @@ PATHS = {
                       "422": _error("Too short, encrypted, scanned or corrupt PDF")},
     }},
     "/api/v1/history/text": {"get": {
-        "summary": "Aggregates of every stored text analysis", "responses": _ok(_ref("TextHistory")),
+        "summary": "Aggregates of every stored text analysis: no ids, no one person's words",
+        "responses": _ok(_ref("TextHistory")),
     }},
     "/api/v1/history/{channel}.csv": {"get": {
-        "summary": "A channel's stored history as CSV (derived scores only)",
-        "parameters": [_path_param("channel", "The channel.", ("text", "video", "audio", "interview"))],
-        "responses": {"200": {"description": "CSV, one row per analysis", "content": {"text/csv": {"schema": STR}}},
+        "summary": "Everyone's figures of a channel in aggregate (no ids, no rows): one CSV row per measure "
+                   "with n, mean, std and quantiles; your own rows are /api/v1/me/history/{channel}.csv",
+        "parameters": [CHANNEL],
+        "responses": {"200": {"description": "CSV: measure,n,mean,std,p10,p25,median,p75,p90",
+                              "content": {"text/csv": {"schema": STR}}},
                       "404": _error("Unknown channel")},
     }},
     "/api/v1/video/frame": {"post": {
@@ -147,7 +154,7 @@ PATHS = {
     }},
     "/api/v1/video/session/{session_id}": {"get": {
         "summary": "Progress of a capture session", "parameters": [SESSION],
-        "responses": {**_ok(_ref("VideoSessionStatus")), "404": _error("No such session")},
+        "responses": {**_ok(_ref("VideoSessionStatus")), "404": _error("You have no capture session with this id")},
     }},
     "/api/v1/video/session/{session_id}/finish": {"post": {
         "summary": "Summarise a session's frames into one stored analysis", "parameters": [SESSION],
@@ -175,8 +182,9 @@ PATHS = {
         "responses": _ok(_ref("InterviewState"), "Started", "201"),
     }},
     "/api/v1/interview/{session_id}": {"get": {
-        "summary": "An interview's steps and, once finished, its report id", "parameters": [SESSION],
-        "responses": {**_ok(_ref("InterviewState")), "404": _error("No such interview")},
+        "summary": "An interview's steps and, once finished, its report id (only for the browser or token "
+                   "that started it)", "parameters": [SESSION],
+        "responses": {**_ok(_ref("InterviewState")), "404": _error("You have no interview with this id")},
     }},
     "/api/v1/interview/{session_id}/{step}": {"post": {
         "summary": "Answer a step: `analysis_id` of a video/audio analysis, or the written answer (`text`/`file`); "
@@ -184,20 +192,21 @@ PATHS = {
         "parameters": [SESSION, STEP],
         "requestBody": _multipart({"analysis_id": STR, "text": STR, "file": {"type": "string", "format": "binary"}}),
         "responses": {**_ok(_ref("InterviewState")), "400": _error("Missing or unknown analysis, or no text"),
-                      "404": _error("Unknown step"), "409": _error("Interview unknown, expired or finished"),
+                      "404": _error("Unknown step, or you have no interview with this id"),
+                      "409": _error("Interview expired or finished"),
                       "413": _error("Text too large"), "415": _error("Not text or PDF"),
                       "422": _error("Text too short")},
     }},
     "/api/v1/interview/{session_id}/{step}/skip": {"post": {
         "summary": "Skip a step", "parameters": [SESSION, STEP],
-        "responses": {**_ok(_ref("InterviewState")), "404": _error("Unknown step"),
-                      "409": _error("Interview unknown, expired or finished")},
+        "responses": {**_ok(_ref("InterviewState")), "404": _error("Unknown step, or you have no interview with this id"),
+                      "409": _error("Interview expired or finished")},
     }},
     "/api/v1/interview/{session_id}/report": {"post": {
         "summary": "Finish the interview: fuse the answered channels into the stored report",
         "parameters": [SESSION],
-        "responses": {**_ok(_ref("InterviewReport")), "409": _error("Interview unknown, expired or finished"),
-                      "422": _error("No step gave a reading")},
+        "responses": {**_ok(_ref("InterviewReport")), "404": _error("You have no interview with this id"),
+                      "409": _error("Interview expired or finished"), "422": _error("No step gave a reading")},
     }},
     "/api/v1/me": {
         "get": {"summary": "Your stored analyses, oldest first", "parameters": [TOKEN],
@@ -212,6 +221,12 @@ PATHS = {
         "responses": {**_ok(_obj({"exported_at": STR, "analyses": {"type": "array", "items": _ref("StoredAnalysis")},
                                   "captures": ARRAY})),
                       "401": _error("No valid token in X-ESAPR-Token")},
+    }},
+    "/api/v1/me/history/{channel}.csv": {"get": {
+        "summary": "Your own analyses of one channel as CSV, one row each (every stored figure)",
+        "parameters": [TOKEN, CHANNEL],
+        "responses": {"200": {"description": "CSV, one row per analysis", "content": {"text/csv": {"schema": STR}}},
+                      "401": _error("No valid token in X-ESAPR-Token"), "404": _error("Unknown channel")},
     }},
     "/api/v1/me/analyses/{analysis_id}": {"delete": {
         "summary": "Delete one of your analyses",
@@ -228,9 +243,12 @@ PATHS = {
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
-    "description": "Any unique string (1-255 printable ASCII). A retry with the same key (and the same "
-                   "X-ESAPR-Token) gets the first answer again, with `Idempotent-Replayed: true`, instead of a "
-                   "second analysis; answers are kept 24 h (web/idempotency.py)."}
+    "description": "Any unique string (1-255 printable ASCII). A retry with the same key, the same private token "
+                   "(X-ESAPR-Token, or a browser's cookie) and the same request gets the first answer again, with "
+                   "`Idempotent-Replayed: true`, instead of a second analysis; the same key with a different "
+                   "request is 422. A request with no token matches nothing kept: send your token (or one you "
+                   "made: 32 URL-safe random characters) from the first try. Answers are kept 24 h, and go "
+                   "when their analysis is deleted (web/idempotency.py)."}
 
 
 def _with_common_answers(paths: dict) -> dict:
@@ -251,6 +269,7 @@ def _with_common_answers(paths: dict) -> dict:
             if method == "post":
                 responses.setdefault("400", _error("A malformed Idempotency-Key"))
                 responses.setdefault("409", _error("A request with this Idempotency-Key is still being answered"))
+                responses.setdefault("422", _error("This Idempotency-Key was used for a different request"))
                 extra["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
             out[path][method] = {**operation, **extra, "responses": responses}
     return out

@@ -2,7 +2,13 @@
 
 A browser keeps its token in Flask's signed, HttpOnly session cookie; an API client
 sends it in ``X-ESAPR-Token`` (and learns it from the same response header the first
-time). Only POSTs get a token made for them: looking at pages never makes one.
+time). Only POSTs get a token made for them: looking at pages never makes one, and never
+adopts one either (a GET cannot put someone else's token or interview into a browser).
+
+Results are theirs alone: every read of a stored analysis or of a capture goes through the
+owner hash of this request's token (``store()`` in web/extensions.py carries it), so another
+person's id answers 404 as if it did not exist. The private link /my/<token> acts for its
+token on that request only (``act_for``), without touching the cookie.
 """
 
 from __future__ import annotations
@@ -31,16 +37,27 @@ def request_token(create: bool) -> str | None:
     return token
 
 
+def act_for(token: str) -> None:
+    """This request acts for ``token`` (a private link): reads and writes are that person's."""
+    g.esapr_token = token
+    g.esapr_link_token = token
+
+
+def link_token() -> str | None:
+    """The private link's token when the request came through one, else None."""
+    return g.get("esapr_link_token")
+
+
 def request_owner() -> str | None:
-    """The owner hash rows made by this request carry; None for reads."""
-    if request.method != "POST":
-        return None
-    return owner_of(request_token(create=True))
+    """The owner hash this request reads and writes as: POSTs get a token made for them, other
+    methods use the one they carry (None: no token, so nothing stored is theirs)."""
+    token = request_token(create=request.method == "POST")
+    return owner_of(token) if token else None
 
 
 def tell_api_client(response: Response) -> Response:
     """API responses name the token they acted for, so a client without cookies can keep it."""
     token = g.get("esapr_token")
-    if token and request.path.startswith("/api/"):
+    if token and request.path.startswith("/api/") and not link_token():
         response.headers[HEADER] = token
     return response

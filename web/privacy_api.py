@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from library.errors import InputError
+from library.history import CHANNELS
+from library.history.export import to_csv
 from library.history.owners import delete_owned, export_owned, looks_like_token, owned_analyses, owner_of
 from web.extensions import store
 from web.owner import HEADER
@@ -32,6 +34,16 @@ def list_mine():
 @bp.get("/export")
 def export_mine():
     return jsonify(export_owned(store(), _owner()))
+
+
+@bp.get("/history/<channel>.csv")
+def history_csv(channel: str):
+    """The client's own analyses of one channel, one row each (the public CSV holds aggregates only)."""
+    owner = _owner()
+    if channel not in CHANNELS:
+        abort(404, f"Unknown channel {channel!r}; one of {', '.join(CHANNELS)}.")
+    return Response(to_csv(owned_analyses(store(), owner, channel)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="esapr-my-{channel}.csv"'})
 
 
 @bp.delete("")

@@ -8,10 +8,13 @@ here is small: which group a request belongs to, and the 429.
 Groups (limits from the config, e.g. ``"60/minute"``):
 - ``frames``: live frames, ``POST /api/v1/video/frame`` (a capture sends 5 a second);
 - ``analysis``: POSTs that run a model (text, audio, video, every interview API POST) and the
-  two HTML forms that do the same work (``POST /text/``, the interview's written answer);
+  HTML forms that do the same work (``POST /text/``, and every interview form: starting one,
+  skipping, the written answer) plus finishing an interview into its report;
+- ``pages``: result pages and report downloads, each of which compares with everyone;
 - ``api``: every other request under ``/api/``.
-A client is ``request.remote_addr``; behind proxies set ``TRUSTED_PROXIES`` so that it is the
-real client's address (``web/security.py`` applies ProxyFix).
+A client is ``request.remote_addr`` as ``client_key`` counts it: an IPv4 address alone, an
+IPv6 address by its /64 (library/history/rate_limits.py says why); behind proxies set
+``TRUSTED_PROXIES`` so that it is the real client's address (``web/security.py`` applies ProxyFix).
 """
 
 from __future__ import annotations
@@ -21,13 +24,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 from library.history import Limit, RateLimits
+from library.history.rate_limits import client_key
 
-GROUP_CONFIG = {"frames": "RATE_LIMIT_FRAMES", "analysis": "RATE_LIMIT_ANALYSIS", "api": "RATE_LIMIT_API"}
-GROUP_WORDS = {"frames": "video frames", "analysis": "analyses", "api": "API requests"}
+GROUP_CONFIG = {"frames": "RATE_LIMIT_FRAMES", "analysis": "RATE_LIMIT_ANALYSIS", "api": "RATE_LIMIT_API",
+                "pages": "RATE_LIMIT_PAGES"}
+GROUP_WORDS = {"frames": "video frames", "analysis": "analyses", "api": "API requests", "pages": "result pages"}
 FRAME_ENDPOINTS = {"video_api.video_frame"}
 ANALYSIS_ENDPOINTS = {"api.analyse_text_api", "audio_api.analyse_audio_api", "video_api.analyse_video_api",
-                      "text.submit", "interview.text_answer"}
-ANALYSIS_BLUEPRINTS = {"interview_api"}  # all its POSTs: start, answer (text is analysed there), skip, report
+                      "text.submit"}
+# All their POSTs: starting an interview (page or API), answering (text is analysed there), skipping, finishing.
+ANALYSIS_BLUEPRINTS = {"interview_api", "interview"}
+FINISH_ENDPOINTS = {"interview.report"}  # a GET that fuses the answers into the report
+PAGE_ENDPOINTS = {"text.result", "video.result", "audio.result", "interview.result", "interview.download_html",
+                  "interview.download_json", "privacy.result", "privacy.report_download"}
 
 
 def _as_flag(value) -> bool | None:
@@ -54,6 +63,10 @@ def group_of(req) -> str | None:
         return "frames"
     if req.method == "POST" and (req.endpoint in ANALYSIS_ENDPOINTS or req.blueprint in ANALYSIS_BLUEPRINTS):
         return "analysis"
+    if req.endpoint in FINISH_ENDPOINTS:
+        return "analysis"
+    if req.endpoint in PAGE_ENDPOINTS:
+        return "pages"
     if req.path.startswith("/api/"):
         return "api"  # unknown /api/ paths too: probing for routes costs the same as using them
     return None
@@ -69,7 +82,7 @@ def check() -> None:
         return
     limit = app.extensions["esapr_rate_limit_config"][group]
     try:
-        verdict = app.extensions["esapr_rate_limits"].hit(group, request.remote_addr or "unknown", limit)
+        verdict = app.extensions["esapr_rate_limits"].hit(group, client_key(request.remote_addr), limit)
     except SQLAlchemyError as exc:
         # Fail open: a database that cannot count (read-only, full, restarting) must not also refuse
         # the reads that still work; requests that write meet the same fault and answer 503 there.

@@ -2,6 +2,7 @@
 
 ``init_app(app)`` wires it all; create_app calls it once the blueprints are registered.
 
+- Only our own host names are answered (web/hosts.py, ``ALLOWED_HOSTS``): DNS rebinding.
 - HTML forms carry Flask-WTF's CSRF token (``csrf_token`` field, or the ``X-CSRFToken`` header
   from ``<meta name="csrf-token">`` for scripts). The JSON API under /api/ is exempt - its
   clients are programs, not pages holding a form - but no browser may write to anything from
@@ -21,7 +22,7 @@ from flask import Flask, Response, abort, current_app, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import rate_limit
+from web import hosts, rate_limit
 
 # No 'unsafe-inline' anywhere, styles included: Vega draws with SVG attributes and the CSSOM, and the
 # <style> elements vega-embed and its tooltips would inject are turned off (static/js/charts.js) and
@@ -73,6 +74,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     rate_limit.init_app(app)
+    hosts.init_app(app)  # before anything else: a foreign Host is answered 400 and nothing more
     app.before_request(_refuse_cross_site_and_check_csrf)
     app.before_request(rate_limit.check)
     app.after_request(_add_security_headers)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from library.history.text_compare import compare_text
 from library.text import TRAITS, TextAnalysis, analyse_text
-from web.extensions import models, store
+from web.extensions import earlier, min_users_for_words, models, store
 from web.text_input import text_from_request
 from web.wording import lean, ordinal_percentile
 
@@ -35,10 +35,11 @@ def submit():
 def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
-    stored = store().get(analysis_id, channel="text")
+    stored = store().get_owned(analysis_id, channel="text")
     if stored is None:
-        abort(404, "No text analysis with this id.")
-    view = compare_text(stored.scores, store().scores("text", before_seq=stored.seq), TRAITS)
+        abort(404, "You have no text analysis with this id.")
+    view = compare_text(stored.scores, earlier("text", stored.seq), TRAITS, min_users_for_words())
+    view["words_min_users"] = min_users_for_words()
     for item in view["traits"]:
         item["lean"] = lean(item["probability"])
         item["percentile_words"] = ordinal_percentile(item["percentile"], view["n_earlier"])

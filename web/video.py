@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template
 
 from library.emotions import EMOTIONS
 from library.history.emotion_compare import compare_emotions
-from web.extensions import store
+from web.extensions import earlier, store
 from web.models import shipped_val_accuracy
 from web.wording import ordinal_percentile
 
@@ -28,21 +28,21 @@ def capture():
 def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
-    stored = store().get(analysis_id, channel="video")
+    stored = store().get_owned(analysis_id, channel="video")
     if stored is None:
-        abort(404, "No video analysis with this id.")
+        abort(404, "You have no video analysis with this id.")
     scores = stored.scores
-    view = compare_emotions(scores, store().scores("video", before_seq=stored.seq), EMOTIONS)
+    view = compare_emotions(scores, earlier("video", stored.seq), EMOTIONS)
     specs = {}
     if scores.get("timeline"):
         specs["timeline"] = charts.emotion_timeline_chart(scores["timeline"], EMOTIONS)
     if scores.get("distribution"):
         specs["distribution"] = charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS)
-    if scores.get("blinks_per_minute") is not None and view["earlier_blink_rates"]:
+    if scores.get("blinks_per_minute") is not None and view["n_earlier_blinks"]:
         specs["blinks"] = charts.value_among_others_chart(
-            scores["blinks_per_minute"], view["earlier_blink_rates"], "Blinks per minute")
+            scores["blinks_per_minute"], view["earlier_blink_histogram"], "Blinks per minute")
     if scores.get("gradcam"):
         specs["gradcam"] = charts.gradcam_chart(scores["gradcam"])
-    view["blink_words"] = ordinal_percentile(view["blink_percentile"], len(view["earlier_blink_rates"]))
+    view["blink_words"] = ordinal_percentile(view["blink_percentile"], view["n_earlier_blinks"])
     return render_template("video/result.html", analysis=stored, scores=scores, view=view, specs=specs,
                            model_accuracy=shipped_val_accuracy("video", current_app.config["MODELS_DIR"]))

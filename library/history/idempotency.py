@@ -5,6 +5,10 @@ store it twice. With a key, the first request claims a row, and its answer is ke
 same derived figures the analysis holds, nothing of the upload); a retry with the same key gets
 that answer back. A claim whose request never finished (its worker was killed) goes stale after
 ``stale_after_s`` and the next retry runs the request again.
+
+The answer is kept with a hash of the request it answered (``request_hash``): a "retry" whose
+body differs is not a retry, and gets 422 instead of someone's earlier answer (#15). Answers go
+when the analysis they name is deleted (``delete_answers_naming``), not only after a day.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, Integer, String, Text, delete
+from sqlalchemy import DateTime, Integer, String, Text, delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -29,6 +33,8 @@ class _IdempotentRequestRow(Base):
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: still being answered
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # SHA-256 of what was asked (web/idempotency.py ``request_digest``); None on rows kept before #15.
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Claim:
     outcome: str
     status: int | None = None
     body: str | None = None
+    request_hash: str | None = None
 
 
 def claim(store: HistoryStore, key: str, owner: str | None, stale_after_s: float) -> Claim:
@@ -49,7 +56,7 @@ def claim(store: HistoryStore, key: str, owner: str | None, stale_after_s: float
                 session.add(_IdempotentRequestRow(key=key, created_at=now, owner=owner))
                 return Claim("new")
             if row.status is not None:
-                return Claim("replay", row.status, row.body)
+                return Claim("replay", row.status, row.body, row.request_hash)
             if (now - aware(row.created_at)).total_seconds() < stale_after_s:
                 return Claim("busy")
             row.created_at = now  # its request died unanswered: this one takes over
@@ -58,11 +65,11 @@ def claim(store: HistoryStore, key: str, owner: str | None, stale_after_s: float
         return Claim("busy")  # another worker claimed it between our read and our insert
 
 
-def complete(store: HistoryStore, key: str, status: int, body: str) -> None:
+def complete(store: HistoryStore, key: str, status: int, body: str, request_hash: str | None = None) -> None:
     with Session(store.engine) as session, session.begin():
         row = session.get(_IdempotentRequestRow, key)
         if row is not None:
-            row.status, row.body = status, body
+            row.status, row.body, row.request_hash = status, body, request_hash
 
 
 def release(store: HistoryStore, key: str) -> None:
@@ -74,6 +81,15 @@ def release(store: HistoryStore, key: str) -> None:
 def purge_idempotency(session: Session, older_than: datetime) -> int:
     return session.execute(delete(_IdempotentRequestRow)
                            .where(_IdempotentRequestRow.created_at < older_than)).rowcount or 0
+
+
+def delete_answers_naming(session: Session, owner: str, analysis_ids: list[str]) -> int:
+    """Delete one owner's kept answers that name any of these analyses (ids are hex: no LIKE wildcards)."""
+    if not analysis_ids:
+        return 0
+    table = _IdempotentRequestRow
+    return session.execute(delete(table).where(table.owner == owner, or_(*[table.body.contains(i) for i in analysis_ids]))
+                           ).rowcount or 0
 
 
 def delete_owned_answers(session: Session, owner: str) -> int:

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from library.history.idempotency import _IdempotentRequestRow, delete_owned_answers, purge_idempotency
+from library.history.idempotency import (_IdempotentRequestRow, delete_answers_naming, delete_owned_answers,
+                                        purge_idempotency)
 from library.history.schema import _AnalysisRow, _LiveSampleRow, _LiveSessionRow
 from library.history.store import Analysis, HistoryStore, _as_analysis, aware
 
@@ -39,8 +40,10 @@ def looks_like_token(token: str) -> bool:
     return _TOKEN_SHAPE.fullmatch(token) is not None
 
 
-def owned_analyses(store: HistoryStore, owner: str) -> list[Analysis]:
+def owned_analyses(store: HistoryStore, owner: str, channel: str | None = None) -> list[Analysis]:
     query = select(_AnalysisRow).where(_AnalysisRow.owner == owner).order_by(_AnalysisRow.seq)
+    if channel is not None:
+        query = query.where(_AnalysisRow.channel == channel)
     with Session(store.engine) as session:
         return [_as_analysis(row) for row in session.scalars(query)]
 
@@ -80,10 +83,13 @@ def delete_owned(store: HistoryStore, owner: str, analysis_id: str | None = None
         query = delete(_AnalysisRow).where(_AnalysisRow.owner == owner)
         if analysis_id is not None:
             query = query.where(_AnalysisRow.public_id == analysis_id)
-        else:
-            live = list(session.scalars(select(_LiveSessionRow.public_id).where(_LiveSessionRow.owner == owner)))
-            _delete_live(session, live)
-            delete_owned_answers(session, owner)
+            deleted = session.execute(query).rowcount or 0
+            if deleted:  # its answer kept for retries would replay it (and be exported) after it is gone
+                delete_answers_naming(session, owner, [analysis_id])
+            return deleted
+        live = list(session.scalars(select(_LiveSessionRow.public_id).where(_LiveSessionRow.owner == owner)))
+        _delete_live(session, live)
+        delete_owned_answers(session, owner)
         return session.execute(query).rowcount or 0
 
 

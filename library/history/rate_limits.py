@@ -13,6 +13,7 @@ limit across a window boundary - acceptable for protecting the analysers from fl
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -43,6 +44,29 @@ class _RateLimitRow(Base):
     # When the window ends: pruning needs no knowledge of each group's period.
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
     hits: Mapped[int] = mapped_column(Integer)
+
+
+IPV6_PREFIX = 64
+
+
+def client_key(address: str | None) -> str:
+    """Who a request is counted against: an IPv4 address as it is, an IPv6 address by its /64.
+
+    One IPv6 subscriber (a home, a phone, a cloud machine) is handed a whole /64 and can send
+    from any of its 2^64 addresses, so counting addresses would let it multiply the limit at
+    will; the /64 is the unit a person controls. IPv4 addresses are scarce and shared behind NAT
+    (one address is often many people, never many addresses one cheap person), so each counts
+    alone; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is its IPv4 address.
+    """
+    try:
+        ip = ipaddress.ip_address((address or "").split("%")[0])
+    except ValueError:
+        return (address or "unknown")[:64]
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False))
+    return str(ip)
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,20 @@ class HistoryStore:
             return _as_analysis(row)
 
     def get(self, analysis_id: str, channel: str | None = None) -> Analysis | None:
+        """Any row by its id, whoever owns it: for tools and tests. Requests use ``get_owned``."""
         query = select(_AnalysisRow).where(_AnalysisRow.public_id == analysis_id)
+        if channel is not None:
+            query = query.where(_AnalysisRow.channel == channel)
+        with Session(self.engine) as session:
+            row = session.scalars(query).first()
+            return _as_analysis(row) if row else None
+
+    def get_owned(self, analysis_id: str, channel: str | None = None) -> Analysis | None:
+        """The row only if it belongs to this store's owner; None otherwise (also with no owner:
+        rows made before owners existed belong to nobody and open for nobody)."""
+        if self.owner is None:
+            return None
+        query = select(_AnalysisRow).where(_AnalysisRow.public_id == analysis_id, _AnalysisRow.owner == self.owner)
         if channel is not None:
             query = query.where(_AnalysisRow.channel == channel)
         with Session(self.engine) as session:
@@ -196,7 +209,9 @@ class LiveSessions:
     """Captures that arrive piece by piece (live frames) and become one analysis at the end.
 
     State lives in the database, not in a worker's memory, so any worker behind a
-    load balancer can take the next frame of any session.
+    load balancer can take the next frame of any session. A session belongs to the owner of
+    the store that started it: through a store of another owner it is unknown (a leaked or
+    guessed session id lets nobody else read, feed or finish it).
     """
 
     def __init__(self, store: HistoryStore, expiry_s: float = 3600.0, max_samples: int = 2000):
@@ -217,7 +232,7 @@ class LiveSessions:
         # FOR UPDATE (ignored by SQLite, which locks the whole file) stops two
         # PostgreSQL workers from finishing the same session twice.
         row = session.get(_LiveSessionRow, session_id, with_for_update=True)
-        if row is None or row.channel != channel or row.analysis_id is not None:
+        if not self._mine(row) or row.channel != channel or row.analysis_id is not None:
             raise SessionClosed("This capture session is unknown or already finished; start a new one.")
         if (datetime.now(timezone.utc) - aware(row.created_at)).total_seconds() > self.expiry_s:
             raise SessionClosed("This capture session has expired; start a new one.")
@@ -233,9 +248,14 @@ class LiveSessions:
             session.add(_LiveSampleRow(session_id=session_id, t=float(t), sample=sample))
             return count + 1
 
+    def _mine(self, row: _LiveSessionRow | None) -> bool:
+        return row is not None and row.owner == self.store.owner
+
     def samples(self, session_id: str) -> list[LiveSample]:
         query = select(_LiveSampleRow).where(_LiveSampleRow.session_id == session_id).order_by(_LiveSampleRow.t, _LiveSampleRow.seq)
         with Session(self.store.engine) as session:
+            if not self._mine(session.get(_LiveSessionRow, session_id)):
+                return []
             return [LiveSample(r.t, dict(r.sample)) for r in session.scalars(query)]
 
     def finish(self, session_id: str, channel: str, scores: dict[str, Any]) -> Analysis:
@@ -244,7 +264,7 @@ class LiveSessions:
             row = self._open_row(session, session_id, channel)
             analysis = _AnalysisRow(public_id=uuid.uuid4().hex, channel=channel,
                                     created_at=datetime.now(timezone.utc), scores=scores,
-                                    owner=row.owner or self.store.owner)
+                                    owner=row.owner)
             session.add(analysis)
             row.analysis_id = analysis.public_id
             row.progress = 1.0
@@ -259,7 +279,7 @@ class LiveSessions:
     def status(self, session_id: str) -> dict[str, Any] | None:
         with Session(self.store.engine) as session:
             row = session.get(_LiveSessionRow, session_id)
-            if row is None:
+            if not self._mine(row):
                 return None
             count = session.scalar(select(func.count()).where(_LiveSampleRow.session_id == session_id)) or 0
             return {"session": row.public_id, "channel": row.channel, "progress": row.progress or 0.0,
@@ -268,4 +288,4 @@ class LiveSessions:
     def analysis_of(self, session_id: str) -> str | None:
         with Session(self.store.engine) as session:
             row = session.get(_LiveSessionRow, session_id)
-            return row.analysis_id if row else None
+            return row.analysis_id if self._mine(row) else None

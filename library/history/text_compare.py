@@ -5,34 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from library.history.compare import merge_word_counts, percentile, summarise_traits
+import numpy as np
+
+from library.history.compare import percentile
+from library.history.figures import Earlier
 
 
-def compare_text(scores: dict[str, Any], earlier: Sequence[dict[str, Any]], trait_names: Sequence[str]) -> dict[str, Any]:
+def compare_text(scores: dict[str, Any], earlier: Earlier, trait_names: Sequence[str],
+                 min_users_for_words: int) -> dict[str, Any]:
     """Everything the text dashboard shows, as plain data.
 
     ``scores`` is one stored text analysis (``traits``, ``word_count``, ``top_words``);
-    ``earlier`` the stored analyses that came before it.
+    ``earlier`` the stored analyses that came before it (library/history/figures.py). Earlier
+    users' words appear only once ``min_users_for_words`` people have written (else []).
     """
-    earlier_traits = [row["traits"] for row in earlier if "traits" in row]
-    summary = summarise_traits(earlier_traits, trait_names)
+    traits_matrix = earlier.present("traits")  # rows with every trait, columns in trait_names order
     traits = []
-    for name in trait_names:
+    for index, name in enumerate(trait_names):
         value = float(scores["traits"][name])
-        others = [float(row[name]) for row in earlier_traits if name in row]
+        others = traits_matrix[:, index]
         traits.append({
             "trait": name,
             "probability": value,
-            "earlier_mean": summary.get(name, {}).get("mean"),
+            "earlier_mean": float(others.mean()) if others.size else None,
             "percentile": percentile(value, others),
         })
-    word_counts = [int(row["word_count"]) for row in earlier if "word_count" in row]
+    word_counts = earlier.present("word_count")
     return {
-        "n_earlier": len(earlier_traits),
+        "n_earlier": int(traits_matrix.shape[0]),
         "traits": traits,
         "word_count": int(scores["word_count"]),
         "word_count_percentile": percentile(int(scores["word_count"]), word_counts),
-        "earlier_word_count_mean": (sum(word_counts) / len(word_counts)) if word_counts else None,
+        "earlier_word_count_mean": float(np.mean(word_counts)) if word_counts.size else None,
         "top_words": [(str(w), int(c)) for w, c in scores.get("top_words", [])],
-        "everyone_top_words": merge_word_counts(row.get("top_words", []) for row in earlier),
+        "everyone_top_words": earlier.top_words(15, min_users_for_words),
     }
