@@ -271,6 +271,7 @@ def _with_common_answers(paths: dict) -> dict:
                 responses.setdefault("409", _error("A request with this Idempotency-Key is still being answered"))
                 responses.setdefault("422", _error("This Idempotency-Key was used for a different request"))
                 extra["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
+            responses.setdefault("400", _error("A Host this server does not answer to (ESAPR_TRUSTED_HOSTS)"))
             out[path][method] = {**operation, **extra, "responses": responses}
     return out
 

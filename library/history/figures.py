@@ -16,6 +16,7 @@ Words are counted in a sparse form (a vocabulary and, per row, word ids and coun
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]]] = {
 DOMINANT = {"video": ("dominant",), "audio": ("dominant",)}  # a label, counted per emotion
 WORDS = {"text": ("top_words",)}
 _BATCH = 500  # rows fetched by seq at a time (bound parameters stay few)
+_PART = 5000  # rows collected as Python objects before they become arrays (bounds the memory of a first read)
 
 
 def _number(value: Any) -> float:
@@ -48,6 +50,14 @@ def _number(value: Any) -> float:
     return number if np.isfinite(number) else np.nan
 
 
+def _owner_code(owner: str | None) -> int:
+    """A 56-bit number per owner hash (0: rows made before owners existed), so that no table of owners is kept;
+    two owners would share one with odds of about n^2 / 2^57 (1 in 10^7 at 100,000 people)."""
+    if owner is None:
+        return 0
+    return int.from_bytes(hashlib.blake2b(owner.encode("ascii", "replace"), digest_size=7).digest(), "big") or 1
+
+
 @dataclass
 class _Rows:
     """Figures of some rows of one channel, in ``seq`` order (NaN where a row lacks a figure).
@@ -56,7 +66,7 @@ class _Rows:
     """
 
     seq: np.ndarray
-    owner: np.ndarray  # a small integer per distinct owner hash (0: rows made before owners existed)
+    owner: np.ndarray  # ``_owner_code`` of each row's owner
     columns: dict[str, np.ndarray]
     dominant: np.ndarray  # index into EMOTIONS, -1 when absent
     offsets: np.ndarray
@@ -73,9 +83,9 @@ class _Rows:
                      self.word_ids[entries], self.word_counts[entries])
 
     def ordered(self) -> _Rows:
+        if self.seq.size < 2 or bool(np.all(self.seq[1:] > self.seq[:-1])):
+            return self  # the usual case: rows read in seq order, appended after the newest held
         order = np.argsort(self.seq, kind="stable")
-        if np.array_equal(order, np.arange(order.size)):
-            return self
         lengths = self._lengths()[order]
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         entries = np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths) + np.repeat(self.offsets[:-1][order], lengths)
@@ -83,12 +93,17 @@ class _Rows:
                      self.dominant[order], offsets, self.word_ids[entries], self.word_counts[entries])
 
     def __add__(self, other: _Rows) -> _Rows:
-        return _Rows(np.concatenate([self.seq, other.seq]), np.concatenate([self.owner, other.owner]),
-                     {k: np.concatenate([v, other.columns[k]]) for k, v in self.columns.items()},
-                     np.concatenate([self.dominant, other.dominant]),
-                     np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]]),
-                     np.concatenate([self.word_ids, other.word_ids]),
-                     np.concatenate([self.word_counts, other.word_counts])).ordered()
+        return _Rows.concat([self, other])
+
+    @staticmethod
+    def concat(parts: list[_Rows]) -> _Rows:
+        lengths = np.concatenate([np.diff(p.offsets) for p in parts])
+        return _Rows(np.concatenate([p.seq for p in parts]), np.concatenate([p.owner for p in parts]),
+                     {k: np.concatenate([p.columns[k] for p in parts]) for k in parts[0].columns},
+                     np.concatenate([p.dominant for p in parts]),
+                     np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+                     np.concatenate([p.word_ids for p in parts]),
+                     np.concatenate([p.word_counts for p in parts])).ordered()
 
 
 class ChannelFigures:
@@ -167,8 +182,7 @@ class FiguresCache:
         self.engine = engine
         self._held: dict[str, ChannelFigures] = {}
         self._words: dict[str, dict[str, int]] = {channel: {} for channel in FIELDS}
-        self._owners: dict[str | None, int] = {None: 0}
-        # One lock: owners' codes are shared by the channels. A refresh reads only what changed.
+        # One lock: a refresh reads only what changed, and a first read should happen once, not per thread.
         self._lock = threading.Lock()
 
     def channel(self, channel: str) -> ChannelFigures:
@@ -212,25 +226,28 @@ class FiguresCache:
         picked = [_AnalysisRow.scores[path if len(path) > 1 else path[0]]
                   for path in [p for p, _ in fields.values()] + extra]
         base = select(_AnalysisRow.seq, _AnalysisRow.owner, *picked).where(_AnalysisRow.channel == channel)
-        table = _Table(fields, self._words[channel], self._owners)
+        parts, table = [], _Table(fields, self._words[channel])
         with self.engine.connect() as conn:
             for condition in which:
                 for record in conn.execute(base.where(condition)):
                     table.add(record, has_dominant=channel in DOMINANT, has_words=channel in WORDS)
-        return table.rows()
+                    if len(table.seq) >= _PART:
+                        parts.append(table.rows())
+                        table = _Table(fields, self._words[channel])
+        return _Rows.concat(parts + [table.rows()])
 
 
 class _Table:
     """Rows read from the database, collected into ``_Rows``."""
 
-    def __init__(self, fields, vocabulary: dict[str, int], owners: dict[str | None, int]):
-        self.fields, self.vocabulary, self.owners = fields, vocabulary, owners
+    def __init__(self, fields, vocabulary: dict[str, int]):
+        self.fields, self.vocabulary = fields, vocabulary
         self.seq, self.owner, self.dominant, self.lengths, self.ids, self.counts = [], [], [], [], [], []
         self.values = {name: [] for name in fields}
 
     def add(self, record, has_dominant: bool, has_words: bool) -> None:
         self.seq.append(record[0])
-        self.owner.append(self.owners.setdefault(record[1], len(self.owners)))
+        self.owner.append(_owner_code(record[1]))
         for (name, (_, keys)), value in zip(self.fields.items(), record[2:]):
             if keys is None:
                 self.values[name].append(_number(value))
