@@ -121,10 +121,15 @@ class Outcome:
     marker: str | None = None
     session: str | None = None
     worker: int | None = None  # the worker that held the connection, when known
+    token: str | None = None  # the client's private token when it sent the request (its sessions are its own)
 
 
 class Client:
-    """One HTTP/1.1 connection at a time to the server (keep-alive, or a new one per request)."""
+    """One HTTP/1.1 connection at a time to the server (keep-alive, or a new one per request).
+
+    One person: it keeps the private token the first answer gives (``X-ESAPR-Token``) and sends it back,
+    as the API asks, so that its capture sessions stay its own (a session answers only its owner).
+    """
 
     def __init__(self, server: Server, *, keep_alive: bool = True, timeout_s: float = REQUEST_TIMEOUT_S):
         self.server = server
@@ -133,6 +138,7 @@ class Client:
         self._conn: http.client.HTTPConnection | None = None
         self._conn_worker: int | None = None
         self._last_used = 0.0
+        self.token: str | None = None
 
     def close(self) -> None:
         if self._conn is not None:
@@ -151,6 +157,8 @@ class Client:
             headers["Content-Type"] = content_type
         if not self.keep_alive:
             headers["Connection"] = "close"
+        if self.token:
+            headers["X-ESAPR-Token"] = self.token
         started = time.monotonic()
         try:
             self._conn.request("POST", path, body=body, headers=headers)
@@ -159,9 +167,11 @@ class Client:
         except (OSError, http.client.HTTPException) as exc:
             seconds = time.monotonic() - started
             self.close()
-            return Outcome(kind, None, started, seconds, error=f"{type(exc).__name__}: {exc}", **details)
+            return Outcome(kind, None, started, seconds, error=f"{type(exc).__name__}: {exc}", token=self.token,
+                           **details)
         seconds = time.monotonic() - started
         self._last_used = time.monotonic()
+        sent_with, self.token = self.token, self.token or response.getheader("X-ESAPR-Token")
         if fresh and self.keep_alive and not response.will_close:
             self._conn_worker = self.server.worker_serving(self._conn.sock.getsockname()[1])
         worker = self._conn_worker
@@ -172,7 +182,8 @@ class Client:
         except ValueError:
             parsed = None
         return Outcome(kind, response.status, started, seconds, body=parsed, raw=raw,
-                       headers={k.lower(): v for k, v in response.getheaders()}, worker=worker, **details)
+                       headers={k.lower(): v for k, v in response.getheaders()}, worker=worker,
+                       token=sent_with or self.token, **details)
 
     # The endpoints.
 
@@ -381,6 +392,7 @@ def verify_exactly_once(url: str, outcomes: list[Outcome], *, after_seq: int = 0
     text the row's marker must be one of those requests'.
     """
     from library.history import HistoryStore, LiveSessions
+    from library.history.owners import owner_of
 
     problems: list[str] = []
     answered = {o.body["id"]: o for o in outcomes
@@ -394,7 +406,9 @@ def verify_exactly_once(url: str, outcomes: list[Outcome], *, after_seq: int = 0
     try:
         rows = [a for channel in set(CHANNEL_OF.values()) for a in store.iter_channel(channel)
                 if a.seq > after_seq]
-        sessions = LiveSessions(store)
+
+        def sessions(outcome: Outcome) -> LiveSessions:  # a capture session is read as its owner
+            return LiveSessions(store.for_owner(owner_of(outcome.token) if outcome.token else None))
         seen = Counter(a.id for a in rows)
         for analysis_id, n in seen.items():
             if n != 1:
@@ -440,7 +454,7 @@ def _content_problems(outcome: Outcome, stored, outcomes: list[Outcome], session
         if stored.scores.get("frames_analysed") != accepted:
             problems.append(f"session {outcome.session}: {stored.scores.get('frames_analysed')} frames stored, "
                             f"{accepted} accepted")
-        status = sessions.status(outcome.session)
+        status = sessions(outcome).status(outcome.session)
         if status is None or status["analysis_id"] != stored.id or status["samples"] != 0:
             problems.append(f"session {outcome.session} is not closed on its analysis: {status}")
     return problems
