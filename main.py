@@ -24,9 +24,10 @@ from web import (api, assets, audio, audio_api, caching, idempotency, interview,
                  openapi, pages, privacy, privacy_api, retention, text, video, video_api)
 from web.config import build_config
 from web.errors import register_error_handlers
+from web.json_body import BoundedJSONProvider
 from web.models import ModelRegistry, default_loaders
 from web.owner import tell_api_client
-from web import security
+from web import capacity, security
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
     app.config.update(build_config(Path(app.instance_path), config))
+    app.json = BoundedJSONProvider(app)  # a JSON body nested too deeply is a 400, not a RecursionError
     app.json.sort_keys = False  # keep TRAITS and EMOTIONS in their documented order
 
     log_redaction.install(app)  # first: nothing logged from here on carries a token or a session id
@@ -58,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     security.init_app(app)  # allowed hosts, CSRF, cross-site refusal, security headers, proxies, rate limits
     idempotency.init_app(app)  # after security: cross-site refusal and rate limits come first
+    capacity.init_app(app)  # after idempotency: a replayed answer takes no analysis slot
     app.after_request(tell_api_client)
     caching.init_app(app)  # no-store on everything but the public pages
     retention.init_app(app)
@@ -73,7 +76,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
     serve.add_argument("--debug", action="store_true", help="Flask debug mode (with --dev only)")
     serve.add_argument("--workers", type=int, help="gunicorn worker processes (default ESAPR_WORKERS or the cores)")
-    serve.add_argument("--threads", type=int, help="threads per worker (default ESAPR_THREADS or 4)")
+    serve.add_argument("--threads", type=int, help="threads per worker (default ESAPR_THREADS, else the "
+                       "analyses running and waiting, plus 2: 36)")
     commands.add_parser("purge", help="delete stored rows past the retention period now")
     analyze = commands.add_parser("analyze", help="analyse videos, voice recordings, PDFs and text files")
     analyze.add_argument("files", nargs="+", metavar="FILE", type=Path)

@@ -28,7 +28,8 @@ def analyse_audio_api():
     # analyse_recording does) so that every configured limit reaches the decoder.
     signal, rate = decode_audio(upload.stream.read(), max_bytes=max_bytes,
                                 max_seconds=float(config["AUDIO_MAX_SECONDS"]), min_rate=config["AUDIO_MIN_RATE"],
-                                max_rate=config["AUDIO_MAX_RATE"], max_channels=config["AUDIO_MAX_CHANNELS"])
+                                max_rate=config["AUDIO_MAX_RATE"], max_channels=config["AUDIO_MAX_CHANNELS"],
+                                max_samples=config["AUDIO_MAX_SAMPLES"])
     analysis = analyse_signal(signal, rate, models().get("speech_emotion"))
     scores = analysis.to_dict()
     stored = store().add("audio", scores)

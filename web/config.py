@@ -59,10 +59,22 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "VIDEO_MAX_FPS": _env_int("ESAPR_VIDEO_MAX_FPS", 240),
         # Wall time one uploaded video may take to analyse (a file within every other limit can still be slow).
         "VIDEO_MAX_PROCESS_S": _env_int("ESAPR_VIDEO_MAX_PROCESS_S", 180),
+        # Work budget (#15): pixels decoded (picture x every frame), from the container before decoding
+        # and counted while decoding; the default is 2 minutes of 1080p at 30 fps.
+        "VIDEO_MAX_DECODED_PIXELS": _env_int("ESAPR_VIDEO_MAX_DECODED_PIXELS", 1920 * 1080 * 30 * 120),
+        # Heavy analyses (uploads, texts, PDFs) one worker runs at once (web/capacity.py); with the
+        # per-analysis limits this bounds a worker's memory (README, Limits).
+        "HEAVY_ANALYSES_PER_WORKER": _env_int("ESAPR_HEAVY_PER_WORKER", 2),
+        # Requests over that cap wait for a slot, this many at most and this long at most, before a 503.
+        "HEAVY_WAITING_PER_WORKER": _env_int("ESAPR_HEAVY_WAITING", 32),
+        "HEAVY_WAIT_S": _env_int("ESAPR_HEAVY_WAIT_S", 60),
         # A recording's sample rate and channels, read from its header before decoding.
         "AUDIO_MIN_RATE": _env_int("ESAPR_AUDIO_MIN_RATE", 8_000),
         "AUDIO_MAX_RATE": _env_int("ESAPR_AUDIO_MAX_RATE", 192_000),
         "AUDIO_MAX_CHANNELS": _env_int("ESAPR_AUDIO_MAX_CHANNELS", 8),
+        # Work and memory budget (#15): samples x channels, from the header before decoding and counted
+        # while decoding; a minute of 96 kHz stereo.
+        "AUDIO_MAX_SAMPLES": _env_int("ESAPR_AUDIO_MAX_SAMPLES", 96_000 * 2 * 60),
         "VIDEO_DURATION_S": _env_int("ESAPR_VIDEO_DURATION_S", 45),
         "VIDEO_FPS": _env_int("ESAPR_VIDEO_FPS", 5),  # frames the browser sends per second
         "VIDEO_SAMPLE_FPS": _env_int("ESAPR_VIDEO_SAMPLE_FPS", 5),  # frames analysed per second of a file

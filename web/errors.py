@@ -23,6 +23,9 @@ def _respond(status: int, message: str, headers: dict[str, str] | None = None):
     return render_template("errors/error.html", status=status, message=message), status, headers or {}
 
 
+respond = _respond  # the public name, for hooks that answer before a view runs (web/capacity.py)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InputError)
     def input_error(exc: InputError):

@@ -145,7 +145,7 @@ PATHS = {
                                   ["frame"]),
         "responses": {**_ok(_ref("Frame")), "400": _error("No frame, or a bad `t`"),
                       "413": _error("Over the size limits (bytes, or width and height read from the header)"),
-                      "415": _error("Not a JPEG or PNG (judged by content)"),
+                      "415": _error("Not a JPEG or PNG (judged by content), a progressive JPEG or an animated PNG"),
                       "422": _error("Unknown session, or a damaged or undecodable image"),
                       "409": _error("Session expired, full or finished")},
     }},
@@ -166,7 +166,7 @@ PATHS = {
         "responses": {**_ok(_ref("VideoSummary")), "400": _error("No file"),
                       "409": _error("The session named in `session` is expired or finished"),
                       "413": _error("Too large or too long (size, picture, frames or duration)"),
-                      "415": _error("Not a video (judged by content)"),
+                      "415": _error("Not a video (judged by content), or not in a codec we decode"),
                       "422": _error("Unknown session, undecodable, or an absurd frame rate")},
     }},
     "/api/v1/audio": {"post": {
@@ -264,7 +264,8 @@ def _with_common_answers(paths: dict) -> dict:
             extra = {}
             if method in ("post", "delete"):
                 responses.setdefault("403", _error("A browser request from another site"))
-                responses.setdefault("503", {**_error("The database can't take writes now; nothing was saved"),
+                responses.setdefault("503", {**_error("The database can't take writes now, or the worker is busy "
+                                                      "with other analyses; nothing was saved"),
                                              "headers": retry})
             if method == "post":
                 responses.setdefault("400", _error("A malformed Idempotency-Key"))

@@ -1,5 +1,9 @@
 """The production server: gunicorn, several workers with a few threads each.
 
+Workers are gunicorn's asyncio (``asgi``) workers running the Flask app through
+web/buffering.py: the event loop reads each request whole, and only then does one of the
+worker's threads run it, so slow clients cost a connection, never a thread (#15).
+
 Each worker builds its own app after the fork (no preload): a worker owns its database
 pool and models, and a crashed worker is replaced without touching the others. The master
 only prepares the database first (tables, shared secret), so that workers never race to. Models
@@ -17,7 +21,11 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from web.buffering import BufferedWSGI
+from web.capacity import threads_needed
 from web.config import env_int
+
+MB = 1024 * 1024
 
 
 def default_workers() -> int:
@@ -25,13 +33,14 @@ def default_workers() -> int:
     return env_int("ESAPR_WORKERS", max(1, os.cpu_count() or 1))
 
 
-def options(host: str, port: int, workers: int | None = None, threads: int | None = None) -> dict[str, Any]:
+def options(host: str, port: int, workers: int | None = None) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
-        # Threads let one worker wait on uploads and the database while another request computes.
-        "worker_class": "gthread",
-        "threads": threads or env_int("ESAPR_THREADS", 4),
+        # The event loop reads requests whole (web/buffering.py); threads then run them, so that one
+        # worker can wait on the database while another request computes.
+        "worker_class": "asgi",
+        "worker_connections": env_int("ESAPR_WORKER_CONNECTIONS", 1000),
         # A worker silent this long is killed and replaced; an uploaded video takes up to a minute.
         "timeout": env_int("ESAPR_WORKER_TIMEOUT_S", 300),
         "graceful_timeout": 30,
@@ -53,7 +62,7 @@ def options(host: str, port: int, workers: int | None = None, threads: int | Non
 def _warm_models(worker) -> None:
     if os.environ.get("ESAPR_WARM_MODELS", "1") == "0":
         return
-    app: Flask = worker.wsgi
+    app: Flask = worker.asgi.app  # the Flask app inside web/buffering.py's BufferedWSGI
     registry = app.extensions["esapr_models"]
 
     def warm() -> None:
@@ -73,9 +82,10 @@ def _warm_models(worker) -> None:
 
 
 class ProductionServer(BaseApplication):
-    def __init__(self, make_app: Callable[[], Flask], settings: dict[str, Any]):
+    def __init__(self, make_app: Callable[[], Flask], settings: dict[str, Any], threads: int | None = None):
         self._make_app = make_app
         self._settings = settings
+        self._threads = threads or env_int("ESAPR_THREADS", 0)  # 0: as many as web/capacity.py needs
         super().__init__()
 
     def load_config(self) -> None:
@@ -87,11 +97,23 @@ class ProductionServer(BaseApplication):
         app.debug = False  # never the debugger in production, whatever FLASK_DEBUG says
         return app
 
+    def wsgi(self) -> BufferedWSGI:
+        """What each worker serves (gunicorn calls this once per worker, after the fork)."""
+        if self.callable is None:
+            app = self.load()
+            self.callable = BufferedWSGI(app, self._threads or threads_needed(app.config), largest_body(app.config))
+        return self.callable
+
+
+def largest_body(config) -> int:
+    """The largest request any route accepts: more is refused before it is read."""
+    return max(config["MAX_CONTENT_LENGTH"], config["VIDEO_MAX_MB"] * MB, config["AUDIO_MAX_MB"] * MB) + 64 * 1024
+
 
 def run_production(make_app: Callable[[], Flask], host: str, port: int,
                    workers: int | None = None, threads: int | None = None) -> None:
     prepare_database(make_app)
-    ProductionServer(make_app, options(host, port, workers, threads)).run()
+    ProductionServer(make_app, options(host, port, workers), threads).run()
 
 
 def prepare_database(make_app: Callable[[], Flask]) -> None:

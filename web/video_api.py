@@ -119,7 +119,8 @@ def analyse_video_api():
                            max_bytes=config["VIDEO_MAX_MB"] * MB, progress=progress,
                            max_side=config["VIDEO_MAX_SIDE"], max_pixels=config["VIDEO_MAX_PIXELS"],
                            max_fps=config["VIDEO_MAX_FPS"],
-                           max_process_s=config["VIDEO_MAX_PROCESS_S"])
+                           max_process_s=config["VIDEO_MAX_PROCESS_S"],
+                           max_decoded_pixels=config["VIDEO_MAX_DECODED_PIXELS"])
     scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file")
     scores["complete"] = result.complete
     if session_id:

@@ -13,6 +13,10 @@
   ``min_rate``..``max_rate`` (a 1-Hz "recording" of 16,000 samples would be 4 hours long; a
   10-MHz one would be resampled from millions of points a second) or there are no channels or
   more than ``max_channels``; checked again on the first decoded frame, as headers can lie.
+* Work and memory: samples x channels is budgeted (``max_samples``), from the header when it
+  states a length and while decoding otherwise, and channels are mixed to mono block by block,
+  so a recording costs at most its mono samples in memory, never samples x channels (8 concurrent
+  FLACs declaring 192 kHz x 8 channels x 60 s took a worker to 2.7 GB before).
 
 Returns float32 samples mixed to mono at the file's own rate; callers resample (clipping is
 judged before resampling, which would smooth flat tops away).
@@ -21,6 +25,7 @@ judged before resampling, which would smooth flat tops away).
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +36,11 @@ MB = 1024 * 1024
 MIN_SECONDS = 0.5
 MIN_RATE, MAX_RATE = 8_000, 192_000  # telephone speech .. studio masters
 MAX_CHANNELS = 8  # 7.1 surround; browsers record 1 or 2
+MAX_SAMPLES = 96_000 * 2 * 60  # samples x channels: a minute of 96 kHz stereo (or 192 kHz mono, 48 kHz 4.0)
+BLOCK_FRAMES = 1 << 16  # frames decoded at a time, then mixed to mono
+# libsndfile's frame count for a stream that states no length (a FLAC whose STREAMINFO says 0):
+# SF_COUNT_MAX, not a duration.
+_UNKNOWN_FRAMES = 2**63 - 1
 # Extension -> MIME types we accept (for upload forms' accept= and messages; the content decides).
 AUDIO_FORMATS: dict[str, tuple[str, ...]] = {
     "wav": ("audio/wav", "audio/x-wav", "audio/wave"),
@@ -74,6 +84,8 @@ class _Format:
     min_rate: int = MIN_RATE
     max_rate: int = MAX_RATE
     max_channels: int = MAX_CHANNELS
+    max_seconds: float = 60.0
+    max_samples: int = MAX_SAMPLES
 
     def check(self, rate: int | None, channels: int | None) -> None:
         """Refuse a rate or channel count we will not decode; None: not declared (yet)."""
@@ -83,14 +95,38 @@ class _Format:
         if channels is not None and channels <= 0:
             raise UnprocessableInput("The recording declares no audio channels.")
         if channels is not None and channels > self.max_channels:
-            raise UnprocessableInput(f"The recording has {channels} channels; at most {self.max_channels}.")
+            raise UnprocessableInput(f"The recording has {channels:,} channels; at most {self.max_channels}.")
+
+    def check_length(self, frames: int, rate: int, channels: int) -> None:
+        """Refuse ``frames`` (per channel) once they pass the duration or the samples x channels budget."""
+        if frames / rate > self.max_seconds + 0.5:
+            raise _too_long(frames / rate, self.max_seconds)
+        if frames * channels > self.max_samples:
+            raise PayloadTooLarge(f"The recording holds too many samples ({frames:,} at {rate:,} Hz x {channels} "
+                                  f"channels = {frames * channels / 1e6:,.1f} million; at most "
+                                  f"{self.max_samples / 1e6:,.1f} million, e.g. a minute of 96 kHz stereo).")
 
 
 def _too_long(seconds: float, max_seconds: float) -> PayloadTooLarge:
     return PayloadTooLarge(f"The recording is {seconds:,.0f} s long; at most {max_seconds:.0f} s.")
 
 
-def _with_soundfile(data: bytes, max_seconds: float, fmt: _Format) -> tuple[np.ndarray, int] | None:
+def wav_declared_channels(data: bytes) -> int | None:
+    """The channel count in a WAV's ``fmt `` chunk, or None when there is none to read.
+
+    libsndfile refuses a header with thousands of channels and FFmpeg then reports none, so the
+    refusal would say "no channels"; the header's own number is what the person should hear.
+    """
+    pos = 12
+    while pos + 8 <= len(data):
+        kind, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        if kind == b"fmt " and size >= 4 and pos + 12 <= len(data):
+            return struct.unpack("<H", data[pos + 10:pos + 12])[0]
+        pos += 8 + size + (size & 1)  # RIFF chunks are padded to an even size
+    return None
+
+
+def _with_soundfile(data: bytes, fmt: _Format) -> tuple[np.ndarray, int] | None:
     """(mono float32, rate), or None when libsndfile cannot read it (then PyAV tries)."""
     import soundfile as sf
 
@@ -98,21 +134,26 @@ def _with_soundfile(data: bytes, max_seconds: float, fmt: _Format) -> tuple[np.n
         info = sf.info(io.BytesIO(data))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
         return None
-    if info.samplerate <= 0:
+    if info.samplerate <= 0 or info.frames >= _UNKNOWN_FRAMES:
+        # No length stated: libsndfile's reads from memory then fail on a seek; FFmpeg decodes it as a stream.
         return None
-    fmt.check(info.samplerate, info.channels)
-    if info.frames > 0 and info.frames / info.samplerate > max_seconds + 0.5:
-        raise _too_long(info.frames / info.samplerate, max_seconds)
+    rate, channels = int(info.samplerate), int(info.channels)
+    fmt.check(rate, channels)
+    if info.frames > 0:
+        fmt.check_length(info.frames, rate, channels)
+    chunks, total = [], 0
     try:
-        x, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+        with sf.SoundFile(io.BytesIO(data)) as f:
+            while len(block := f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)):
+                total += len(block)
+                fmt.check_length(total, rate, channels)
+                chunks.append(block.mean(axis=1, dtype=np.float32))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
         return None
-    if len(x) / sr > max_seconds + 0.5:
-        raise _too_long(len(x) / sr, max_seconds)
-    return x.mean(axis=1).astype(np.float32), int(sr)
+    return (np.concatenate(chunks) if chunks else np.zeros(0, np.float32)), rate
 
 
-def _with_av(data: bytes, max_seconds: float, fmt: _Format) -> tuple[np.ndarray, int]:
+def _with_av(data: bytes, fmt: _Format) -> tuple[np.ndarray, int]:
     import av
 
     try:
@@ -126,9 +167,11 @@ def _with_av(data: bytes, max_seconds: float, fmt: _Format) -> tuple[np.ndarray,
         if not container.streams.audio:
             raise UnprocessableInput("The file has no audio track.")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # FFmpeg found no decoder for the track (e.g. a file cut in its header)
+            raise UnprocessableInput("The recording could not be read (damaged or unsupported encoding).")
         fmt.check(stream.codec_context.sample_rate or None, stream.codec_context.channels)
-        if container.duration is not None and container.duration / av.time_base > max_seconds + 0.5:
-            raise _too_long(container.duration / av.time_base, max_seconds)
+        if container.duration is not None and container.duration / av.time_base > fmt.max_seconds + 0.5:
+            raise _too_long(container.duration / av.time_base, fmt.max_seconds)
         rate = stream.codec_context.sample_rate or stream.rate
         # Planar float at the stream's own rate: channels stay separate for our own mixdown.
         resampler = av.AudioResampler(format="fltp", rate=rate) if rate else None
@@ -144,8 +187,7 @@ def _with_av(data: bytes, max_seconds: float, fmt: _Format) -> tuple[np.ndarray,
                     a = out.to_ndarray()  # (channels, samples)
                     chunks.append(a.mean(axis=0))
                     total += a.shape[1]
-                if total / rate > max_seconds + 0.5:
-                    raise _too_long(total / rate, max_seconds)
+                fmt.check_length(total, rate, frame.layout.nb_channels)
             if resampler is not None:
                 for out in resampler.resample(None):  # flush
                     chunks.append(out.to_ndarray().mean(axis=0))
@@ -159,11 +201,12 @@ def _with_av(data: bytes, max_seconds: float, fmt: _Format) -> tuple[np.ndarray,
 
 
 def decode_audio(data: bytes, *, max_bytes: int = 10 * MB, max_seconds: float = 60.0, min_rate: int = MIN_RATE,
-                 max_rate: int = MAX_RATE, max_channels: int = MAX_CHANNELS) -> tuple[np.ndarray, int]:
+                 max_rate: int = MAX_RATE, max_channels: int = MAX_CHANNELS,
+                 max_samples: int = MAX_SAMPLES) -> tuple[np.ndarray, int]:
     """Bytes of a recording -> (mono float32 samples, sample rate). Raises the library's InputErrors:
-    PayloadTooLarge (bytes, seconds), UnsupportedMediaType (not a container we read),
-    UnprocessableInput (sample rate or channels out of range, undecodable, too short)."""
-    fmt = _Format(min_rate, max_rate, max_channels)
+    PayloadTooLarge (bytes, seconds, samples x channels), UnsupportedMediaType (not a container we
+    read), UnprocessableInput (sample rate or channels out of range, undecodable, too short)."""
+    fmt = _Format(min_rate, max_rate, max_channels, max_seconds, max_samples)
     if data is None or len(data) == 0:
         raise BadInput("The recording is empty.")
     if len(data) > max_bytes:
@@ -172,9 +215,11 @@ def decode_audio(data: bytes, *, max_bytes: int = 10 * MB, max_seconds: float = 
     kind = sniff(data[:16])
     if kind is None:
         raise UnsupportedMediaType(UNSUPPORTED)
-    decoded = _with_soundfile(data, max_seconds, fmt) if kind in ("wav", "aiff", "flac", "ogg") else None
+    if kind == "wav":
+        fmt.check(None, wav_declared_channels(data))
+    decoded = _with_soundfile(data, fmt) if kind in ("wav", "aiff", "flac", "ogg") else None
     if decoded is None:
-        decoded = _with_av(data, max_seconds, fmt)
+        decoded = _with_av(data, fmt)
     x, sr = decoded
     if not np.all(np.isfinite(x)):
         x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)

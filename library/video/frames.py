@@ -4,7 +4,9 @@ The type is judged by content (magic bytes), never by a file name or a client's 
 Dimensions are read from the header *before* decoding, so a small file that would decode to
 a huge bitmap (a decompression bomb: a 20000x20000 PNG of zeros is 0.4 MB) is refused
 without allocating it. Pillow reads the header (``Image.open`` is lazy: it parses the
-header and stops); OpenCV then does the decoding (libjpeg-turbo), which is faster.
+header and stops); OpenCV then does the decoding (libjpeg-turbo), which is faster. The work a
+small file can still ask for (a JPEG's scans, a PNG's inflated data) is bounded first too
+(``library/video/image_work.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
+from library.video.image_work import check_jpeg_work, check_png_work
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -29,6 +32,10 @@ class FrameLimits:
     max_bytes: int = 8 * 1024 * 1024
     max_side: int = 4096
     max_pixels: int = 4096 * 2304  # 4K UHD-ish; a webcam frame is 0.3-2 Mpx
+    # A browser's canvas makes baseline JPEGs (1 scan; 3 when not interleaved); libjpeg's
+    # progressive script has 10. Each scan is a pass over the whole picture.
+    max_jpeg_scans: int = 10
+    allow_progressive: bool = False
 
 
 def sniff(data: bytes) -> str | None:
@@ -93,6 +100,10 @@ def decode_image(data: bytes, limits: FrameLimits | None = None, gray: bool = Tr
         _check_size(*declared, limits)
     kind, width, height = image_size(data)
     _check_size(width, height, limits)
+    if kind == "jpeg":
+        check_jpeg_work(data, limits.max_jpeg_scans, limits.allow_progressive)
+    else:
+        check_png_work(data)
     flags = cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR
     img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     if img is None:

@@ -37,6 +37,13 @@ MAX_VIDEO_FPS = 240  # phones' slow motion; a higher rate is a forged header
 # Wall time one upload may take. A 120-s 640x480 recording analysed at 5 frames a second should take
 # about 20 s here (600 frames at benchmarks/video.py's ~25 ms, plus decoding every frame), so 180 s is ample.
 MAX_PROCESS_S = 180.0
+# Pixels decoded (width x height x every frame, sampled or not: inter-coded video is decoded whole).
+# 2 minutes of 1080p at 30 fps fit; a 4096x2304 240-fps 2-minute file (0.95 MB of a still picture)
+# asks for 36 times this, and took a minute of CPU before this budget.
+MAX_DECODED_PIXELS = 1920 * 1080 * 30 * 120
+# Decoders we run: what browsers' MediaRecorder and phones record. Others (MJPEG, whose progressive
+# frames can each carry thousands of scans; ProRes; raw) are refused before a frame is decoded.
+ACCEPTED_CODECS = {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"}
 
 
 @dataclass
@@ -135,6 +142,7 @@ def analyse_video(
     max_pixels: int = MAX_VIDEO_PIXELS,
     max_fps: float = MAX_VIDEO_FPS,
     max_process_s: float = MAX_PROCESS_S,
+    max_decoded_pixels: float = MAX_DECODED_PIXELS,
 ) -> VideoResult:
     """Sample ``sample_fps`` frames a second and analyse each; see module docstring.
 
@@ -147,7 +155,9 @@ def analyse_video(
     frame rate over ``max_fps``), and again while decoding, since a header can lie: at most
     ``(max_seconds + 0.5) * max_fps`` frames are decoded, each within the size limits, and the
     whole analysis stops with PayloadTooLarge after ``max_process_s`` seconds of wall time (a file
-    within every limit can still be slow to decode, e.g. 4K at a high frame rate).
+    within every limit can still be slow to decode, e.g. 4K at a high frame rate). The work is
+    budgeted as the pixels to decode (picture x frames): refused from the declared figures when
+    the container states them, and stopped while decoding once ``max_decoded_pixels`` are spent.
     """
     if not (0 < sample_fps <= 60):
         raise ValueError("sample_fps must be in (0, 60]")
@@ -158,7 +168,7 @@ def analyse_video(
         except (av.FFmpegError, ValueError, OSError) as exc:
             raise UnprocessableInput("The video could not be read (damaged or unsupported encoding).") from exc
         with container:
-            limits = _Limits(max_seconds, max_side, max_pixels, max_fps, max_process_s)
+            limits = _Limits(max_seconds, max_side, max_pixels, max_fps, max_process_s, max_decoded_pixels)
             return _analyse_container(container, pipeline, sample_fps, limits, progress, blink_config)
     finally:
         source.close()
@@ -171,6 +181,7 @@ class _Limits:
     max_pixels: int
     max_fps: float
     max_process_s: float = float("inf")
+    max_decoded_pixels: float = float("inf")
 
     @property
     def max_frames(self) -> int:
@@ -180,6 +191,11 @@ class _Limits:
         if width > self.max_side or height > self.max_side or width * height > self.max_pixels:
             raise PayloadTooLarge(f"The video's picture is too large ({width}x{height}); at most {self.max_side} px "
                                   f"a side and {self.max_pixels / 1e6:.1f} million pixels.")
+
+    def too_much_to_decode(self, pixels: float, what: str) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The video is too much to decode ({what}: {pixels / 1e9:,.1f} billion pixels; at most "
+                               f"{self.max_decoded_pixels / 1e9:,.1f} billion; 2 minutes of 1080p at 30 fps are 7.5). "
+                               "Please send a smaller, slower or shorter recording.")
 
 
 def _declared_duration(container, stream) -> float | None:
@@ -193,6 +209,11 @@ def _declared_duration(container, stream) -> float | None:
 def _check_declared(container, stream, limits: _Limits) -> float | None:
     """Refuse from the container's own figures, before any frame is decoded; the duration."""
     cc = stream.codec_context
+    if cc is None:  # FFmpeg found no decoder for the track (e.g. a file cut inside its header)
+        raise UnprocessableInput("The video could not be read (damaged or unsupported encoding).")
+    if cc.name not in ACCEPTED_CODECS:
+        raise UnsupportedMediaType(f"The video's encoding ({cc.name}) is not one we read; please send H.264, HEVC, "
+                                   "VP8, VP9 or AV1 (what phones and browsers record).")
     limits.check_picture(cc.width, cc.height)
     fps = float(stream.average_rate) if stream.average_rate else 0.0
     if fps > limits.max_fps:
@@ -204,6 +225,10 @@ def _check_declared(container, stream, limits: _Limits) -> float | None:
     duration = _declared_duration(container, stream)
     if duration is not None and duration > limits.max_seconds + 0.5:
         raise PayloadTooLarge(f"The video is {duration:,.0f} s long; at most {limits.max_seconds:.0f} s.")
+    frames = stream.frames or (fps * duration if duration else 0)
+    if cc.width * cc.height * frames > limits.max_decoded_pixels:
+        raise limits.too_much_to_decode(cc.width * cc.height * frames,
+                                        f"{cc.width}x{cc.height}, {frames:,.0f} frames")
     return duration if duration is not None and duration > 0 else None
 
 
@@ -222,7 +247,7 @@ def _analyse_container(container, pipeline, sample_fps, limits: _Limits, progres
     blinks = BlinkCounter(blink_config or BlinkConfig())
     frames: list[FrameResult] = []
     step = 1.0 / sample_fps
-    next_t, t0, last_t, index, complete = 0.0, None, 0.0, 0, True
+    next_t, t0, last_t, index, complete, decoded = 0.0, None, 0.0, 0, True, 0
     deadline = time.monotonic() + limits.max_process_s
     try:
         for frame in container.decode(stream):
@@ -235,6 +260,9 @@ def _analyse_container(container, pipeline, sample_fps, limits: _Limits, progres
                 raise PayloadTooLarge(f"The video has more than {limits.max_frames:,} frames "
                                       f"({max_seconds:.0f} s at {limits.max_fps:g} fps).")
             limits.check_picture(frame.width, frame.height)  # the stream may change size mid-way
+            decoded += frame.width * frame.height
+            if decoded > limits.max_decoded_pixels:  # a header may understate, or omit, the frames
+                raise limits.too_much_to_decode(decoded, f"{index:,} frames decoded so far")
             t0 = t if t0 is None else t0
             t -= t0  # some containers start at a non-zero timestamp
             last_t = max(last_t, t)

@@ -65,7 +65,10 @@
         if (e.lengthComputable) setProgress(0.8 * e.loaded / e.total, "Sending your recording…");
       },
       uploaded: function () { setProgress(0.9, "Listening to your recording…"); },
-      retrying: function () { setProgress(0.02, "The connection dropped; sending your recording again…"); },
+      retrying: function (attempt, busy) {
+        setProgress(0.02, busy ? "The server is busy; sending your recording again in a few seconds…"
+          : "The connection dropped; sending your recording again…");
+      },
       answer: function (status, data) {
         if (status !== 200) {
           showError(data.error || ("The server answered " + status + "."));

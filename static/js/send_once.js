@@ -13,12 +13,12 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
-  // on: {answer(status, data), failed(), progress(event)?, uploaded()?, retrying(attempt)?}
+  // on: {answer(status, data), failed(), progress(event)?, uploaded()?, retrying(attempt, busy)?}
   window.esaprSendOnce = function (url, body, on) {
     var key = newKey(), attempt = 0;
-    function later() {
-      if (on.retrying) on.retrying(attempt);
-      window.setTimeout(send, 1000 * attempt);
+    function later(waitS) {
+      if (on.retrying) on.retrying(attempt, Boolean(waitS));
+      window.setTimeout(send, 1000 * (waitS || attempt));
     }
     function send() {
       attempt += 1;
@@ -33,6 +33,9 @@
         try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
         // 409 "still being answered": the first attempt is still running on the server.
         if (xhr.status === 409 && /still being answered/.test(data.error || "") && attempt < ATTEMPTS) return later();
+        // 503 with Retry-After: the server is busy with other analyses (web/capacity.py); nothing was saved.
+        var retryAfter = parseInt(xhr.getResponseHeader("Retry-After"), 10);
+        if (xhr.status === 503 && retryAfter > 0 && retryAfter <= 60 && attempt < ATTEMPTS) return later(retryAfter);
         on.answer(xhr.status, data);
       };
       xhr.onerror = function () { if (attempt < ATTEMPTS) later(); else on.failed(); };

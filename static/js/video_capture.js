@@ -197,7 +197,10 @@
             }).catch(function () {});
           }, 500);
         },
-        retrying: function () { text.textContent = "The connection dropped; sending the video again…"; },
+        retrying: function (attempt, busy) {
+          text.textContent = busy ? "The server is busy; sending the video again in a few seconds…"
+            : "The connection dropped; sending the video again…";
+        },
         answer: function (status, data) {
           if (polling) clearInterval(polling);
           if (status !== 200) { fail(data.error || ("The server answered " + status + ".")); return; }

@@ -1,0 +1,144 @@
+"""Hostile files of issue #15, made in memory: shared by benchmarks/attacks_limits.py and the tests.
+
+Each is small to send and costly to decode the naive way; each is made here, at run time, never
+committed. Sizes in the docstrings are what these makers produce at their defaults.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zlib
+from fractions import Fraction
+
+import numpy as np
+
+
+def progressive_jpeg_bomb(width: int = 4096, height: int = 2304, repeats: int = 1000) -> bytes:
+    """A progressive JPEG of a flat picture whose last refinement scan is repeated ``repeats`` times.
+
+    libjpeg warns ("inconsistent progression sequence") and decodes every scan, each a pass over all
+    of the picture's blocks: 79 KB and 6.7 s to decode at the defaults.
+    """
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((height, width, 3), 128, np.uint8)).save(buffer, "JPEG", progressive=True, quality=90)
+    data = buffer.getvalue()
+    last_scan = [m.start() for m in re.finditer(rb"\xff\xda", data)][-1]
+    scan = data[last_scan:data.rindex(b"\xff\xd9")]
+    return data[:last_scan] + scan * repeats + b"\xff\xd9"
+
+
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+def png_with_image_data(width: int, height: int, raw: bytes | int, interlaced: bool = False) -> bytes:
+    """An 8-bit grey PNG whose IDAT is ``raw`` deflated, or ``raw`` MB of zeros when it is an int.
+
+    A well-formed one has exactly ``png_raw_size`` bytes; more is what a bomb carries: 1,000 MB of
+    zeros deflate to 1 MB, and libpng inflates every byte of it for a 64x64 picture.
+    """
+    if isinstance(raw, int):
+        packer, block = zlib.compressobj(9), bytes(1 << 20)
+        data = b"".join(packer.compress(block) for _ in range(raw)) + packer.flush()
+    else:
+        data = zlib.compress(raw)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 1 if interlaced else 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data) + png_chunk(b"IEND", b"")
+
+
+def silent_flac(rate: int = 192_000, channels: int = 8, seconds: int = 60) -> bytes:
+    """Real silence, written a second at a time: 94 KB at the defaults (92 million samples)."""
+    import soundfile as sf
+
+    buffer = io.BytesIO()
+    with sf.SoundFile(buffer, "w", rate, channels, format="FLAC", subtype="PCM_16") as out:
+        second = np.zeros((rate, channels), np.int16)
+        for _ in range(seconds):
+            out.write(second)
+    return buffer.getvalue()
+
+
+def flac_of_unknown_length(rate: int = 16_000, seconds: int = 1) -> bytes:
+    """A real FLAC whose STREAMINFO says 0 samples, which the format defines as "unknown"."""
+    data = bytearray(silent_flac(rate, 1, seconds))
+    # STREAMINFO (from byte 8): block sizes (4 bytes), frame sizes (6), then 64 bits: rate (20),
+    # channels (3), bits per sample (5), total samples (36).
+    (packed,) = struct.unpack(">Q", data[18:26])
+    data[18:26] = struct.pack(">Q", packed & ~((1 << 36) - 1))
+    return bytes(data)
+
+
+def wav_with_channels(channels: int, rate: int = 16_000, data_bytes: int = 1000) -> bytes:
+    """A 16-bit PCM WAV header declaring ``channels`` (up to 65,535), then silence."""
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, (rate * channels * 2) & 0xFFFFFFFF, (channels * 2) & 0xFFFF, 16)
+    pcm = bytes(data_bytes)
+    return (b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+            + b"data" + struct.pack("<I", len(pcm)) + pcm)
+
+
+def still_h264(seconds: int = 120, fps: int = 240, width: int = 4096, height: int = 2304) -> bytes:
+    """A still picture at ``fps`` for ``seconds``: one keyframe, then one all-skip frame muxed again
+    and again. 0.95 MB at the defaults, and a minute of CPU to decode its 28,800 frames."""
+    import av
+
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width, encoder.height, encoder.pix_fmt, encoder.time_base = width, height, "yuv420p", Fraction(1, fps)
+    encoder.options = {"preset": "ultrafast", "bframes": "0", "g": "100000", "crf": "51"}
+    picture = av.VideoFrame.from_ndarray(np.full((height, width, 3), 90, np.uint8), format="rgb24")
+    packets = []
+    for pts in range(2):
+        picture.pts = pts
+        packets += encoder.encode(picture)
+    packets += encoder.encode(None)
+    key, skip = bytes(packets[0]), bytes(packets[1])
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.extradata = encoder.extradata
+        for i in range(seconds * fps):
+            packet = av.Packet(key if i == 0 else skip)
+            packet.pts = packet.dts = i
+            packet.time_base, packet.stream, packet.is_keyframe = Fraction(1, fps), stream, i == 0
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def mjpeg_mov(frames: int = 3, width: int = 64, height: int = 64) -> bytes:
+    """A QuickTime file of Motion JPEG: a codec FFmpeg decodes (progressive frames and all), we do not."""
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mov") as out:
+        stream = out.add_stream("mjpeg", rate=5)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
+        for i in range(frames):
+            picture = av.VideoFrame.from_ndarray(np.full((height, width, 3), i * 60, np.uint8), format="rgb24")
+            for packet in stream.encode(picture):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def mp4_cut_without_codec(clip: bytes) -> bytes:
+    """``clip`` cut where FFmpeg still opens it and finds its video track, but no decoder for it
+    (PyAV's ``stream.codec_context`` is None): inside the track's header."""
+    import av
+
+    for cut in range(clip.find(b"moov"), len(clip)):
+        try:
+            with av.open(io.BytesIO(clip[:cut])) as container:
+                if container.streams.video and container.streams.video[0].codec_context is None:
+                    return clip[:cut]
+        except (av.FFmpegError, EOFError, ValueError, OSError):
+            continue
+    raise ValueError("no cut of this clip leaves a track without a decoder")
+
+
+def nested_json(depth: int = 100_000) -> bytes:
+    return b"[" * depth
