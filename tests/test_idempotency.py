@@ -130,6 +130,18 @@ def test_a_multipart_retry_with_a_new_boundary_still_replays(db_app):
     assert retry.headers["Idempotent-Replayed"] == "true" and retry.get_json() == first.get_json()
 
 
+def test_a_multipart_part_without_a_name_is_hashed_not_a_500(db_app):
+    """Fuzzing found it: a part whose Content-Disposition has no name parses as the field None, and
+    sorting None beside a str raised TypeError inside the request hash."""
+    client = db_app.test_client()
+    boundary = "b0und"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{ESSAY}\r\n--{boundary}--\r\n").encode()
+    response = client.post("/api/v1/text", data=body, headers={TOKEN: "n" * 32, "Idempotency-Key": "nameless"},
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+
+
 def test_deleting_an_analysis_deletes_its_kept_answer(db_app):
     """After a result is deleted its kept answer neither replays nor stays in the export."""
     client, token = db_app.test_client(), "d" * 32
