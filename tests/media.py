@@ -36,8 +36,10 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 10) -> Path:
     return path
 
 
-def make_video(frames_rgb: list[np.ndarray], fmt: str = "mp4", codec: str = "libx264", fps: int = 10) -> bytes:
-    """Encode RGB frames into a video file in memory (PyAV): mp4/libx264, webm/libvpx, mov/..."""
+def make_video(frames_rgb: list[np.ndarray], fmt: str = "mp4", codec: str = "libx264", fps: int = 10,
+               sound: tuple[np.ndarray, int] | None = None, sound_codec: str = "aac") -> bytes:
+    """Encode RGB frames into a video file in memory (PyAV): mp4/libx264, webm/libvpx, mov/...;
+    ``sound``: (float mono samples, rate) for a sound track beside them (aac; libopus in WebM)."""
     import av
 
     buf = io.BytesIO()
@@ -45,12 +47,29 @@ def make_video(frames_rgb: list[np.ndarray], fmt: str = "mp4", codec: str = "lib
         stream = out.add_stream(codec, rate=fps)
         stream.height, stream.width = frames_rgb[0].shape[:2]
         stream.pix_fmt = "yuv420p"
+        audio = out.add_stream(sound_codec, rate=48000, layout="mono") if sound is not None else None
         for img in frames_rgb:
             for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
+        if audio is not None:
+            for packet in _encode_sound(audio, *sound, "mono"):
+                out.mux(packet)
     return buf.getvalue()
+
+
+def _encode_sound(stream, x: np.ndarray, sr: int, layout: str, channels: int = 1):
+    """Packets of float mono samples encoded by ``stream`` (resampled to what its codec takes)."""
+    import av
+
+    resampler = av.AudioResampler(format=stream.codec_context.codec.audio_formats[0].name, layout=layout,
+                                  rate=stream.codec_context.sample_rate)
+    frame = av.AudioFrame.from_ndarray(np.tile(x.astype(np.float32)[None], (channels, 1)), format="fltp", layout=layout)
+    frame.sample_rate = sr
+    for f in resampler.resample(frame) + resampler.resample(None):
+        yield from stream.encode(f)
+    yield from stream.encode()
 
 
 def sf_bytes(x: np.ndarray, sr: int, fmt: str, subtype: str | None = None) -> bytes:
@@ -69,14 +88,6 @@ def av_bytes(x: np.ndarray, sr: int, container: str, codec: str, rate: int, chan
     layout = "mono" if channels == 1 else "stereo"
     with av.open(buf, mode="w", format=container) as out:
         stream = out.add_stream(codec, rate=rate, layout=layout)
-        fmt = stream.codec_context.codec.audio_formats[0].name
-        resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
-        data = np.tile(x.astype(np.float32)[None], (channels, 1))
-        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
-        frame.sample_rate = sr
-        for f in resampler.resample(frame) + resampler.resample(None):
-            for packet in stream.encode(f):
-                out.mux(packet)
-        for packet in stream.encode():
+        for packet in _encode_sound(stream, x, sr, layout, channels):
             out.mux(packet)
     return buf.getvalue()

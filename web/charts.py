@@ -60,16 +60,33 @@ EMOTION_COLOURS = alt.Scale(
 )
 
 
-def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, ...]) -> dict:
-    """Stacked probabilities of each emotion over time (one row per analysed frame or second)."""
+# Charts drawn one above the other on a shared time axis reserve the same room for their y axis,
+# so that the same second sits at the same place in each.
+Y_AXIS_EXTENT = 56
+
+
+def _seconds_axis(field: str, seconds: tuple[float, float] | None) -> alt.X:
+    """Time in seconds; with ``seconds``, a fixed domain and whole-second ticks shared by stacked charts."""
+    if seconds is None:
+        return alt.X(f"{field}:Q", title="Seconds")
+    return alt.X(f"{field}:Q", title="Seconds", scale=alt.Scale(domain=list(seconds), nice=False),
+                 axis=alt.Axis(tickMinStep=1, format="d"))
+
+
+def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, ...],
+                           seconds: tuple[float, float] | None = None, title: str = "Probability",
+                           legend: bool = True, legend_columns: int = 7) -> dict:
+    """Stacked probabilities of each emotion over time (one row per analysed frame or second).
+    ``seconds``: a fixed time axis, for charts stacked on the same seconds (``answer_timeline_charts``)."""
     rows = [{"t": item["t"], "emotion": e, "probability": item["probabilities"][e]}
             for item in timeline for e in emotions]
     data = pd.DataFrame(rows, columns=["t", "emotion", "probability"])
     chart = alt.Chart(data).mark_area(interpolate="monotone").encode(
-        x=alt.X("t:Q", title="Seconds"),
-        y=alt.Y("probability:Q", stack="normalize", title="Probability", axis=alt.Axis(format="%")),
+        x=_seconds_axis("t", seconds),
+        y=alt.Y("probability:Q", stack="normalize", title=title,
+                axis=alt.Axis(format="%", minExtent=Y_AXIS_EXTENT, maxExtent=Y_AXIS_EXTENT)),
         color=alt.Color("emotion:N", scale=EMOTION_COLOURS, sort=list(emotions), title=None,
-                        legend=alt.Legend(orient="bottom", columns=7)),
+                        legend=alt.Legend(orient="bottom", columns=legend_columns) if legend else None),
         order=alt.Order("emotion_order:Q"),
         tooltip=[alt.Tooltip("t:Q", title="second", format=".1f"), "emotion:N",
                  alt.Tooltip("probability:Q", format=".0%")],
@@ -77,6 +94,36 @@ def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, 
         emotion_order=f"indexof({list(emotions)!r}, datum.emotion)",
     )
     return chart.properties(width="container", height=240).to_dict()
+
+
+def answer_timeline_charts(face: list[dict[str, Any]], voice: list[dict[str, Any]] | None,
+                           segments: list[dict[str, Any]] | None, duration_s: float,
+                           emotions: tuple[str, ...]) -> dict[str, dict]:
+    """One answer's face, voice and words on the same seconds: up to three charts to stack, each with
+    the same time axis (0 to the answer's end) and the same room for its y axis. The words are the
+    transcript's segments as bars over the seconds they were said (the text in their tooltips; the
+    page lists them too), cut at the answer's end (Whisper's last timestamp may overshoot the sound).
+    The emotion legend is drawn once, under the last emotion chart, in rows of three so it fits a phone."""
+    end = max([float(duration_s or 0)] + [float(p["t"]) for p in face + (voice or [])]) or 1.0
+    seconds = (0.0, end)
+    specs = {}
+    if face:
+        specs["timeline"] = emotion_timeline_chart(face, emotions, seconds, "Face", legend=not voice, legend_columns=3)
+    if voice:
+        specs["voice_timeline"] = emotion_timeline_chart(voice, emotions, seconds, "Voice", legend_columns=3)
+    said = [s for s in segments or [] if float(s["start"]) < end]
+    if said:
+        data = pd.DataFrame([{"start": s["start"], "end": min(float(s["end"]), end), "text": s["text"], "row": "Words"}
+                             for s in said])
+        specs["words_timeline"] = alt.Chart(data).mark_bar(color="#9ccf95", stroke="#4f8a47", height=18).encode(
+            x=_seconds_axis("start", seconds), x2="end:Q",
+            # titled like the emotion charts' y axes ("Face", "Voice"): a title takes room beside the axis
+            y=alt.Y("row:N", title="Words", axis=alt.Axis(labels=False, ticks=False, domain=False,
+                                                          minExtent=Y_AXIS_EXTENT, maxExtent=Y_AXIS_EXTENT)),
+            tooltip=[alt.Tooltip("start:Q", title="from (s)", format=".1f"),
+                     alt.Tooltip("end:Q", title="to (s)", format=".1f"), alt.Tooltip("text:N", title="said")],
+        ).properties(width="container", height=40).to_dict()
+    return specs
 
 
 def distribution_chart(mine: dict[str, float], earlier_mean: dict[str, float] | None, emotions: tuple[str, ...]) -> dict:

@@ -4,12 +4,16 @@ Two stages, so a report reads the same later as on the day:
 
 - ``report_scores`` runs once, when the interview finishes: each answered channel's mean
   probabilities (video: the summary's ``distribution``; audio: ``mean_probabilities``;
-  text: the stored text-emotion row) are fused with the reliability measured *now*, and
-  the figures, the reliability wording and the suggestions are stored in the interview's
-  analysis. A later retrain changes later reports, not this one.
+  words: the written answer's text-emotion row pooled with the transcripts' of the video
+  and voice answers, library/interview/words.py) are fused with the reliability measured
+  *now*, and the figures, the reliability wording and the suggestions are stored in the
+  interview's analysis, with the inputs they came from (numbers, no words). A later retrain
+  changes later reports, not this one.
 - ``report_view`` runs at each view: it adds the channel dashboards' pieces (timelines,
-  Big Five with percentiles) and the comparisons with earlier interviews, read from the
-  history as it is then.
+  what was said, Big Five with percentiles) and the comparisons with earlier interviews,
+  read from the history as it is then. An answer deleted since no longer counts: the
+  report is combined again from the stored inputs without it (same figures as on the day),
+  and its words are gone with it (they were only ever read from its own row).
 """
 
 from __future__ import annotations
@@ -24,51 +28,31 @@ from library.errors import UnprocessableInput
 from library.history import percentile
 from library.history.emotion_compare import compare_emotions
 from library.history.text_compare import compare_text
-from library.interview import build_report, fuse, load_reliability, reliability_scores
-from library.interview.fusion import CHANNEL_WORDS
+from library.interview import load_reliability
+from library.interview.combine import answer_inputs, combine
 from library.text import TRAITS
 from web.extensions import earlier, min_users_for_words, store
 from web.interview_session import SKIPPED, InterviewState
 from web.wording import lean, ordinal_percentile
 
 CHANNEL_TITLES = {"video": "Face (video answer)", "audio": "Voice (spoken answer)", "text": "Words (written answer)"}
-
-
-def channel_probabilities(channel: str, scores: dict[str, Any]) -> dict[str, float] | None:
-    """The mean probabilities fusion takes from one stored analysis (None: nothing usable)."""
-    if channel == "video":
-        return scores.get("distribution")  # None when no frame had a face
-    if channel == "audio":
-        return scores.get("mean_probabilities")
-    if channel == "text":
-        return (scores.get("emotion") or {}).get("probabilities")
-    raise ValueError(f"unknown channel {channel!r}")
+STEP_NAMES = {"video": "video answer", "audio": "voice answer", "text": "written answer"}
 
 
 def report_scores(state: InterviewState) -> dict[str, Any]:
     """What the finished interview stores; ``UnprocessableInput`` when no step gave a reading."""
     rows = {step: store().get_owned(aid, channel=step) for step, aid in state.answered.items()}
-    readings = {c: channel_probabilities(c, row.scores) for c, row in rows.items() if row is not None}
-    reliability = load_reliability(current_app.config["MODELS_DIR"])
-    scores = reliability_scores(reliability)
-    left_out = [c for c, p in readings.items() if p is not None and c not in scores]
-    usable = {c: p for c, p in readings.items() if p is not None and c in scores}
-    if not usable:
-        raise UnprocessableInput("There is nothing to report yet: answer at least one step "
-                                 "(a video with your face in it, a voice answer, or a written answer).")
-    fused = fuse(usable, scores)
-    # A channel without a measured accuracy cannot be weighted honestly: it is left out, and said so.
-    for c in left_out:
-        fused.notes.append(f"The {CHANNEL_WORDS[c]} was left out of the combined reading: its model has no "
-                           "measured accuracy yet.")
-    if "video" in readings and readings["video"] is None:
-        fused.notes.append("No face was found in the video answer, so the face could not take part.")
-    report = build_report(fused, reliability)
+    # A row deleted before the end (get_owned: None) counts as not answered, words and all.
+    inputs = answer_inputs({c: row.scores for c, row in rows.items() if row is not None},
+                           load_reliability(current_app.config["MODELS_DIR"]))
+    report, words = combine(inputs)
     text_row = rows.get("text")
     return {
         "steps": {s: (v if v is not None else SKIPPED) for s, v in state.steps.items()},
         "big_five": text_row.scores.get("traits") if text_row else None,
         "report": report.to_dict(),
+        "words": words.to_dict(),
+        "inputs": inputs,
     }
 
 
@@ -89,7 +73,9 @@ def report_view(analysis) -> dict[str, Any]:
     from web import charts  # Altair and pandas load on the first report, not at start-up
 
     scores = analysis.scores
-    report = scores["report"]
+    rows = {step: store().get_owned(aid, channel=step) if aid != SKIPPED else None
+            for step, aid in scores["steps"].items()}
+    report, words = _without_deleted(scores, rows)
     fused = report["fused"]
     others = earlier("interview", analysis.seq).present("fused")
     specs: dict[str, dict] = {
@@ -99,10 +85,13 @@ def report_view(analysis) -> dict[str, Any]:
     }
     channels: dict[str, dict[str, Any]] = {}
     for step, aid in scores["steps"].items():
-        row = store().get_owned(aid, channel=step) if aid != SKIPPED else None
+        row = rows[step]
         entry: dict[str, Any] = {"title": CHANNEL_TITLES[step], "skipped": aid == SKIPPED,
+                                 "deleted": aid != SKIPPED and row is None,
                                  "id": row.id if row else None, "reading": fused["readings"].get(step),
-                                 "summary": None}
+                                 "summary": None, "words_share": (words.get("weights") or {}).get(step),
+                                 # what was said: read from the answer's own row, so it goes when that does
+                                 "transcript": row.scores.get("transcript") if row is not None else None}
         if row is not None:
             entry["summary"], channel_specs = _channel_summary(step, row, charts)
             specs.update(channel_specs)
@@ -119,12 +108,33 @@ def report_view(analysis) -> dict[str, Any]:
         "id": analysis.id,
         "created_at": analysis.created_at.isoformat(),
         "report": report,
+        "words": words,
         "channels": channels,
         "big_five": big_five,
         "n_earlier_interviews": int(others.shape[0]),
         "fused_among_earlier": _emotion_percentiles(fused["probabilities"], others),
         "specs": specs,
     }
+
+
+def _without_deleted(scores: dict[str, Any], rows: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stored report, or, when an answer it used has been deleted since, the report combined
+    again from the stored inputs without that answer (the deleted answer must not keep counting)."""
+    gone = [step for step, aid in scores["steps"].items() if aid != SKIPPED and rows[step] is None]
+    stored = scores["report"], scores.get("words") or {}
+    if not gone or "inputs" not in scores:
+        return stored
+    try:
+        report, words = combine(scores["inputs"], gone=gone)
+    except UnprocessableInput:
+        report, words = None, None
+    said = " and ".join(STEP_NAMES[s] for s in gone)
+    note = f"Your {said} {'was' if len(gone) == 1 else 'were'} deleted after this report was made, so "
+    if report is None:  # nothing left to combine: the figures stay, said plainly
+        stored[0]["fused"]["notes"].append(note + "nothing is left to combine; delete this report too.")
+        return stored
+    report.fused.notes.append(note + "this report now leaves it out.")
+    return report.to_dict(), words.to_dict()
 
 
 def _mean(rows: np.ndarray) -> dict[str, float] | None:

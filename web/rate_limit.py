@@ -7,9 +7,10 @@ here is small: which group a request belongs to, and the 429.
 
 Groups (limits from the config, e.g. ``"60/minute"``):
 - ``frames``: live frames, ``POST /api/v1/video/frame`` (a capture sends 5 a second);
-- ``analysis``: POSTs that run a model (text, audio, video, every interview API POST) and the
-  HTML forms that do the same work (``POST /text/``, and every interview form: starting one,
-  skipping, the written answer) plus finishing an interview into its report;
+- ``analysis``: POSTs that run a model (text, audio, video, a live video's finish with its
+  recording, every interview API POST) and the HTML forms that do the same work (``POST /text/``,
+  and every interview form: starting one, skipping, the written answer) plus finishing an
+  interview into its report;
 - ``pages``: result pages and report downloads, each of which compares with everyone;
 - ``api``: every other request under ``/api/``.
 A client is ``request.remote_addr`` as ``client_key`` counts it: an IPv4 address alone, an
@@ -30,8 +31,9 @@ GROUP_CONFIG = {"frames": "RATE_LIMIT_FRAMES", "analysis": "RATE_LIMIT_ANALYSIS"
                 "pages": "RATE_LIMIT_PAGES"}
 GROUP_WORDS = {"frames": "video frames", "analysis": "analyses", "api": "API requests", "pages": "result pages"}
 FRAME_ENDPOINTS = {"video_api.video_frame"}
+# Finishing a live video capture reads its microphone recording (voice and transcript): an analysis too.
 ANALYSIS_ENDPOINTS = {"api.analyse_text_api", "audio_api.analyse_audio_api", "video_api.analyse_video_api",
-                      "text.submit"}
+                      "video_api.finish_video_session", "text.submit"}
 # All their POSTs: starting an interview (page or API), answering (text is analysed there), skipping, finishing.
 ANALYSIS_BLUEPRINTS = {"interview_api", "interview"}
 FINISH_ENDPOINTS = {"interview.report"}  # a GET that fuses the answers into the report

@@ -34,8 +34,11 @@ def result(analysis_id: str):
     scores = stored.scores
     view = compare_emotions(scores, earlier("video", stored.seq), EMOTIONS)
     specs = {}
-    if scores.get("timeline"):
-        specs["timeline"] = charts.emotion_timeline_chart(scores["timeline"], EMOTIONS)
+    # Face, voice and words of the one answer on the same seconds (the voice and words from its sound).
+    voice, transcript = scores.get("voice") or {}, scores.get("transcript") or {}
+    seconds = max(scores.get("duration_s") or 0, voice.get("duration_s") or 0)
+    specs.update(charts.answer_timeline_charts(scores.get("timeline") or [], voice.get("timeline"),
+                                               transcript.get("segments"), seconds, EMOTIONS))
     if scores.get("distribution"):
         specs["distribution"] = charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS)
     if scores.get("blinks_per_minute") is not None and view["n_earlier_blinks"]:

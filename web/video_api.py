@@ -13,9 +13,12 @@ from library.video.live import analyse_live_frame, best_gradcam
 from library.video.summary import frame_sample, summarise
 from library.video.video_file import analyse_video
 from web.extensions import models, store
+from web.video_sound import read_sound
 
 bp = Blueprint("video_api", __name__, url_prefix="/api/v1/video")
 MB = 1024 * 1024
+# The sound track (voice and transcript) is read after the frames: about a tenth of the work of an upload.
+SOUND_SHARE_OF_WORK = 0.1
 
 
 def _sessions() -> LiveSessions:
@@ -89,9 +92,18 @@ def video_frame():
 
 @bp.post("/session/<session_id>/finish")
 def finish_video_session(session_id: str):
+    """Summarise the session's frames; the microphone recording of the same answer may come along
+    (multipart field ``audio``), read into the same result so face, voice and words share one clock."""
+    config = current_app.config
+    max_bytes = config["AUDIO_MAX_MB"] * MB
+    request.max_content_length = max_bytes + 64 * 1024  # room for the multipart envelope, as the audio API
     sessions = _sessions()
     samples = [(s.t, s.sample) for s in sessions.samples(session_id)]
-    scores = summarise(samples, source="live", gradcam=best_gradcam(samples))
+    recording = request.files.get("audio")
+    # The sound is read before the session closes: a failure here leaves it open for a retry.
+    sound = read_sound(recording.stream.read() if recording else None, max_bytes=max_bytes,
+                       max_seconds=float(config["AUDIO_MAX_SECONDS"]))
+    scores = {**summarise(samples, source="live", gradcam=best_gradcam(samples)), **sound}
     analysis = sessions.finish(session_id, "video", scores)
     return jsonify({"id": analysis.id, **_public(scores)})
 
@@ -109,12 +121,13 @@ def analyse_video_api():
 
     def progress(fraction: float) -> None:
         if session_id:
-            sessions.set_progress(session_id, "video", fraction)
+            sessions.set_progress(session_id, "video", fraction * (1 - SOUND_SHARE_OF_WORK))
 
     if session_id and sessions.status(session_id) is None:
         raise UnprocessableInput("This capture session is unknown; start a new one.")
     # upload.stream is an in-memory buffer or an anonymous (already unlinked) temporary file.
-    result = analyse_video(upload.stream.read(), models().get("face_pipeline"),
+    data = upload.stream.read()
+    result = analyse_video(data, models().get("face_pipeline"),
                            sample_fps=config["VIDEO_SAMPLE_FPS"], max_seconds=config["VIDEO_MAX_SECONDS"],
                            max_bytes=config["VIDEO_MAX_MB"] * MB, progress=progress,
                            max_side=config["VIDEO_MAX_SIDE"], max_pixels=config["VIDEO_MAX_PIXELS"],
@@ -123,6 +136,9 @@ def analyse_video_api():
                            max_decoded_pixels=config["VIDEO_MAX_DECODED_PIXELS"])
     scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file")
     scores["complete"] = result.complete
+    # The sound track of the same file: voice and words on the face's clock (none: the face stands alone).
+    scores.update(read_sound(data, max_bytes=config["VIDEO_MAX_MB"] * MB,
+                             max_seconds=float(config["VIDEO_MAX_SECONDS"])))
     if session_id:
         analysis = sessions.finish(session_id, "video", scores)
     else:

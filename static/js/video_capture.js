@@ -1,6 +1,7 @@
-// Video interview: consent -> camera -> frames to the server at a few per second ->
-// boxes, landmarks and live probabilities drawn over the video -> countdown -> dashboard.
-// If the camera is refused or missing, the upload form below stays the way in.
+// Video interview: consent -> camera (and microphone) -> frames to the server at a few per second ->
+// boxes, landmarks and live probabilities drawn over the video -> countdown -> the microphone's
+// recording sent once with the finish -> dashboard. If the camera is refused or missing, the upload
+// form below stays the way in; if only the microphone is, the face is read alone.
 (function () {
   "use strict";
   var cfg = document.getElementById("video-config").dataset;
@@ -11,8 +12,26 @@
   var video = $("video"), overlay = $("overlay"), ctx = overlay.getContext("2d");
   var grab = document.createElement("canvas");
   var sessionId = null, startedAt = 0, running = false, inFlight = false, stream = null, finished = false;
+  var micStream = null, voice = null;
 
   $("consent-box").addEventListener("change", function (e) { $("start").disabled = !e.target.checked; });
+
+  function stopTracks(s) { if (s) s.getTracks().forEach(function (track) { track.stop(); }); }
+
+  // The microphone is asked for after the camera, on its own: refusing it must not cost the face.
+  function openMicrophone() {
+    if (!$("mic-box").checked) return Promise.resolve(null);
+    if (!window.esaprVoiceRecorder.supported()) {
+      return Promise.resolve("This browser cannot record sound here, so only your face will be read.");
+    }
+    return navigator.mediaDevices.getUserMedia({ audio: true, video: false })
+      .then(function (s) { micStream = s; return null; })
+      .catch(function (err) {
+        var name = err && err.name;
+        return (name === "NotAllowedError" || name === "SecurityError" ? "Microphone access was refused"
+          : "No microphone could be used") + ", so only your face will be read.";
+      });
+  }
 
   function postJSON(url, body) {
     return fetch(url, { method: "POST", body: body, headers: { "Accept": "application/json" } })
@@ -116,17 +135,34 @@
     setTimeout(tick, INTERVAL_MS);
   }
 
+  // Summarise the session, with the recording of the same answer when there is one; sent with an
+  // Idempotency-Key, so a lost answer is fetched again rather than the session finished twice.
+  function sendFinish(recording) {
+    var form = new FormData();
+    if (recording && recording.blob.size) form.append("audio", recording.blob, recording.filename);
+    window.esaprSendOnce(cfg.sessionUrl + "/" + sessionId + "/finish", form, {
+      uploaded: function () { $("countdown").textContent = recording ? "Listening to your answer…" : "Finishing…"; },
+      answer: function (status, data) {
+        if (status !== 200) { cameraError(data.error || ("The server answered " + status + ".")); return; }
+        done(data.id).catch(function (err) { cameraError(err.message); });
+      },
+      failed: function () { cameraError("Your answer could not be sent: is the server still running?"); },
+    });
+  }
+
   function finish() {
     if (finished) return;
     finished = true; running = false;
     $("countdown").textContent = "Finishing…";
-    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-    // Wait for the last frame in flight so it is counted, then summarise the session.
+    stopTracks(stream);
+    var recorded = voice ? voice.stop() : Promise.resolve(null);
+    // Wait for the last frame in flight so it is counted, and for the recording's last chunk.
     (function waitIdle() {
       if (inFlight) { setTimeout(waitIdle, 50); return; }
-      postJSON(cfg.sessionUrl + "/" + sessionId + "/finish", new FormData())
-        .then(function (body) { return done(body.id); })
-        .catch(function (err) { cameraError(err.message); });
+      recorded.then(function (recording) {
+        stopTracks(micStream);
+        sendFinish(recording);
+      });
     })();
   }
 
@@ -140,6 +176,10 @@
       .then(function (s) {
         stream = s;
         video.srcObject = s;
+        return openMicrophone();
+      })
+      .then(function (micNote) {
+        $("mic-note").textContent = micNote || (micStream ? "Your voice is being recorded too." : "");
         return postJSON(cfg.sessionUrl, new FormData());
       })
       .then(function (body) {
@@ -147,12 +187,15 @@
         $("consent").hidden = true;
         $("stage").hidden = false;
         buildBars();
+        // The recording starts on the frames' clock, so its seconds and theirs are the same seconds.
+        if (micStream) voice = window.esaprVoiceRecorder(micStream);
         startedAt = performance.now();
         running = true;
         tick();
       })
       .catch(function (err) {
-        if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+        stopTracks(stream);
+        stopTracks(micStream);
         var name = err && err.name;
         if (name === "NotAllowedError" || name === "SecurityError") cameraError("Camera access was refused.");
         else if (name === "NotFoundError" || name === "OverconstrainedError") cameraError("No camera was found.");

@@ -1,0 +1,62 @@
+"""The sound of a video answer: the voice's emotion, the transcript and its words, beside the face.
+
+    sound = analyse_sound(data, voice_model, transcriber, words_reader, max_seconds=120)
+    sound.to_scores()   # {"voice": {...} | None, "transcript": {...} | None, "words": {...} | None,
+                        #  "voice_note": "…" | None}
+
+``data`` is an uploaded video (MP4/WebM/MOV: its first audio track) or the microphone recording the
+live page made beside its frames. The face is the video's own reading; the sound only adds to it,
+so nothing here raises for the sound itself: a video without a sound track, a silent one, or one
+whose track is past the limits comes back with ``voice`` None and a plain ``voice_note`` saying
+why, and the face result stands. (A transcriber that fails is already contained by
+``analyse_signal``: the voice is kept without words.)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from library.audio.decode import MB, decode_audio
+from library.audio.recording import analyse_signal
+from library.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SoundReading:
+    voice: dict | None  # AudioAnalysis.to_dict() without the transcript and words (they stand beside it)
+    transcript: dict | None
+    words: dict | None
+    note: str | None  # why there is no voice reading, in a sentence; None when there is one
+
+    def to_scores(self) -> dict:
+        return {"voice": self.voice, "transcript": self.transcript, "words": self.words, "voice_note": self.note}
+
+
+
+def analyse_sound(data: bytes, model, transcriber=None, words_reader=None, *, max_bytes: int = 100 * MB,
+                  max_seconds: float = 120.0, **limits) -> SoundReading:
+    """Read the voice (and, with a ``transcriber``, the words) of a video's sound track or a recording.
+
+    ``limits``: ``decode_audio``'s ``min_rate``, ``max_rate``, ``max_channels``, ``max_samples``.
+    """
+    try:
+        signal, rate = decode_audio(data, max_bytes=max_bytes, max_seconds=max_seconds, **limits)
+        analysis = analyse_signal(signal, rate, model, transcriber, words_reader)
+    except InputError as exc:
+        return SoundReading(None, None, None, _plain(exc))
+    voice = analysis.to_dict()
+    transcript, words = voice.pop("transcript", None), voice.pop("words", None)
+    return SoundReading(voice, transcript, words, None)
+
+
+def _plain(exc: InputError) -> str:
+    """The decoder's and analyser's messages speak of "the recording"; here it is the answer's sound."""
+    message = exc.message
+    if "no audio track" in message:
+        return "This video has no sound track, so only the face was read."
+    if message.startswith("No voice was found"):
+        return "No voice was heard in the sound (it is silent or only steady noise), so only the face was read."
+    return f"The sound could not be read, so only the face was read ({message[:1].lower() + message[1:].rstrip('.')})."
