@@ -86,6 +86,10 @@ def test_whole_interview_ends_on_the_report_and_downloads_it(app, tmp_path, voic
         assert "not a psychological assessment" in body
         assert "confidence" in body and "Known to get wrong" in body
         assert ("Skipped" in body) == (speech is None)
+        if speech:  # the microphone heard the same speech in the video step and the voice step
+            for step in ("video", "audio"):
+                assert "believe" in page.inner_text(f"#said-{step}").lower()
+            assert "of the words' reading" in page.inner_text("#channel-video")
         assert errors == []
 
         with page.expect_download() as json_download:
@@ -93,6 +97,8 @@ def test_whole_interview_ends_on_the_report_and_downloads_it(app, tmp_path, voic
         report = json.loads(open(json_download.value.path(), encoding="utf-8").read())
         used = report["report"]["fused"]["channels_used"]
         assert "video" in used and "text" in used
+        if speech:  # the words channel: the written answer and both transcripts
+            assert set(report["words"]["weights"]) == {"text", "video", "audio"}
         assert report["channels"]["video"]["summary"]["frames_with_face"] >= 1  # the fake camera's face was read
         assert report["report"]["statement"].startswith("Results are not")
 
