@@ -20,7 +20,7 @@
 
   // The microphone is asked for after the camera, on its own: refusing it must not cost the face.
   function openMicrophone() {
-    if (!$("mic-box").checked) return Promise.resolve(null);
+    if (!$("mic-box").checked) return Promise.resolve("Microphone off: only your face will be read.");
     if (!window.esaprVoiceRecorder.supported()) {
       return Promise.resolve("This browser cannot record sound here, so only your face will be read.");
     }
