@@ -8,7 +8,6 @@ from flask import current_app
 from library.video.sound import SoundReading, analyse_sound
 from web.extensions import models, spoken_words_reader
 
-MB = 1024 * 1024
 NO_MODEL = "The voice model is not installed on this server yet, so only the face was read."
 NO_RECORDING = "No microphone recording came with this answer, so only the face was read."
 
