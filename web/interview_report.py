@@ -122,16 +122,17 @@ def _without_deleted(scores: dict[str, Any], rows: dict[str, Any]) -> tuple[dict
     again from the stored inputs without that answer (the deleted answer must not keep counting)."""
     gone = [step for step, aid in scores["steps"].items() if aid != SKIPPED and rows[step] is None]
     stored = scores["report"], scores.get("words") or {}
-    if not gone or "inputs" not in scores:
+    if not gone:
         return stored
-    try:
-        report, words = combine(scores["inputs"], gone=gone)
-    except UnprocessableInput:
-        report, words = None, None
     said = " and ".join(STEP_NAMES[s] for s in gone)
     note = f"Your {said} {'was' if len(gone) == 1 else 'were'} deleted after this report was made, so "
-    if report is None:  # nothing left to combine: the figures stay, said plainly
-        stored[0]["fused"]["notes"].append(note + "nothing is left to combine; delete this report too.")
+    try:
+        report, words = combine(scores["inputs"], gone=gone) if "inputs" in scores else (None, None)
+    except UnprocessableInput:
+        report, words = None, None
+    if report is None:  # nothing left to combine, or a report from before its inputs were kept: said plainly
+        stored[0]["fused"]["notes"].append(note + "these figures can no longer be combined without it; delete "
+                                           "this report too to remove it.")
         return stored
     report.fused.notes.append(note + "this report now leaves it out.")
     return report.to_dict(), words.to_dict()
