@@ -103,8 +103,9 @@ def finish_video_session(session_id: str):
     samples = [(s.t, s.sample) for s in sessions.samples(session_id)]
     recording = request.files.get("audio")
     # The sound is read before the session closes: a failure here leaves it open for a retry.
-    sound = read_sound(recording.stream.read() if recording else None, max_bytes=max_bytes,
-                       max_seconds=float(config["AUDIO_MAX_SECONDS"]))
+    # As long as a voice answer may be, or as the live answer is, whichever is longer (the page stops at its end).
+    max_seconds = float(max(config["AUDIO_MAX_SECONDS"], config["VIDEO_DURATION_S"] + 15))
+    sound = read_sound(recording.stream.read() if recording else None, max_bytes=max_bytes, max_seconds=max_seconds)
     scores = {**summarise(samples, source="live", gradcam=best_gradcam(samples)), **sound}
     analysis = sessions.finish(session_id, "video", scores)
     return jsonify({"id": analysis.id, **_public(scores)})

@@ -8,6 +8,7 @@
   var EMOTIONS = cfg.emotions.split(",");
   var DURATION = parseFloat(cfg.duration);
   var INTERVAL_MS = 1000 / parseFloat(cfg.fps);
+  var MAX_AUDIO_BYTES = parseFloat(cfg.maxAudioMb) * 1024 * 1024;
   var $ = function (id) { return document.getElementById(id); };
   var video = $("video"), overlay = $("overlay"), ctx = overlay.getContext("2d");
   var grab = document.createElement("canvas");
@@ -139,7 +140,10 @@
   // Idempotency-Key, so a lost answer is fetched again rather than the session finished twice.
   function sendFinish(recording) {
     var form = new FormData();
-    if (recording && recording.blob.size) form.append("audio", recording.blob, recording.filename);
+    // A recording over the server's limit would cost the face too (413): the face goes alone then.
+    if (recording && recording.blob.size && recording.blob.size <= MAX_AUDIO_BYTES) {
+      form.append("audio", recording.blob, recording.filename);
+    }
     window.esaprSendOnce(cfg.sessionUrl + "/" + sessionId + "/finish", form, {
       uploaded: function () { $("countdown").textContent = recording ? "Listening to your answer…" : "Finishing…"; },
       answer: function (status, data) {
