@@ -36,37 +36,43 @@ class Engines:
 
     def get(self, name: str):
         if name not in self._loaded:
-            self._loaded[name] = _LOADERS[name]()
+            self._loaded[name] = _LOADERS[name](self)
         return self._loaded[name]
 
 
-def _face_pipeline():
+def _face_pipeline(_engines):
     from library.video.expression import FacialExpressionModel
     from library.video.pipeline import FacePipeline
 
     return FacePipeline(FacialExpressionModel.load())
 
 
-def _speech():
+def _speech(_engines):
     from library.audio import SpeechEmotionModel
 
     return SpeechEmotionModel.load()
 
 
-def _personality():
+def _personality(_engines):
     from library.text import PersonalityModel
 
     return PersonalityModel.load()
 
 
-def _text_emotion():
+def _text_emotion(_engines):
     from library.text import TextEmotionModel
 
     return TextEmotionModel.load()
 
 
+def _transcriber(engines):
+    from library.audio import Transcriber
+
+    return Transcriber.load(encoder=engines.get("speech_emotion").encoder)  # one set of Whisper weights
+
+
 _LOADERS = {"face_pipeline": _face_pipeline, "speech_emotion": _speech, "personality": _personality,
-            "text_emotion": _text_emotion}
+            "text_emotion": _text_emotion, "transcriber": _transcriber}
 
 
 def _has_video_track(data: bytes) -> bool:
@@ -103,14 +109,38 @@ def _video(data: bytes, engines: Engines) -> dict[str, Any]:
     scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file")
     scores.pop("gradcam", None)
     scores["complete"] = result.complete
+    scores.update(_sound(data, engines))
     return scores
+
+
+def _sound(data: bytes, engines: Engines) -> dict[str, Any]:
+    """The video's sound track: voice, transcript and words (null with a note when there are none)."""
+    from library.video.sound import SoundReading, analyse_sound
+
+    try:
+        model = engines.get("speech_emotion")
+    except FileNotFoundError as exc:  # the face is read without it
+        return SoundReading(None, None, None, str(exc)).to_scores()
+    return analyse_sound(data, model, engines.get("transcriber"), _words_reader(engines),
+                         max_bytes=LIMITS["video_max_bytes"], max_seconds=LIMITS["video_max_seconds"]).to_scores()
+
+
+def _words_reader(engines: Engines):
+    from library.text.spoken import read_spoken_words
+
+    def words(text: str):
+        return read_spoken_words(text, engines.get("text_emotion"), engines.get("personality"),
+                                 LIMITS["text_min_words"])
+
+    return words
 
 
 def _audio(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
     from library.audio import analyse_recording
 
     return analyse_recording(data, engines.get("speech_emotion"), filename=name,
-                             max_bytes=LIMITS["audio_max_bytes"], max_seconds=LIMITS["audio_max_seconds"]).to_dict()
+                             max_bytes=LIMITS["audio_max_bytes"], max_seconds=LIMITS["audio_max_seconds"],
+                             transcriber=engines.get("transcriber"), words_reader=_words_reader(engines)).to_dict()
 
 
 def _text(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
@@ -163,12 +193,22 @@ def summary(kind: str, scores: dict[str, Any]) -> str:
             return f"no face found in {scores['frames_analysed']} frames"
         dominant = scores["dominant"]
         blinks = scores.get("blinks_per_minute")
+        voice = scores.get("voice")
         return (f"{scores['duration_s']:.1f} s; face in {scores['frames_with_face']}/{scores['frames_analysed']} "
                 f"frames; {dominant} {scores['distribution'][dominant]:.0%}"
-                + (f"; {blinks:.0f} blinks/min" if blinks is not None else ""))
+                + (f"; {blinks:.0f} blinks/min" if blinks is not None else "")
+                + (f"; voice {voice['dominant']}" if voice else "") + _said(scores.get("transcript")))
     probs = scores["mean_probabilities"]
-    dominant = scores["dominant"]
-    return f"{scores['duration_s']:.1f} s; {dominant} {probs[dominant]:.0%}; voiced {scores['voiced_fraction']:.0%}"
+    dominant = scores["dominant"] if scores.get("confident", True) else f"unclear (leans {scores['dominant']})"
+    line = f"{scores['duration_s']:.1f} s; {dominant} {probs[scores['dominant']]:.0%}; voiced {scores['voiced_fraction']:.0%}"
+    return line + _said(scores.get("transcript"))
+
+
+def _said(transcript: dict[str, Any] | None) -> str:
+    if transcript is None:
+        return ""
+    said = transcript["text"] or "(no words recognised)"
+    return f'; said "{said}"' + ("" if transcript["confident"] or not transcript["text"] else " (unsure: English only)")
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:

@@ -2,8 +2,8 @@
 
 Recordings are made at test time: a spoken sentence from espeak-ng (skipped with the reason
 when it is not installed), encoded in memory to WAV/FLAC/OGG (soundfile) and WebM-Opus/MP3/M4A
-(PyAV). The model here is an *untrained* tiny net of the shipped architecture (these tests are
-about the pipeline, not accuracy); the shipped file is checked when present.
+(PyAV). The model here is the real frozen encoder with an *untrained* random head (these tests
+are about the pipeline, not accuracy); the shipped file is checked when present.
 """
 
 from __future__ import annotations
@@ -42,13 +42,12 @@ def speech() -> tuple[np.ndarray, int]:
 
 @pytest.fixture(scope="module")
 def model() -> SpeechEmotionModel:
-    from library.audio.features import FeatureConfig
-    from library.audio.model import AudioModelConfig, build_model
-    from library.keras_backend import keras
+    from library.audio.encoder import WhisperEncoder
+    from library.audio.head import DenseHead
 
-    keras.utils.set_random_seed(0)
-    cfg = AudioModelConfig(filters=(4, 4, 8, 8), lstm_units=(8, 8), name="untrained_tiny")
-    return SpeechEmotionModel(build_model(cfg), FeatureConfig())
+    rng = np.random.default_rng(0)
+    head = DenseHead(np.zeros(768), np.ones(768), [rng.normal(0, 0.05, (768, 7))], [np.zeros(7)])
+    return SpeechEmotionModel(WhisperEncoder.load(), head, {"abstain_below": 0.3})
 
 
 ENCODERS = {
@@ -232,7 +231,8 @@ def test_import_is_light():
 
     from library.paths import PROJECT_ROOT
 
-    code = ("import sys, library.audio; bad = [m for m in ('keras', 'torch', 'soundfile', 'av') if m in sys.modules];"
+    code = ("import sys, library.audio; bad = [m for m in ('keras', 'torch', 'soundfile', 'av', 'ctranslate2') "
+            "if m in sys.modules];"
             " assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True)
 
@@ -244,3 +244,40 @@ def test_shipped_model_loads_and_scores(speech):
     p = shipped.predict_proba(x, sr)
     assert p.shape == (7,) and abs(p.sum() - 1) < 1e-6
     assert shipped.meta["val"]["accuracy"] >= 0.55
+
+
+def test_transcript_of_spoken_words_shares_the_encoder_pass(speech, model):
+    """espeak-ng's sentence comes back as words, from the voice model's own encoder output."""
+    from library.audio import Transcriber
+
+    x, sr = speech
+    transcriber = Transcriber.load(encoder=model.encoder)
+    calls = []
+    real_encode = model.encoder.whisper.encode
+    model.encoder.whisper.encode = lambda features: calls.append(1) or real_encode(features)
+    try:
+        result = analyse_recording(ENCODERS["wav"](x, sr), model, transcriber=transcriber)
+    finally:
+        model.encoder.whisper.encode = real_encode
+    words = result.to_dict()["transcript"]
+    assert not calls  # the first (only) 30-s window was encoded once, by the voice model
+    text = words["text"].lower()
+    assert "door" in text and "best day" in text, text
+    assert words["confident"] is True and words["language"] == "en"
+    assert words["segments"] and all(0 <= s["start"] < s["end"] <= 10 for s in words["segments"])
+
+
+def test_silence_gets_no_words_and_a_failing_transcriber_keeps_the_voice_reading(speech, model):
+    from library.audio import Transcriber
+
+    x, sr = speech
+    empty = Transcriber.load(encoder=model.encoder).transcribe(np.zeros(3 * 16000, np.float32), 16000)
+    assert empty.text == "" and not empty.confident
+
+    class Broken:
+        def transcribe(self, *a, **k):
+            raise RuntimeError("decoder crashed")
+
+    result = analyse_recording(ENCODERS["wav"](x, sr), model, transcriber=Broken())
+    assert result.transcript is None and "transcript" not in result.to_dict()
+    assert abs(sum(result.mean_probabilities.values()) - 1) < 1e-6

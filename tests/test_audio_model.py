@@ -1,12 +1,14 @@
-"""Audio channel model: labels and split, the smoke training run, resume, and the shipped model's accuracy floor.
+"""Voice model: the corpora and their speakers, the smoke training run, calibration helpers, and the
+shipped model's measured cross-speaker figures.
 
-Needs the RAVDESS clips (``data_dir`` fixture: ESAPR_DATA_DIR or ../shared/data) and, for the
-floor, the shipped model in Models/audio/; each test skips with the reason when absent.
+Needs the four speech corpora (``data_dir`` fixture: ESAPR_DATA_DIR or ../shared/data) and, for
+the shipped-model checks, Models/audio/; each test skips with the reason when absent.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -14,103 +16,147 @@ import pytest
 from library.emotions import EMOTIONS
 from library.paths import MODELS_DIR
 
-SHIPPED = MODELS_DIR / "audio" / "speech_emotion.keras"
-# Measured on actors 17-20 by the training run (Models/audio/speech_emotion.md) minus ~0.03.
-VAL_ACCURACY_FLOOR = 0.57  # measured 0.6042 (seed 2 of the recipe: 0.567)
+SHIPPED = MODELS_DIR / "audio" / "speech_emotion_head.npz"
 
 
 @pytest.fixture(scope="module")
-def ravdess(data_dir):
-    if not (data_dir / "ravdess").is_dir():
-        pytest.skip(f"{data_dir / 'ravdess'} is absent (RAVDESS speech, see ../shared/data/README.md)")
+def corpora(data_dir):
+    missing = [c for c in ("ravdess", "savee", "emodb", "tess") if not (data_dir / c).is_dir()]
+    if missing:
+        pytest.skip(f"speech corpora absent under {data_dir}: {', '.join(missing)} (see ../shared/data/README.md)")
     return data_dir
 
 
-@pytest.fixture(scope="module")
-def smoke_dir(ravdess, tmp_path_factory):
-    from library.audio import train
+def test_corpora_labels_speakers_and_sexes(corpora):
+    from library.audio.corpora import list_clips
 
-    out = tmp_path_factory.mktemp("audio_smoke")
-    assert train.main(["--smoke", "--data-dir", str(ravdess), "--out", str(out), "--threads", "1"]) == 0
-    return out
-
-
-def test_label_mapping_and_split(ravdess):
-    from library.audio import data as D
-
-    clips = D.list_clips(ravdess)
-    assert len(clips) == 1200 and {c.actor for c in clips} == set(range(1, 21))
-    counts = np.bincount([c.label for c in clips if c.actor == 1], minlength=7)
-    assert counts[EMOTIONS.index("neutral")] == 12  # neutral + calm
-    assert all(counts[i] == 8 for i in range(7) if EMOTIONS[i] != "neutral")
-    c = D.parse_name(ravdess / "ravdess" / "Actor_17" / "03-01-07-02-01-01-17.flac")
-    assert (c.actor, EMOTIONS[c.label], c.intensity) == (17, "disgust", 2)
-    assert not set(D.TRAIN_ACTORS) & set(D.VAL_ACTORS)
+    clips = list_clips(corpora)
+    by_corpus = Counter(c.corpus for c in clips)
+    assert by_corpus == {"ravdess": 1200, "savee": 360, "emodb": 350, "tess": 937}  # EmoDB boredom left out
+    speakers = {c.speaker: c.sex for c in clips}
+    assert len(speakers) == 33
+    assert speakers["ravdess:01"] == "male" and speakers["ravdess:02"] == "female"
+    assert speakers["emodb:03"] == "male" and speakers["emodb:08"] == "female"
+    assert speakers["savee:DC"] == "male" and speakers["tess:OAF"] == "female"
+    rav01 = Counter(EMOTIONS[c.label] for c in clips if c.speaker == "ravdess:01")
+    assert rav01["neutral"] == 12 and rav01["sad"] == 8  # calm merged into neutral
+    assert not any(c.corpus == "emodb" and EMOTIONS[c.label] == "surprise" for c in clips)
+    tess = Counter(EMOTIONS[c.label] for c in clips if c.corpus == "tess")
+    assert set(tess) == set(EMOTIONS)  # pleasant surprise -> surprise
 
 
-def test_smoke_training_gives_loadable_model_and_card(smoke_dir, ravdess):
+def test_speaker_folds_never_split_a_voice():
+    from library.audio.train.evaluate import speaker_folds
+
+    speakers = [f"s{i % 9}" for i in range(90)]
+    folds = speaker_folds(speakers, 3)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(90))  # every clip validated once
+    for val in folds:
+        inside = {speakers[i] for i in val}
+        outside = {speakers[i] for i in set(range(90)) - set(val.tolist())}
+        assert not inside & outside
+
+
+def test_temperature_and_ece_fix_an_overconfident_model():
+    from library.audio.head import softmax
+    from library.audio.train.evaluate import ece, fit_temperature
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 7, 4000)
+    logits = rng.normal(0, 1, (4000, 7))
+    logits[np.arange(4000), y] += 1.0  # right about half the time ...
+    sharp = logits * 4  # ... but sure of itself
+    t = fit_temperature(sharp, y)
+    assert 3 < t < 5
+    assert ece(softmax(sharp), y) > 0.2 and ece(softmax(sharp / t), y) < 0.03
+
+
+def test_abstain_threshold_marks_where_accuracy_falls():
+    from library.audio.train.evaluate import abstain_threshold
+
+    rng = np.random.default_rng(1)
+    conf = rng.uniform(0.15, 0.95, 5000)
+    y = np.zeros(5000, int)
+    right = rng.uniform(size=5000) < conf  # calibrated: right as often as it says
+    proba = np.full((5000, 7), 0.0)
+    proba[:, 0] = np.where(right, conf, 0)
+    proba[:, 1] = np.where(right, 0, conf)
+    proba[:, 2:] = ((1 - conf) / 5)[:, None]
+    assert 0.35 <= abstain_threshold(proba, y) <= 0.45
+
+
+def test_augmentations_keep_length_and_speech(corpora):
+    from library.audio.train.augment import CONDITIONS, augment
+    from library.audio.train.prepare import read_clip
+    from library.audio.corpora import list_clips
+
+    x = read_clip(list_clips(corpora, ("savee",))[0])
+    rng = np.random.default_rng(0)
+    for condition in CONDITIONS:
+        y = augment(x, rng, condition)
+        assert y.shape == x.shape and y.dtype == np.float32 and np.all(np.abs(y) <= 1)
+        assert np.std(y) > 1e-4, condition  # still a signal
+    # the codec keeps the waveform in place (no shift), so voice masks line up
+    from library.audio.train.augment import opus_roundtrip
+
+    assert np.corrcoef(x, opus_roundtrip(x, 32_000))[0, 1] > 0.9
+
+
+def test_smoke_training_gives_loadable_model_and_card(corpora, tmp_path):
     from library.audio import SpeechEmotionModel
-    from library.audio import data as D
+    from library.audio.train.__main__ import main
+    from library.audio.train.prepare import read_clip
+    from library.audio.corpora import list_clips
 
-    meta = json.loads((smoke_dir / "speech_emotion.json").read_text())
-    assert meta["model_config"]["name"] == "lflb_lstm_tiny" and meta["epochs"] == 2
-    assert (smoke_dir / "speech_emotion.md").is_file() and (smoke_dir / "speech_emotion_confusion.png").is_file()
-    card = (smoke_dir / "speech_emotion.md").read_text()
-    assert f"{meta['val']['accuracy']:.4f}" in card and "actors 17–20" in card
-    model = SpeechEmotionModel.load(smoke_dir)
-    clip = D.list_clips(ravdess, (17,))[0]
-    wave = D.load_waves([clip])[0]
-    p = model.predict_proba(wave, 16000)
+    out = tmp_path / "model"
+    main(["--smoke", "--data-dir", str(corpora), "--out", str(out), "--cache", str(tmp_path / "cache"),
+          "--threads", "1"])
+    meta = json.loads((out / "speech_emotion.json").read_text())
+    assert meta["smoke"] and meta["clips"] == 60 and len(meta["grouped"]["per_corpus"]) == 4
+    assert set(meta["grouped"]["per_sex"]) == {"male", "female"}
+    assert 0.25 <= meta["temperature"] <= 8 and 0 <= meta["abstain_below"] < 1
+    card = (out / "speech_emotion.md").read_text()
+    assert f"{meta['val']['accuracy']:.3f}" in card and "grouped 3-fold over speakers" in card
+    assert (out / "speech_emotion_confusion.png").is_file()
+    model = SpeechEmotionModel.load(out)
+    p = model.predict_proba(read_clip(list_clips(corpora, ("emodb",))[0]), 16000)
     assert p.shape == (7,) and abs(p.sum() - 1) < 1e-6
-
-
-def test_resume_continues_the_same_plan(ravdess, tmp_path):
-    """1 epoch, stop, resume for the second == 2 epochs in one go: same epochs, optimizer step and
-    (nearly) the same weights. Not bit-exact: after the resumed epoch the smoke net's weights differ
-    by up to ~2e-3 from the uninterrupted run (cause not found; two fresh runs are bit-identical)."""
-    from library.audio import train
-    from library.audio.model import AudioModelConfig, build_model
-
-    def run(out, *extra):
-        assert train.main(["--smoke", "--no-baseline", "--data-dir", str(ravdess), "--out", str(out),
-                           "--threads", "1", *extra]) == 0
-
-    run(tmp_path / "a")
-    run(tmp_path / "b", "--stop-after", "1")
-    state_b1 = json.loads((tmp_path / "b" / "checkpoints" / "state.json").read_text())
-    assert state_b1["epoch"] == 1 and not (tmp_path / "b" / "speech_emotion.keras").exists()
-    run(tmp_path / "b", "--resume")
-
-    def weights(d):
-        state = json.loads((d / "checkpoints" / "state.json").read_text())
-        m = build_model(AudioModelConfig.from_dict(state["config"]["model"]))
-        m.load_weights(d / "checkpoints" / "last.weights.h5")
-        with np.load(d / "checkpoints" / "optimizer.npz") as z:
-            step = int(z["v0"])
-        return state, m.get_weights(), step
-
-    (sa, wa, step_a), (sb, wb, step_b) = weights(tmp_path / "a"), weights(tmp_path / "b")
-    assert sa["epoch"] == sb["epoch"] == 2 and step_a == step_b
-    keys = ("loss", "acc", "val_loss", "val_acc")
-    assert [sa["history"][0][k] for k in keys] == [sb["history"][0][k] for k in keys]  # epoch 1 identical
-    for x, y in zip(wa, wb):
-        np.testing.assert_allclose(x, y, atol=1e-2)
-    assert (tmp_path / "b" / "speech_emotion.keras").is_file()
+    # a rerun finds the cache and encodes nothing again
+    before = {f: f.stat().st_mtime_ns for f in (tmp_path / "cache").rglob("*.npz")}
+    main(["--smoke", "--data-dir", str(corpora), "--out", str(out), "--cache", str(tmp_path / "cache"),
+          "--threads", "1"])
+    assert before == {f: f.stat().st_mtime_ns for f in (tmp_path / "cache").rglob("*.npz")}
 
 
 @pytest.mark.skipif(not SHIPPED.is_file(), reason=f"no shipped model at {SHIPPED} (train: python -m library.audio.train)")
-def test_shipped_model_accuracy_floor_on_validation_actors(ravdess):
-    """Whole-clip accuracy on actors 17-20 through the public API (predict_proba per clip)."""
+def test_shipped_model_card_figures_meet_the_floors():
+    """The training run's out-of-fold (by speaker) figures, as the card and the dashboard state them."""
+    meta = json.loads((MODELS_DIR / "audio" / "speech_emotion.json").read_text())
+    g = meta["grouped"]
+    assert meta["validation"].startswith("grouped") and len(meta["speakers"]) == 33
+    # floors a few points under what the shipped recipe measured (0.675, 0.743, 0.614, 0.635; gap 0.03)
+    assert g["per_corpus"]["ravdess"]["accuracy"] >= 0.63
+    assert g["per_corpus"]["emodb"]["accuracy"] >= 0.69
+    assert g["per_corpus"]["savee"]["accuracy"] >= 0.56
+    assert g["per_corpus"]["tess"]["accuracy"] >= 0.58
+    assert abs(g["per_sex"]["male"]["accuracy"] - g["per_sex"]["female"]["accuracy"]) <= 0.08
+    assert g["all"]["ece"] <= 0.06
+    assert all(v["most_predicted_share"] <= 0.40 for v in g["per_corpus"].values())
+    card = (MODELS_DIR / "audio" / "speech_emotion.md").read_text()
+    assert f"{g['all']['accuracy']:.3f}" in card
+
+
+@pytest.mark.skipif(not SHIPPED.is_file(), reason=f"no shipped model at {SHIPPED}")
+def test_shipped_model_reads_unseen_style_of_speech_without_collapsing(corpora):
+    """Through the public API, every corpus's clips spread over the classes (the old model read a
+    new corpus as one emotion): no class takes more than half of a balanced sample."""
     from library.audio import SpeechEmotionModel
-    from library.audio import data as D
+    from library.audio.corpora import list_clips
+    from library.audio.train.prepare import read_clip
 
     model = SpeechEmotionModel.load()
-    clips = D.list_clips(ravdess, D.VAL_ACTORS)
-    waves = D.load_waves(clips)
-    pred = np.array([int(np.argmax(model.predict_proba(w, 16000))) for w in waves])
-    y = np.array([c.label for c in clips])
-    acc = float((pred == y).mean())
-    assert len(clips) == 240
-    assert acc >= VAL_ACCURACY_FLOOR, f"val accuracy {acc:.4f} < floor {VAL_ACCURACY_FLOOR}"
-    # the card's figure is the one measured here (same code path, same file)
-    assert abs(acc - model.meta["val"]["accuracy"]) < 0.005
+    for corpus in ("savee", "emodb"):
+        clips = list_clips(corpora, (corpus,))
+        sample = [c for label in sorted({c.label for c in clips}) for c in [x for x in clips if x.label == label][:3]]
+        pred = [int(np.argmax(model.predict_proba(read_clip(c), 16000))) for c in sample]
+        assert max(Counter(pred).values()) <= len(sample) / 2, (corpus, Counter(pred))

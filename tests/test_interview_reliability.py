@@ -24,7 +24,8 @@ VIDEO = {"val_acc": 0.834, "train_images": 1234}
 AUDIO = {"val": {"accuracy": 0.47, "per_class": {
     "angry": {"recall": 0.9}, "disgust": {"recall": 0.15}, "fear": {"recall": 0.6}, "happy": {"recall": 0.35},
     "sad": {"recall": 0.5}, "surprise": {"recall": 0.7}, "neutral": {"recall": 0.8}}},
-    "val_clips": 99, "train_config": {"train_actors": list(range(1, 12)), "val_actors": [12, 13, 14]}}
+    "val_clips": 99, "speakers": [f"s{i}" for i in range(11)],
+    "grouped": {"per_sex": {"male": {"accuracy": 0.55}, "female": {"accuracy": 0.41}}}}
 TEXT = {"model": "m", "data": {"n_used": 4321}, "cv": {"m": {
     "accuracy": {"mean": 0.55}, "labels": ["a", "b", "c"],
     "confusion": [[10, 1, 9], [2, 10, 0], [8, 0, 10]]}}}
@@ -38,7 +39,8 @@ def test_scores_and_figures_come_from_the_metadata(tmp_path):
     assert "1,234" in video.weaknesses[0] and "about 8 times in 10" in video.weaknesses[1]
     assert "83%" in video.measure
     assert "11 actors" in audio.weaknesses[0]
-    assert "3 speakers it never heard (99 clips)" in audio.weaknesses[1]
+    assert "voices it had not learnt from" in audio.weaknesses[1] and "about 5 times in 10" in audio.weaknesses[1]
+    assert "Reads men's voices better (55% against 41%)." in audio.weaknesses
     assert any("disgust (finds 15% of them) and happy (finds 35% of them)" in w for w in audio.weaknesses)
     assert "4,321" in text.weaknesses[0] and "about 6 times in 10" in text.weaknesses[1]
     assert any("mixes up a with c, and a with b" in w for w in text.weaknesses)  # 17, then 3

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 from library.audio import analyse_signal
 from library.audio.decode import decode_audio
 from library.errors import BadInput
-from web.extensions import models, store
+from web.extensions import models, spoken_words_reader, store
 
 bp = Blueprint("audio_api", __name__, url_prefix="/api/v1/audio")
 MB = 1024 * 1024
@@ -30,7 +30,8 @@ def analyse_audio_api():
                                 max_seconds=float(config["AUDIO_MAX_SECONDS"]), min_rate=config["AUDIO_MIN_RATE"],
                                 max_rate=config["AUDIO_MAX_RATE"], max_channels=config["AUDIO_MAX_CHANNELS"],
                                 max_samples=config["AUDIO_MAX_SAMPLES"])
-    analysis = analyse_signal(signal, rate, models().get("speech_emotion"))
+    analysis = analyse_signal(signal, rate, models().get("speech_emotion"), models().get("transcriber"),
+                              spoken_words_reader(config))
     scores = analysis.to_dict()
     stored = store().add("audio", scores)
     return jsonify({"id": stored.id, **scores})

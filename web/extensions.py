@@ -31,3 +31,16 @@ def earlier(channel: str, seq: int | None = None) -> Earlier:
 
 def min_users_for_words() -> int:
     return current_app.config["PUBLIC_WORDS_MIN_USERS"]
+
+
+def spoken_words_reader(config):
+    """text -> SpokenWords with the app's text models (loaded on first use), for transcripts."""
+    from library.text.spoken import read_spoken_words
+
+    registry = models()
+
+    def read(text: str):
+        return read_spoken_words(text, registry.get("text_emotion"), registry.get("personality"),
+                                 config["TEXT_MIN_WORDS"])
+
+    return read

@@ -70,6 +70,12 @@ def _speech_emotion(_registry: ModelRegistry):
     return SpeechEmotionModel.load()
 
 
+def _transcriber(registry: ModelRegistry):
+    from library.audio import Transcriber
+
+    return Transcriber.load(encoder=registry.get("speech_emotion").encoder)  # the voice model's Whisper weights
+
+
 def default_loaders() -> dict[str, Loader]:
     return {"personality": _personality, "expression": _expression, "face_pipeline": _face_pipeline,
-            "speech_emotion": _speech_emotion, "text_emotion": _text_emotion}
+            "speech_emotion": _speech_emotion, "text_emotion": _text_emotion, "transcriber": _transcriber}

@@ -90,10 +90,33 @@ SCHEMAS = {
     "VideoSummary": _obj({"id": STR, "duration_s": NUM, "frames_analysed": INT, "frames_with_face": INT,
                           "distribution": {"oneOf": [_ref("Emotions"), {"type": "null"}]},
                           "dominant": {"type": ["string", "null"]}, "blinks": INT,
-                          "blinks_per_minute": NULLABLE_NUM, "timeline": ARRAY}),
+                          "blinks_per_minute": NULLABLE_NUM, "timeline": ARRAY},
+                         # The answer's sound (an upload's own track; the live page's microphone recording):
+                         # null with `voice_note` saying why when there is none; the face stands either way.
+                         {"voice": {"oneOf": [_ref("VoiceReading"), {"type": "null"}]},
+                          "transcript": {"oneOf": [_ref("Transcript"), {"type": "null"}]},
+                          "words": {"oneOf": [_ref("SpokenWords"), {"type": "null"}]},
+                          "voice_note": {"type": ["string", "null"], "description": "why there is no voice reading "
+                                         "(no sound track, no recording, silence), in a sentence"}}),
+    "VoiceReading": _obj({"duration_s": NUM, "timeline": {"type": "array", "description": "one point per voiced "
+                                                            "second, `t` on the same clock as the face's timeline"},
+                          "distribution": _ref("Emotions"), "dominant": {"enum": list(EMOTIONS)},
+                          "mean_probabilities": _ref("Emotions"), "voiced_fraction": NUM, "confident": BOOL}),
     "AudioAnalysis": _obj({"id": STR, "duration_s": NUM, "timeline": ARRAY, "distribution": _ref("Emotions"),
                            "dominant": {"enum": list(EMOTIONS)}, "mean_probabilities": _ref("Emotions"),
-                           "voiced_fraction": NUM, "clipping_fraction": NUM, "clipped": BOOL}),
+                           "voiced_fraction": NUM, "clipping_fraction": NUM, "clipped": BOOL,
+                           "confident": {"type": "boolean", "description": "false: the top probability is under "
+                                         "the threshold below which validation accuracy fell under 40%; say "
+                                         "\"unclear\" rather than naming `dominant`"}},
+                          {"transcript": _ref("Transcript"), "words": _ref("SpokenWords")}),
+    "Transcript": _obj({"text": STR, "segments": {"type": "array", "items": _obj({"start": NUM, "end": NUM,
+                                                                                    "text": STR})},
+                        "language": STR,
+                        "confident": {"type": "boolean", "description": "the model's own probabilities back the "
+                                      "words; false for silence, other languages (English only) or mumbling"}}),
+    "SpokenWords": _obj({"word_count": INT, "emotion": _ref("Emotions"), "extra": {"type": "object"},
+                         "dominant": {"enum": list(EMOTIONS)}, "traits": {"type": ["object", "null"]},
+                         "too_short_for_traits": BOOL, "min_words_for_traits": INT}),
     "InterviewState": _obj({
         "session": STR,
         "steps": {"type": "object", "required": list(STEPS),
@@ -115,7 +138,10 @@ SCHEMAS = {
                            "agreements": ARRAY, "notes": ARRAY}),
             "reliability": {"type": "object"}, "suggestions": ARRAY, "suggestions_note": STR, "statement": STR,
         }),
-    }),
+    }, {"words": _obj({"probabilities": {"type": ["object", "null"]}, "reliability": NULLABLE_NUM,
+                       "weights": {"type": "object", "description": "step -> share of the words channel: the "
+                                   "written answer and the video and voice answers' transcripts"},
+                       "sources": ARRAY, "notes": ARRAY})}),
 }
 
 PATHS = {
@@ -157,11 +183,16 @@ PATHS = {
         "responses": {**_ok(_ref("VideoSessionStatus")), "404": _error("You have no capture session with this id")},
     }},
     "/api/v1/video/session/{session_id}/finish": {"post": {
-        "summary": "Summarise a session's frames into one stored analysis", "parameters": [SESSION],
-        "responses": {**_ok(_ref("VideoSummary")), "409": _error("Unknown, expired or already finished")},
+        "summary": "Summarise a session's frames into one stored analysis, with the microphone recording of the "
+                   "same answer (optional `audio`: its voice, transcript and words; a missing or unreadable one "
+                   "leaves the face alone)", "parameters": [SESSION],
+        "requestBody": _multipart({"audio": {"type": "string", "format": "binary"}}),
+        "responses": {**_ok(_ref("VideoSummary")), "409": _error("Unknown, expired or already finished"),
+                      "413": _error("The recording is over the audio size limit")},
     }},
     "/api/v1/video": {"post": {
-        "summary": "Analyse a recorded video (MP4, WebM, MOV)",
+        "summary": "Analyse a recorded video (MP4, WebM, MOV): the face in its frames, and the voice, transcript "
+                   "and words in its sound track",
         "requestBody": _multipart({"video": {"type": "string", "format": "binary"}, "session": STR}, ["video"]),
         "responses": {**_ok(_ref("VideoSummary")), "400": _error("No file"),
                       "409": _error("The session named in `session` is expired or finished"),

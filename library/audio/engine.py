@@ -1,30 +1,37 @@
 """Public model API of the audio channel: load the shipped speech-emotion model and score speech.
 
     from library.audio import SpeechEmotionModel
-    model = SpeechEmotionModel.load()                 # Models/audio/speech_emotion.keras
+    model = SpeechEmotionModel.load()                 # Models/audio/speech_emotion_head.npz + the encoder
     p = model.predict_proba(signal, sample_rate)      # (7,) for the whole clip, EMOTIONS order, sums to 1
     points = model.timeline(signal, sample_rate)      # [(t, (7,) array), ...] one per voiced second
+    model.is_confident(p)                             # False below the abstention threshold
 
 ``signal``: float mono samples (any rate, resampled to 16 kHz; a (samples, channels) array is
-mixed down). Keras (and torch) are imported inside ``load`` so ``import library.audio`` stays cheap.
+mixed down). The model is a frozen Whisper tiny.en encoder (CTranslate2, library/audio/encoder.py)
+and a small calibrated head (numpy, library/audio/head.py): no torch at run time. One encoder
+pass serves the whole-clip reading, every second of the timeline and the transcript.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from library.audio import segments as S
-from library.audio.features import SAMPLE_RATE, FeatureConfig, resample, to_mono
+from library.audio.encoder import EncodedAudio, WhisperEncoder, frame_mask, pool_states
+from library.audio.features import SAMPLE_RATE, resample, to_mono, voice_mask
+from library.audio.head import DenseHead
+from library.audio.windows import WINDOW_S, clip_windows, second_windows
 from library.emotions import EMOTIONS
 from library.errors import BadInput
 from library.paths import MODELS_DIR
 
 DEFAULT_DIR = MODELS_DIR / "audio"
-MODEL_FILE = "speech_emotion.keras"
+MODEL_FILE = "speech_emotion_head.npz"
 META_FILE = "speech_emotion.json"
+DEFAULT_ABSTAIN_BELOW = 0.4  # used only when a model's metadata holds no measured threshold
 
 
 def prepare_signal(signal, sample_rate) -> np.ndarray:
@@ -47,63 +54,68 @@ def prepare_signal(signal, sample_rate) -> np.ndarray:
     return resample(x, sample_rate, SAMPLE_RATE)
 
 
+@dataclass
+class Prepared:
+    """A 16-kHz recording with its voice mask and its one encoder pass."""
+
+    signal: np.ndarray
+    voiced: np.ndarray  # bool per 10-ms frame (library.audio.features.voice_mask)
+    encoded: EncodedAudio
+    frames_voiced: np.ndarray  # the same mask on the encoder's 20-ms frames
+    duration_s: float
+
+    @property
+    def voiced_fraction(self) -> float:
+        return float(self.voiced.mean()) if len(self.voiced) else 0.0
+
+
 class SpeechEmotionModel:
-    """Seven-class speech-emotion classifier (log-mel windows -> LFLB CNN -> 2 LSTMs)."""
+    """Seven-class speech emotion: frozen Whisper encoder states, pooled, through a calibrated head."""
 
     classes_ = EMOTIONS
 
-    def __init__(self, keras_model, features: FeatureConfig, meta: dict | None = None):
-        self.model = keras_model
-        self.features = features
+    def __init__(self, encoder: WhisperEncoder, head: DenseHead, meta: dict | None = None):
+        self.encoder = encoder
+        self.head = head
         self.meta = meta or {}
+        self.window_s = float(self.meta.get("window_s", WINDOW_S))
+        self.abstain_below = float(self.meta.get("abstain_below", DEFAULT_ABSTAIN_BELOW))
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "SpeechEmotionModel":
-        """Load ``speech_emotion.keras`` (+ ``.json``) from ``path`` (file or folder; default Models/audio/)."""
-        from library.keras_backend import keras
-        from library.audio.model import custom_layers
-        from library.video.model import batch_norm_class
-
+    def load(cls, path: str | Path | None = None, *, encoder: WhisperEncoder | None = None,
+             threads: int = 1) -> "SpeechEmotionModel":
+        """Load the head (``speech_emotion_head.npz`` + ``.json``) from ``path`` (file or folder; default
+        Models/audio/) and the encoder from its package (or share an already loaded ``encoder``)."""
         path = Path(path) if path is not None else DEFAULT_DIR
         if path.is_dir():
             path = path / MODEL_FILE
         if not path.is_file():
             raise FileNotFoundError(f"no speech-emotion model at {path} (train one: python -m library.audio.train)")
-        batch_norm_class()  # register the custom layers before deserialising
-        custom_layers()
-        model = keras.saving.load_model(path, compile=False)
-        meta = json.loads(path.with_name(META_FILE).read_text()) if path.with_name(META_FILE).is_file() else {}
-        return cls(model, FeatureConfig.from_dict(meta.get("features", {})), meta)
-
-    # -- raw forward pass
-
-    def forward(self, inputs: np.ndarray) -> np.ndarray:
-        """Probabilities (S, 7) for model inputs (S, W, M, F), all in one call.
-
-        Called directly under ``torch.no_grad`` rather than through ``model.predict``, which
-        costs ~20 ms of set-up per call.
-        """
-        if len(inputs) == 0:
-            return np.zeros((0, len(EMOTIONS)))
-        import torch
-
-        with torch.no_grad():
-            p = self.model(torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float32)), training=False)
-        p = p.detach().float().cpu().numpy().astype(np.float64)
-        return p / p.sum(axis=1, keepdims=True)
+        meta_path = path.with_name(META_FILE)
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        return cls(encoder or WhisperEncoder.load(threads=threads), DenseHead.load(path), meta)
 
     # -- on prepared 16-kHz signals (analyse_recording uses these to share the work)
 
-    def prepare(self, signal16k: np.ndarray) -> S.Prepared:
-        return S.prepare(signal16k, self.features)
+    def prepare(self, signal16k: np.ndarray) -> Prepared:
+        x = np.asarray(signal16k, dtype=np.float32)
+        encoded = self.encoder.encode(x)
+        voiced = voice_mask(x, SAMPLE_RATE)
+        return Prepared(x, voiced, encoded, frame_mask(voiced, len(encoded.states)), len(x) / SAMPLE_RATE)
 
-    def clip_proba(self, prepared: S.Prepared) -> np.ndarray:
-        x, w = S.clip_plan(prepared, self.features)
-        return (self.forward(x) * w[:, None]).sum(axis=0)
+    def _pool(self, prepared: Prepared, ranges: list[tuple[int, int]]) -> np.ndarray:
+        s, m = prepared.encoded.states, prepared.frames_voiced
+        return np.stack([pool_states(s[a:b], m[a:b]) for a, b in ranges])
 
-    def second_probas(self, prepared: S.Prepared, step_s: float = 1.0) -> list[tuple[float, np.ndarray]]:
-        times, x = S.second_plan(prepared, self.features, step_s)
-        return list(zip(times, self.forward(x)))
+    def clip_proba(self, prepared: Prepared) -> np.ndarray:
+        ranges, w = clip_windows(prepared.frames_voiced, self.window_s)
+        return (self.head.predict_proba(self._pool(prepared, ranges)) * w[:, None]).sum(axis=0)
+
+    def second_probas(self, prepared: Prepared, step_s: float = 1.0) -> list[tuple[float, np.ndarray]]:
+        times, ranges = second_windows(prepared.frames_voiced, step_s, window_s=self.window_s)
+        if not ranges:
+            return []
+        return list(zip(times, self.head.predict_proba(self._pool(prepared, ranges))))
 
     # -- public, scikit-learn-like
 
@@ -114,11 +126,16 @@ class SpeechEmotionModel:
     def predict(self, signal, sample_rate: int) -> str:
         return EMOTIONS[int(np.argmax(self.predict_proba(signal, sample_rate)))]
 
+    def is_confident(self, probabilities) -> bool:
+        """Whether the top probability reaches the threshold under which validation accuracy fell below 40%."""
+        return float(np.max(probabilities)) >= self.abstain_below
+
     def timeline(self, signal, sample_rate: int, step_s: float = 1.0) -> list[tuple[float, np.ndarray]]:
         """``[(t, probabilities (7,)), ...]``: one point per ``step_s`` that holds >= 0.1 s of voice,
-        ``t`` = the step's start in seconds; each point reads the 2.88-s segment centred on
-        that step. Silent steps are left out; if none is voiced (a very short or silent clip)
-        the result is one point at t=0 with the whole-clip probabilities.
+        ``t`` = the step's start in seconds; each point pools the encoder states of the
+        ``window_s`` window centred on that step. Silent steps are left out; if none is voiced
+        (a very short or silent clip) the result is one point at t=0 with the whole-clip
+        probabilities.
         """
         p = self.prepare(prepare_signal(signal, sample_rate))
         points = self.second_probas(p, step_s)

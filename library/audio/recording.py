@@ -11,11 +11,14 @@ Timeline rule: one point per second that holds at least 0.1 s of voice (silent s
 left out, so pauses do not count as "neutral"); ``t`` is the second's start. A clip with
 voice but no such second (very short) still gets one point, at t=0, with the whole-clip
 probabilities. ``distribution`` = share of timeline points whose most likely emotion is
-each emotion (all 7 keys, sums to 1).
+each emotion (all 7 keys, sums to 1). ``confident`` is False when the whole-clip top
+probability is below the threshold under which validation accuracy fell below 40%: the page
+then says "unclear" instead of naming ``dominant``.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +27,8 @@ from library.audio.decode import MB, decode_audio
 from library.audio.features import SAMPLE_RATE, clipping_fraction, resample
 from library.emotions import EMOTIONS
 from library.errors import UnprocessableInput
+
+log = logging.getLogger(__name__)
 
 MIN_VOICED_FRACTION = 0.03  # of 10-ms frames ...
 MIN_VOICED_SECONDS = 0.2  # ... and at least this much voice in total
@@ -51,6 +56,9 @@ class AudioAnalysis:
     clipping_fraction: float
     clipped: bool
     sample_rate: int = SAMPLE_RATE  # of the decoded file, before resampling to 16 kHz
+    confident: bool = True  # False: the top probability is under the model's abstention threshold ("unclear")
+    transcript: dict | None = None  # Transcript.to_dict() when a transcriber ran; {"text": ""...} when no words
+    words: dict | None = None  # SpokenWords.to_dict(): the text channel's reading of the transcript
 
     def to_dict(self) -> dict:
         return {
@@ -64,6 +72,9 @@ class AudioAnalysis:
             "clipping_fraction": round(self.clipping_fraction, 5),
             "clipped": self.clipped,
             "sample_rate": self.sample_rate,
+            "confident": self.confident,
+            **({"transcript": self.transcript} if self.transcript is not None else {}),
+            **({"words": self.words} if self.words is not None else {}),
         }
 
 
@@ -71,8 +82,24 @@ def _as_dict(p: np.ndarray) -> dict[str, float]:
     return {e: float(v) for e, v in zip(EMOTIONS, p)}
 
 
-def analyse_signal(signal: np.ndarray, sample_rate: int, model) -> AudioAnalysis:
-    """The analysis of decoded mono float samples (see ``analyse_recording``)."""
+def transcribe_and_read(x16k: np.ndarray, prepared, transcriber, words_reader=None) -> tuple[dict | None, dict | None]:
+    """(transcript, words) of a prepared recording; a transcriber that fails leaves both None and
+    never fails the emotion analysis (the voice reading stands on its own)."""
+    if transcriber is None:
+        return None, None
+    try:
+        transcript = transcriber.transcribe(x16k, SAMPLE_RATE, encoded=prepared.encoded)
+    except Exception:  # noqa: BLE001 - any failure of the optional words must not cost the voice reading
+        log.exception("transcription failed; the voice reading is returned without words")
+        return None, None
+    words = words_reader(transcript.text) if words_reader is not None and transcript.text else None
+    return transcript.to_dict(), (words.to_dict() if words is not None else None)
+
+
+def analyse_signal(signal: np.ndarray, sample_rate: int, model, transcriber=None, words_reader=None) -> AudioAnalysis:
+    """The analysis of decoded mono float samples (see ``analyse_recording``). With a
+    ``transcriber`` the result carries the transcript (one encoder pass shared with the voice
+    model), and with a ``words_reader`` (text -> SpokenWords) the text channel's reading of it."""
     clip_frac = clipping_fraction(signal)
     x = resample(signal, sample_rate, SAMPLE_RATE)
     prepared = model.prepare(x)
@@ -83,6 +110,7 @@ def analyse_signal(signal: np.ndarray, sample_rate: int, model) -> AudioAnalysis
     mean = model.clip_proba(prepared)
     points = model.second_probas(prepared, 1.0) or [(0.0, mean)]
     timeline = [TimelinePoint(float(t), _as_dict(p)) for t, p in points]
+    transcript, words = transcribe_and_read(x, prepared, transcriber, words_reader)
     counts = np.bincount([int(np.argmax(p)) for _, p in points], minlength=len(EMOTIONS))
     distribution = {e: float(c) / len(points) for e, c in zip(EMOTIONS, counts)}
     return AudioAnalysis(
@@ -95,11 +123,14 @@ def analyse_signal(signal: np.ndarray, sample_rate: int, model) -> AudioAnalysis
         clipping_fraction=clip_frac,
         clipped=clip_frac >= CLIPPED_FRACTION,
         sample_rate=int(sample_rate),
+        confident=bool(model.is_confident(mean)) if hasattr(model, "is_confident") else True,
+        transcript=transcript,
+        words=words,
     )
 
 
 def analyse_recording(data: bytes, model, *, filename: str | None = None, max_bytes: int = 10 * MB,
-                      max_seconds: float = 60.0) -> AudioAnalysis:
+                      max_seconds: float = 60.0, transcriber=None, words_reader=None) -> AudioAnalysis:
     """Decode ``data`` (WAV, FLAC, OGG, WebM/Opus, MP3, M4A; judged by content) and analyse it.
 
     ``filename`` is informational only (the content decides the type). Raises ``BadInput``
@@ -108,4 +139,4 @@ def analyse_recording(data: bytes, model, *, filename: str | None = None, max_by
     (undecodable, shorter than 0.5 s, or no voice).
     """
     signal, sr = decode_audio(data, max_bytes=max_bytes, max_seconds=max_seconds)
-    return analyse_signal(signal, sr, model)
+    return analyse_signal(signal, sr, model, transcriber, words_reader)

@@ -3,8 +3,8 @@
     python -m library.interview.check_fusion [--data-dir D] [--pairs-per-clip 5]
 
 There is no data set with the same person's face, voice and words, so this pairs what we
-have: every RAVDESS clip of the validation actors (17-20, never trained on) scored by the
-shipped speech model, with ISEAR answers of the SAME true emotion scored out of fold (5-fold
+have: every clip of the four speech corpora scored out of fold by the shipped voice recipe
+(grouped by speaker, so no clip is read by a head that heard its voice), with ISEAR answers of the SAME true emotion scored out of fold (5-fold
 grouped CV of the shipped text recipe, so no text is scored by a model that saw it). Only the
 five emotions both channels can name take part. It prints single-channel and fused accuracy,
 and fused accuracy split by the fusion's own coherence and confidence words, with the
@@ -28,14 +28,25 @@ SHARED = ("angry", "disgust", "fear", "happy", "sad")
 
 
 def voice_predictions(data_dir) -> tuple[np.ndarray, np.ndarray]:
-    from library.audio import SpeechEmotionModel
-    from library.audio.data import VAL_ACTORS, list_clips, load_waves
+    """Out-of-fold (by speaker) voice probabilities of the shipped recipe over all four corpora."""
+    import json
 
-    model = SpeechEmotionModel.load()
-    clips = [c for c in list_clips(data_dir, VAL_ACTORS) if EMOTIONS[c.label] in SHARED]
-    waves = load_waves(clips)
-    proba = np.stack([model.predict_proba(w, 16000) for w in waves])
-    return proba, np.array([c.label for c in clips])
+    from library.audio.engine import DEFAULT_DIR, META_FILE
+    from library.audio.train.__main__ import load_corpus
+    from library.audio.train.evaluate import speaker_folds
+    from library.audio.train.heads import HeadConfig
+    from library.audio.train.prepare import DEFAULT_CACHE, prepare
+    from library.audio.train.recipe import run_recipe
+
+    meta = json.loads((DEFAULT_DIR / META_FILE).read_text())
+    copies = int(meta.get("train_copies", 1))
+    prepare(data_dir, DEFAULT_CACHE, max(copies, 1), threads=2)  # cached: a no-op after training
+    data = load_corpus(DEFAULT_CACHE, max(copies, 1))
+    folds = speaker_folds(data.speakers)
+    cfg = HeadConfig(**meta["head"])
+    result = run_recipe(data, folds, cfg, copies, float(meta["window_s"]), fit_final=False)
+    keep = np.array([EMOTIONS[v] in SHARED for v in data.y])
+    return result.oof_proba[keep], data.y[keep]
 
 
 def text_predictions(data_dir) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             hits[f"fused, coherence {fused.coherence}"].append(ok)
             hits[f"fused, confidence {fused.confidence}"].append(ok)
     n = len(hits["fused"])
-    print(f"{len(voice_y)} held-out voice clips (actors 17-20) x {a.pairs_per_clip} out-of-fold ISEAR answers "
+    print(f"{len(voice_y)} out-of-fold voice clips (4 corpora) x {a.pairs_per_clip} out-of-fold ISEAR answers "
           f"of the same emotion = {n} pairs over {', '.join(SHARED)}; weights from {weights}")
     for name in sorted(hits, key=lambda k: (not k.startswith(("voice", "words")), k)):
         v = hits[name]

@@ -1,0 +1,107 @@
+"""Transcripts: word error rate on speech whose words are known, speed on one core, memory; prints only.
+
+    .venv/bin/python benchmarks/transcripts.py [--data-dir D] [--per-corpus 60] [--beam 1]
+
+Known words: RAVDESS actors 17-20 say "Kids are talking by the door" / "Dogs are sitting by the
+door" (statement 01 / 02 in the file name); TESS speakers say "Say the word <word>" (the word is in
+the file name). EmoDB (German) is transcribed too, to show what the ``confident`` flag does with a
+language tiny.en does not know. WER by jiwer after lower-casing and dropping punctuation.
+Speed: a 15-s answer and the 45-s video answer's sound (espeak-ng speech), one core, median of 3.
+Targets: WER <= 0.10 on unseen RAVDESS actors; 15 s in <= 1.5 s; 45 s in <= 4 s.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+import numpy as np  # noqa: E402
+
+RAVDESS_SENTENCES = {1: "kids are talking by the door", 2: "dogs are sitting by the door"}
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z' ]+", " ", text.lower()).split())
+
+
+def known_clips(data_dir: Path, per_corpus: int) -> dict[str, list[tuple[Path, str | None]]]:
+    rav = sorted(p for a in range(17, 21) for p in (data_dir / "ravdess" / f"Actor_{a:02d}").glob("03-01-*.flac"))
+    tess = sorted((data_dir / "tess").glob("*/*.flac"))
+    emodb = sorted((data_dir / "emodb").glob("*.flac"))
+    pick = lambda xs: xs[:: max(1, len(xs) // per_corpus)][:per_corpus]  # noqa: E731 - spread over speakers
+    return {
+        "ravdess 17-20": [(p, RAVDESS_SENTENCES[int(p.stem.split("-")[4])]) for p in pick(rav)],
+        "tess": [(p, f"say the word {p.stem.split('_')[1].lower()}") for p in pick(tess)],
+        "emodb (German)": [(p, None) for p in pick(emodb)],
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data-dir", type=Path, default=None)
+    ap.add_argument("--per-corpus", type=int, default=60)
+    ap.add_argument("--beam", type=int, default=1)
+    a = ap.parse_args()
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
+    import jiwer
+    import soundfile as sf
+
+    from library.audio import Transcriber
+    from library.paths import default_data_dir
+
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    tr = Transcriber.load(beam_size=a.beam)
+    print(f"loaded in {time.perf_counter() - t0:.2f} s; beam {a.beam}; memory added {rss_mb() - rss0:.0f} MB")
+    data_dir = a.data_dir or default_data_dir()
+    if (data_dir / "ravdess").is_dir():
+        for corpus, clips in known_clips(data_dir, a.per_corpus).items():
+            refs, hyps, confident = [], [], []
+            for path, ref in clips:
+                x, sr = sf.read(str(path), dtype="float32")
+                t = tr.transcribe(x, sr)
+                confident.append(t.confident)
+                if ref is not None:
+                    refs.append(ref)
+                    hyps.append(normalise(t.text) or "<empty>")
+            line = f"{corpus:>16}: {len(clips)} clips, confident {np.mean(confident):.0%}"
+            if refs:
+                line += f", WER {jiwer.wer(refs, hyps):.3f}"
+            print(line)
+    else:
+        print(f"no data folder at {data_dir}: WER skipped")
+    from audio import speech_signal  # benchmarks/audio.py: 15 s of espeak-ng speech
+
+    x, sr, source = speech_signal()
+    for seconds in (15, 45):
+        clip = np.tile(x, int(np.ceil(seconds * sr / len(x))))[: seconds * sr]
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            text = tr.transcribe(clip, sr).text
+            times.append(time.perf_counter() - t0)
+        print(f"{seconds:>3}-s answer ({source}): {statistics.median(times):.2f} s, {len(text.split())} words")
+    print(f"memory added with use: {rss_mb() - rss0:.0f} MB")
+    return 0
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

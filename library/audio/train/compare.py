@@ -1,0 +1,95 @@
+"""Compare voice-model recipes on the same speaker folds and write the table for docs/decisions.md.
+
+    python -m library.audio.train.compare [--cache checkpoints/audio] [--out docs/figures/voice_compare.json]
+
+Every recipe reads the same cached encoder states and the same grouped folds; each validation clip
+is read through the app's windows. The baseline row (the CNN-LSTM shipped before, trained on RAVDESS
+01-16 only) comes from ``tmp/baseline_cnn.json`` when present (its own protocol: actors 17-20 and the
+three other corpora, all unseen by it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from library.audio.train.__main__ import load_corpus
+from library.audio.train.evaluate import grouped_report, speaker_folds
+from library.audio.train.heads import HeadConfig
+from library.audio.train.prepare import DEFAULT_CACHE
+from library.audio.train.recipe import run_recipe
+from library.paths import PROJECT_ROOT
+from library.training import log
+
+# name: (head, training copies (0 = clean only), window_s, pooled statistics)
+RECIPES = {
+    "linear C=0.05, mean+std, clean": (HeadConfig("linear", c=0.05), 0, 3.0, "mean_std"),
+    "linear C=0.05, mean+std, +1 augmented copy": (HeadConfig("linear", c=0.05), 1, 3.0, "mean_std"),
+    "linear C=0.05, mean only, +aug": (HeadConfig("linear", c=0.05), 1, 3.0, "mean"),
+    "linear C=0.05, mean+std per-utterance standardised, +aug": (HeadConfig("linear", c=0.05), 1, 3.0, "mean_std_inorm"),
+    "linear C=0.01, mean+std, +aug": (HeadConfig("linear", c=0.01), 1, 3.0, "mean_std"),
+    "linear C=0.05, mean+std, +aug, 4-s windows": (HeadConfig("linear", c=0.05), 1, 4.0, "mean_std"),
+    "MLP 256 (alpha 1e-2), mean+std, +aug": (HeadConfig("mlp", hidden=256, alpha=1e-2), 1, 3.0, "mean_std"),
+}
+
+
+def row(report: dict) -> dict:
+    c, s = report["per_corpus"], report["per_sex"]
+    return {
+        "accuracy": report["all"]["accuracy"], "uar": report["all"]["uar"], "macro_f1": report["all"]["macro_f1"],
+        "ece": report["all"]["ece"],
+        **{f"acc_{k}": v["accuracy"] for k, v in c.items()},
+        "sex_gap": abs(s["male"]["accuracy"] - s["female"]["accuracy"]),
+        "max_share": max(v["most_predicted_share"] for v in c.values()),
+    }
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "figures" / "voice_compare.json")
+    ap.add_argument("--only", nargs="*", help="names of recipes to run (default all)")
+    args = ap.parse_args(argv)
+    data = load_corpus(args.cache, 1)
+    folds = speaker_folds(data.speakers)
+    results = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    for name, (cfg, copies, window_s, stats) in RECIPES.items():
+        if args.only and name not in args.only:
+            continue
+        t0 = time.time()
+        r = run_recipe(data, folds, cfg, copies, window_s, stats, fit_final=False)
+        results[name] = {**row(grouped_report(r.oof_proba, data.y, data.records)), "temperature": r.temperature,
+                         "seconds": round(time.time() - t0, 1)}
+        log(f"{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in results[name].items()))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1))
+    baseline = PROJECT_ROOT / "tmp" / "baseline_cnn.json"
+    if baseline.is_file():
+        b = json.loads(baseline.read_text())
+        results["CNN-LSTM shipped before (RAVDESS 01-16 only; unseen: 17-20 + 3 corpora)"] = {
+            "accuracy": None, "uar": None, "macro_f1": None, "ece": None,
+            **{f"acc_{k}": b[k]["accuracy"] for k in ("savee", "emodb", "tess")},
+            "acc_ravdess": b["ravdess_17_20"]["accuracy"],
+            "sex_gap": abs(b["male"]["accuracy"] - b["female"]["accuracy"]),
+            "max_share": max(b[k]["most_predicted_share"] for k in ("ravdess_17_20", "savee", "emodb", "tess")),
+        }
+    args.out.write_text(json.dumps(results, indent=1))
+    print(markdown(results))
+
+
+def markdown(results: dict) -> str:
+    cols = ["accuracy", "uar", "ece", "acc_ravdess", "acc_savee", "acc_emodb", "acc_tess", "sex_gap", "max_share"]
+    head = "| recipe | acc | UAR | ECE | RAVDESS | SAVEE | EmoDB | TESS | m/f gap | top share |"
+    lines = [head, "|" + "---|" * (len(cols) + 1)]
+    for name, r in results.items():
+        cells = ["–" if r.get(c) is None else f"{r[c]:.3f}" for c in cols]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Heads on pooled encoder states, trained with scikit-learn and exported to ``DenseHead`` (numpy).
+
+* ``linear``: standardise + multinomial logistic regression (class-balanced), the simplest head;
+* ``mlp``: standardise + one hidden ReLU layer (scikit-learn's MLPClassifier, early stopping).
+
+Both are convex or small enough to train in seconds, so every variant is compared on the same
+speaker folds (compare.py) rather than chosen by taste.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from library.audio.head import DenseHead
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    kind: str = "linear"  # "linear" | "mlp"
+    c: float = 0.05  # inverse L2 strength of the linear head
+    hidden: int = 256
+    alpha: float = 1e-2  # L2 of the MLP
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    return mean, np.where(scale > 1e-8, scale, 1.0)
+
+
+def _balanced_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    w = len(y) / (n_classes * np.maximum(counts, 1))
+    return w[y]
+
+
+def fit_head(x: np.ndarray, y: np.ndarray, cfg: HeadConfig, n_classes: int = 7) -> DenseHead:
+    """Train on pooled states ``x`` (n, d) and labels ``y``; temperature left at 1 (fitted later)."""
+    mean, scale = _standardiser(x)
+    z = (x - mean) / scale
+    if cfg.kind == "linear":
+        from sklearn.linear_model import LogisticRegression
+
+        clf = LogisticRegression(C=cfg.c, max_iter=2000, class_weight="balanced")
+        clf.fit(z, y)
+        w = np.zeros((x.shape[1], n_classes))
+        b = np.full(n_classes, -30.0)  # a class absent from training is never predicted
+        w[:, clf.classes_] = clf.coef_.T
+        b[clf.classes_] = clf.intercept_
+        return DenseHead(mean, scale, [w], [b])
+    if cfg.kind == "mlp":
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier(hidden_layer_sizes=(cfg.hidden,), alpha=cfg.alpha, early_stopping=True,
+                            validation_fraction=0.1, max_iter=300, random_state=cfg.seed)
+        clf.fit(z, y, sample_weight=_balanced_weights(y, n_classes))
+        w_out = np.zeros((cfg.hidden, n_classes))
+        b_out = np.full(n_classes, -30.0)
+        w_out[:, clf.classes_] = clf.coefs_[1]
+        b_out[clf.classes_] = clf.intercepts_[1]
+        return DenseHead(mean, scale, [clf.coefs_[0], w_out], [clf.intercepts_[0], b_out])
+    raise ValueError(f"unknown head kind {cfg.kind!r}")
