@@ -7,7 +7,7 @@
   var DURATION = parseFloat(cfg.duration);
   var MAX_BYTES = parseFloat(cfg.maxMb) * 1024 * 1024;
   var $ = function (id) { return document.getElementById(id); };
-  var recorder = null, stream = null, audioCtx = null, chunks = [], timer = null, meterFrame = null;
+  var voice = null, stream = null, audioCtx = null, timer = null, meterFrame = null;
   var startedAt = 0, stopping = false;
 
   $("consent-box").addEventListener("change", function (e) { $("start").disabled = !e.target.checked; });
@@ -102,21 +102,17 @@
   }
 
   function stop() {
-    if (!recorder || stopping) return;
+    if (!voice || stopping) return;
     stopping = true;
-    recorder.stop();  // "stop" handler uploads
-  }
-
-  function pickType() {
-    var types = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4", "audio/webm"];
-    for (var i = 0; i < types.length; i++) {
-      if (window.MediaRecorder && MediaRecorder.isTypeSupported(types[i])) return types[i];
-    }
-    return "";
+    voice.stop().then(function (recording) {
+      release();
+      $("stage").hidden = true;
+      upload(recording.blob, recording.filename);
+    });
   }
 
   function start() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.MediaRecorder) {
+    if (!window.esaprVoiceRecorder.supported()) {
       micError("This browser cannot record audio here (it needs a secure page and a recent browser).");
       return;
     }
@@ -130,18 +126,7 @@
       analyser.fftSize = 1024;
       audioCtx.createMediaStreamSource(stream).connect(analyser);
       meter(analyser);
-      var type = pickType();
-      recorder = type ? new MediaRecorder(stream, { mimeType: type }) : new MediaRecorder(stream);
-      chunks = [];
-      recorder.ondataavailable = function (e) { if (e.data && e.data.size) chunks.push(e.data); };
-      recorder.onstop = function () {
-        release();
-        $("stage").hidden = true;
-        var mime = recorder.mimeType || type || "audio/webm";
-        var ext = mime.indexOf("ogg") >= 0 ? "ogg" : mime.indexOf("mp4") >= 0 ? "m4a" : "webm";
-        upload(new Blob(chunks, { type: mime }), "answer." + ext);
-      };
-      recorder.start(1000);
+      voice = window.esaprVoiceRecorder(stream);
       startedAt = performance.now();
       timer = window.setInterval(function () {
         var left = Math.max(0, DURATION - (performance.now() - startedAt) / 1000);
