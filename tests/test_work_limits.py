@@ -173,6 +173,17 @@ def test_analyses_over_the_cap_and_the_waiting_room_get_503_with_retry_after(cli
     assert frame.status_code == 200, body  # nor are live frames
 
 
+def test_a_live_finish_counts_as_an_analysis(client, busy_slots):
+    """The finish reads the answer's microphone recording (voice model + transcript): as heavy as an upload."""
+    busy_slots.max_waiting = 0
+    session = client.post("/api/v1/video/session").get_json()["session"]
+    response = client.post(f"/api/v1/video/session/{session}/finish")
+    assert_answer(response, 503, "busy")
+    busy_slots.give_back()  # one running analysis ends: the finish runs
+    assert client.post(f"/api/v1/video/session/{session}/finish").status_code == 200
+    assert busy_slots.take(timeout_s=0)  # the fixture gives back what it took
+
+
 def test_an_analysis_waits_for_a_slot_then_runs(app, client, busy_slots):
     import threading
 

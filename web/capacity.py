@@ -26,6 +26,7 @@ HEAVY_ENDPOINTS = frozenset({
     "api.analyse_text_api", "text.submit",  # text, or a PDF read in a child process
     "audio_api.analyse_audio_api",
     "video_api.analyse_video_api",
+    "video_api.finish_video_session",  # the live answer's microphone recording is analysed with the finish
     "interview_api.answer_step", "interview.text_answer",  # a written answer or its PDF
 })
 # Seconds a refused client is told to wait: about what one heavy analysis takes here.
