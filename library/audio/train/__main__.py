@@ -1,6 +1,6 @@
 """Train the voice model's head on four corpora, validate it by speaker, and write the model card.
 
-    python -m library.audio.train [--data-dir D] [--out Models/audio] [--head linear|mlp] [--c 0.05]
+    python -m library.audio.train [--data-dir D] [--out Models/audio] [--head mlp|linear] [--c 0.05]
                                   [--train-copies 1] [--threads 2] [--smoke]
 
 Steps: encode every clip once (prepare.py; cached in checkpoints/audio/, resumable) -> grouped
@@ -47,7 +47,7 @@ def main(argv=None) -> None:
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--cache", type=Path, default=None, help=f"encoder-state cache (default {DEFAULT_CACHE})")
     ap.add_argument("--out", type=Path, default=None, help="default Models/audio (tmp/smoke-audio with --smoke)")
-    ap.add_argument("--head", choices=["linear", "mlp"], default="linear")
+    ap.add_argument("--head", choices=["linear", "mlp"], default="mlp")  # best on the speaker folds (compare.py)
     ap.add_argument("--c", type=float, default=HeadConfig.c)
     ap.add_argument("--train-copies", type=int, default=1, help="augmented copies of each clip to train on")
     ap.add_argument("--window-s", type=float, default=WINDOW_S)
@@ -97,7 +97,7 @@ def main(argv=None) -> None:
         "grouped": report,
         "file_bytes": (args.out / MODEL_FILE).stat().st_size,
         "train_seconds": round(time.time() - started, 1),
-        "command": "python -m library.audio.train " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        "command": ("python -m library.audio.train " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))).strip(),
         "smoke": bool(args.smoke),
     }
     atomic_write_text(args.out / META_FILE, json.dumps(meta, indent=1))
