@@ -36,7 +36,7 @@ def payloads() -> Payloads:
 
 
 def _has_loaded_torch(pid: int) -> bool:
-    """Whether the worker has begun loading the speech model (the only one on Keras/torch)."""
+    """Whether the worker has begun loading the Grad-CAM model (the only one left on Keras/torch)."""
     return "libtorch" in Path(f"/proc/{pid}/maps").read_text()
 
 
@@ -47,8 +47,8 @@ def test_home_page_answers_with_two_workers_while_models_are_still_loading(tmp_p
         loading = [pid for pid in server.worker_pids() if not _has_loaded_torch(pid)]
         workers = server.wait_for_workers(2)
         assert len(workers) == 2
-        # No analysis was asked for; the background warm-up (speech model last) is not done yet.
-        assert loading, "every worker had the speech model before the home page first answered"
+        # No analysis was asked for; the background warm-up (Grad-CAM's Keras model last) is not done yet.
+        assert loading, "every worker had the Keras model before the home page first answered"
         assert server.home_status() == 200
         assert "Exception in worker process" not in server.log_text()
 

@@ -168,11 +168,12 @@ class FacialExpressionModel:
     def grad_cam(self, face, class_index: int | None = None) -> np.ndarray:
         """Grad-CAM heatmap (48, 48) in [0, 1] over one face for ``class_index``
         (default: the predicted class), from the last convolutional block."""
-        import torch
-        import torch.nn.functional as F
+        with self._load_lock:  # torch's first import is not thread-safe: two threads importing it at once
+            import torch  # both fail with a half-initialised module, and so does every later import
+            import torch.nn.functional as F
 
-        from library.keras_backend import keras
-        from library.video.model import LAST_CONV
+            from library.keras_backend import keras
+            from library.video.model import LAST_CONV
 
         x = prepare_faces(face)
         if len(x) != 1:
