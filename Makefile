@@ -11,12 +11,13 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==26.3"
 
-# torch first, by exact version: a plain dependency on torch would pull a multi-GB CUDA build.
+# Serving (make run) installs requirements.txt only: no torch, Keras or gensim. The tests also train
+# (smoke runs), so make test adds requirements-train.txt through requirements-dev.txt.
 $(VENV)/.installed: requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt requirements-train.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 

@@ -258,3 +258,10 @@ def test_import_is_light():
             "print(any(m in sys.modules for m in ('keras', 'torch', 'gensim', 'sklearn', 'flask')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_stop_words_are_gensims_list_the_models_were_trained_with():
+    gensim = pytest.importorskip("gensim.parsing.preprocessing", reason="gensim (training only) is not installed")
+    from library.text.preprocess import _NOT_STOP, stop_words
+
+    assert stop_words() == frozenset(gensim.STOPWORDS) - _NOT_STOP

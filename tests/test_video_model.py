@@ -88,6 +88,33 @@ def test_onnx_copy_scores_like_the_keras_model(smoke_dir, smoke_model, val_data)
 
 
 @needs_data
+def test_grad_cam_on_the_onnx_graph_equals_keras_autograd(smoke_dir, smoke_model, val_data):
+    """Serving computes Grad-CAM from the ONNX copy (no torch); it must be the training framework's map."""
+    from library.video import FacialExpressionModel
+
+    assert smoke_model.grad_cam_without_keras  # training wrote the two-output graph and the dense weights
+    keras_only = FacialExpressionModel.load(smoke_dir, use_onnx=False)
+    for face in val_data[0][:5]:
+        for c in (None, 3):
+            np.testing.assert_allclose(smoke_model.grad_cam(face, c), keras_only.grad_cam(face, c), atol=1e-4)
+
+
+def test_serving_a_face_and_its_grad_cam_needs_neither_torch_nor_keras():
+    import subprocess
+    import sys
+
+    from library.paths import PROJECT_ROOT
+
+    if not (SHIPPED.with_name("expression_cam.npz")).is_file():
+        pytest.skip("no shipped ONNX export with its Grad-CAM weights")
+    code = ("import sys, numpy as np; from library.video import FacialExpressionModel; "
+            "m = FacialExpressionModel.load(); f = np.full((48, 48), 120, np.uint8); "
+            "m.predict_proba(f[None]); assert m.grad_cam(f).shape == (48, 48); "
+            "bad = [x for x in ('torch', 'keras') if x in sys.modules]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True, timeout=120)
+
+
+@needs_data
 def test_resume_is_exact(tmp_path):
     """2 epochs in one go == 1 epoch, stop, resume for the 2nd (weights and optimizer step)."""
     from library.video import train

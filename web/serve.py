@@ -72,9 +72,11 @@ def _warm_models(worker) -> None:
             except Exception:  # a model not trained yet: its page explains that when asked
                 app.logger.warning("model %s could not be loaded in advance", name, exc_info=True)
         try:
-            # Faces are scored by ONNX Runtime, but Grad-CAM (a live capture's first frame) needs the
-            # Keras model, which loads on first use: 5-6 s that the first person would wait for.
-            registry.get("expression").model  # noqa: B018 (the property loads it)
+            # Grad-CAM runs on the ONNX graph when the export carries its last convolution; an older
+            # export needs the Keras model, which loads on first use: 5-6 s the first person would wait.
+            expression = registry.get("expression")
+            if not expression.grad_cam_without_keras:
+                expression.model  # noqa: B018 (the property loads it)
         except Exception:
             app.logger.warning("the Grad-CAM model could not be loaded in advance", exc_info=True)
 

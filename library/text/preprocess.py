@@ -7,7 +7,7 @@ Why these tools (measured, see docs/decisions.md):
 - tokeniser: one regular expression for word tokens. NLTK's Treebank tokenizer needs
   no data but splits contractions ("do", "n't") that we expand beforehand anyway, and
   it is several times slower; for words-only output the two agree.
-- stop words: gensim's list (NLTK's needs a download that fails offline).
+- stop words: gensim's list, rebuilt from scikit-learn's (NLTK's needs a download that fails offline).
 - lemmatiser: simplemma (ships its dictionaries inside the wheel, no download).
 """
 
@@ -73,13 +73,23 @@ _NOT_STOP = {
 }
 
 
+# The models were trained with gensim's stop list; it is scikit-learn's (the Glasgow list) plus these
+# 19 words. Rebuilt from scikit-learn so serving does not install gensim (and its ~1 s import) for a
+# word list; tests/test_text_engine.py checks it equals gensim's wherever gensim is installed.
+_GENSIM_EXTRA = {
+    "computer", "did", "didn", "does", "doesn", "doing", "don", "just", "kg", "km", "make", "quite",
+    "really", "regarding", "say", "unless", "used", "using", "various",
+}
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """English stop words (gensim's list minus a few content words). Imported lazily:
-    importing gensim takes ~1 s, which the web app should not pay at start-up."""
-    from gensim.parsing.preprocessing import STOPWORDS
+    """English stop words (gensim's list minus a few content words)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(STOPWORDS) - _NOT_STOP
+    return (frozenset(ENGLISH_STOP_WORDS) | _GENSIM_EXTRA) - _NOT_STOP
+
+
 # Words for counting in raw text: letters/digits, with inner apostrophes or hyphens.
 _RAW_WORD = re.compile(r"[^\W_]+(?:['\u2019\u00d5\u00b9-][^\W_]+)*")
 

@@ -25,6 +25,7 @@ DEFAULT_DIR = MODELS_DIR / "video"
 MODEL_FILE = "expression.keras"
 META_FILE = "expression.json"
 ONNX_FILE = "expression.onnx"  # derived from the .keras file (library/video/onnx_export.py)
+CAM_FILE = "expression_cam.npz"  # its dense weights: Grad-CAM from the ONNX graph (onnx_export.py)
 DEFAULT_PATH = DEFAULT_DIR / MODEL_FILE  # the shipped model file
 # Horizontal-flip test-time augmentation: averaged over the face and its mirror image.
 # On by default because it measured better on val (see Models/video/expression.md).
@@ -82,6 +83,11 @@ class FacialExpressionModel:
         self.meta = meta or {}
         self.batch_size = batch_size
         self._cam_model = None
+        self._cam_weights = None  # (kernel (C, 7), bias (7,)) for Grad-CAM on the ONNX graph
+        self._outputs = None  # ONNX output names: (probabilities, last convolution or None)
+        if onnx_session is not None:
+            ranks = {len(o.shape): o.name for o in onnx_session.get_outputs()}
+            self._outputs = (ranks[2], ranks.get(4))
         # Request threads and a server's warm-up thread may all ask for the Keras model at once:
         # one loads it, the others wait (two concurrent Keras loads are not safe, and wasteful).
         self._load_lock = threading.RLock()  # re-entrant: building the Grad-CAM model loads the Keras one
@@ -109,7 +115,12 @@ class FacialExpressionModel:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
             session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-            return cls(onnx_session=session, keras_path=path, flip_tta=flip_tta, meta=meta)
+            model = cls(onnx_session=session, keras_path=path, flip_tta=flip_tta, meta=meta)
+            cam_path = path.with_name(CAM_FILE)
+            if cam_path.is_file() and model._outputs[1] is not None:
+                with np.load(cam_path) as z:
+                    model._cam_weights = (z["kernel"].astype(np.float64), z["bias"].astype(np.float64))
+            return model
         return cls(cls.load_keras(path), keras_path=path, flip_tta=flip_tta, meta=meta)
 
     @staticmethod
@@ -130,13 +141,18 @@ class FacialExpressionModel:
         return self._keras
 
     @property
+    def grad_cam_without_keras(self) -> bool:
+        """Whether Grad-CAM runs on the ONNX graph (no Keras model to load for it)."""
+        return self._cam_weights is not None
+
+    @property
     def backend(self) -> str:
         return "onnxruntime" if self._onnx is not None else "keras"
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         if self._onnx is not None:
             name = self._onnx.get_inputs()[0].name
-            out = [self._onnx.run(None, {name: x[i:i + self.batch_size, :, :, None]})[0]
+            out = [self._onnx.run([self._outputs[0]], {name: x[i:i + self.batch_size, :, :, None]})[0]
                    for i in range(0, len(x), self.batch_size)]
             return np.concatenate(out).astype(np.float64)
         import torch
@@ -168,6 +184,36 @@ class FacialExpressionModel:
     def grad_cam(self, face, class_index: int | None = None) -> np.ndarray:
         """Grad-CAM heatmap (48, 48) in [0, 1] over one face for ``class_index``
         (default: the predicted class), from the last convolutional block."""
+        x = prepare_faces(face)
+        if len(x) != 1:
+            raise BadInput("grad_cam takes exactly one face")
+        if class_index is not None and not 0 <= int(class_index) < len(EMOTIONS):
+            raise BadInput(f"class_index must be in 0..{len(EMOTIONS) - 1}")
+        if self._cam_weights is not None:
+            return self._cam_from_onnx(x, class_index)
+        return self._grad_cam_keras(x, class_index)
+
+    def _cam_from_onnx(self, x: np.ndarray, class_index: int | None) -> np.ndarray:
+        """Grad-CAM from the ONNX graph's last convolution: for global average pooling then one dense
+        layer, the gradient of a class logit with respect to each channel is that channel's dense
+        weight over the map's area, so the map is the dense-weighted sum of the channels (CAM)."""
+        import cv2
+
+        kernel, bias = self._cam_weights
+        name = self._onnx.get_inputs()[0].name
+        conv = self._onnx.run([self._outputs[1]], {name: x[:, :, :, None]})[0][0].astype(np.float64)
+        if conv.shape[0] != kernel.shape[0]:  # channels last
+            conv = conv.transpose(2, 0, 1)
+        logits = conv.mean(axis=(1, 2)) @ kernel + bias
+        c = int(logits.argmax()) if class_index is None else int(class_index)
+        cam = np.maximum(np.tensordot(kernel[:, c], conv, axes=1), 0.0)
+        # bilinear with half-pixel centres, as torch's interpolate(align_corners=False)
+        cam = cv2.resize(cam, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_LINEAR)
+        top = cam.max()
+        return cam / top if top > 0 else np.zeros_like(cam)
+
+    def _grad_cam_keras(self, x: np.ndarray, class_index: int | None) -> np.ndarray:
+        """Grad-CAM by autograd on the Keras model (training installs; no ONNX copy beside it)."""
         with self._load_lock:  # torch's first import is not thread-safe: two threads importing it at once
             import torch  # both fail with a half-initialised module, and so does every later import
             import torch.nn.functional as F
@@ -175,11 +221,6 @@ class FacialExpressionModel:
             from library.keras_backend import keras
             from library.video.model import LAST_CONV
 
-        x = prepare_faces(face)
-        if len(x) != 1:
-            raise BadInput("grad_cam takes exactly one face")
-        if class_index is not None and not 0 <= int(class_index) < len(EMOTIONS):
-            raise BadInput(f"class_index must be in 0..{len(EMOTIONS) - 1}")
         if self._cam_model is None:
             with self._load_lock:
                 if self._cam_model is None:

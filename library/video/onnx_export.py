@@ -19,18 +19,34 @@ from pathlib import Path
 
 import numpy as np
 
-from library.video.expression import DEFAULT_PATH, ONNX_FILE, FacialExpressionModel
+from library.video.expression import CAM_FILE, DEFAULT_PATH, ONNX_FILE, FacialExpressionModel
 
 
 def export_onnx(keras_model, path: Path) -> Path:
-    """Write ``keras_model`` as ONNX to ``path`` atomically and return it."""
+    """Write ``keras_model`` as ONNX to ``path`` atomically and return it.
+
+    The graph has two outputs: the probabilities, and the last convolution's activations. With the
+    dense layer's weights (``expression_cam.npz`` beside it) they give Grad-CAM without torch: after
+    global average pooling and one dense layer, Grad-CAM's channel weights are the dense weights of
+    the class divided by the map's area, so the map is CAM (library/video/expression.py).
+    """
+    from library.keras_backend import keras
+    from library.video.model import LAST_CONV
+
     keras_model(np.zeros((2, 48, 48, 1), np.float32), training=False)  # export needs a called model
+    both = keras.Model(keras_model.inputs, [keras_model.outputs[0], keras_model.get_layer(LAST_CONV).output])
+    both(np.zeros((2, 48, 48, 1), np.float32), training=False)
     tmp = path.with_name("tmp_" + path.name)
     with warnings.catch_warnings():
         # The torch tracer warns about every Python-level shape check in Keras' layers; the graph
         # has fixed 48x48 inputs, so they are constants indeed (outputs checked equal in tests).
         warnings.simplefilter("ignore")
-        keras_model.export(str(tmp), format="onnx", verbose=False)
+        both.export(str(tmp), format="onnx", verbose=False)
+    dense = keras_model.get_layer("probs")
+    cam_tmp = path.with_name("tmp_" + CAM_FILE)
+    with open(cam_tmp, "wb") as f:
+        np.savez(f, kernel=np.asarray(dense.kernel.numpy(), np.float32), bias=np.asarray(dense.bias.numpy(), np.float32))
+    os.replace(cam_tmp, path.with_name(CAM_FILE))
     os.replace(tmp, path)
     return path
 
