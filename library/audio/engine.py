@@ -23,7 +23,7 @@ import numpy as np
 from library.audio.encoder import EncodedAudio, WhisperEncoder, frame_mask, pool_states
 from library.audio.features import SAMPLE_RATE, resample, to_mono, voice_mask
 from library.audio.head import DenseHead
-from library.audio.windows import WINDOW_S, clip_windows, second_windows
+from library.audio.windows import WINDOW_S, clip_proba, second_windows
 from library.emotions import EMOTIONS
 from library.errors import BadInput
 from library.paths import MODELS_DIR
@@ -108,8 +108,7 @@ class SpeechEmotionModel:
         return np.stack([pool_states(s[a:b], m[a:b]) for a, b in ranges])
 
     def clip_proba(self, prepared: Prepared) -> np.ndarray:
-        ranges, w = clip_windows(prepared.frames_voiced, self.window_s)
-        return (self.head.predict_proba(self._pool(prepared, ranges)) * w[:, None]).sum(axis=0)
+        return clip_proba(self.head.predict_proba, prepared.encoded.states, prepared.frames_voiced, self.window_s)
 
     def second_probas(self, prepared: Prepared, step_s: float = 1.0) -> list[tuple[float, np.ndarray]]:
         times, ranges = second_windows(prepared.frames_voiced, step_s, window_s=self.window_s)

@@ -123,7 +123,7 @@ def analyse_signal(signal: np.ndarray, sample_rate: int, model, transcriber=None
         clipping_fraction=clip_frac,
         clipped=clip_frac >= CLIPPED_FRACTION,
         sample_rate=int(sample_rate),
-        confident=bool(model.is_confident(mean)) if hasattr(model, "is_confident") else True,
+        confident=bool(model.is_confident(mean)),
         transcript=transcript,
         words=words,
     )

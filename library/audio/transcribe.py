@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from library.audio.encoder import SAMPLE_RATE, EncodedAudio, WhisperEncoder
+from library.audio.encoder import EncodedAudio, WhisperEncoder
 
 # A segment is trusted when the model's mean token log-probability is above this and its
 # no-speech probability below NO_SPEECH; measured on RAVDESS (English) against EmoDB (German)
@@ -87,8 +87,7 @@ class Transcriber:
     def transcribe(self, signal, sample_rate: int, *, encoded: EncodedAudio | None = None) -> Transcript:
         from library.audio.engine import prepare_signal
 
-        x = prepare_signal(signal, sample_rate) if sample_rate != SAMPLE_RATE or encoded is None else \
-            np.asarray(signal, dtype=np.float32)
+        x = prepare_signal(signal, sample_rate)  # checked, mono, 16 kHz (a no-op resample at 16 kHz)
         self._first_window.value = encoded.chunks[0] if encoded is not None and encoded.chunks else None
         try:
             with self.encoder._lock:

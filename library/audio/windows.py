@@ -15,10 +15,11 @@ Every window reads states of the one encoder pass over the recording: no second 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
-from library.audio.encoder import FRAME_S
+from library.audio.encoder import FRAME_S, pool_states
 
 WINDOW_S = 3.0
 
@@ -63,3 +64,13 @@ def second_windows(mask: np.ndarray, step_s: float = 1.0, min_voiced_s: float = 
         times.append(round(k * step_s, 6))
         ranges.append(_window(n, (a + min(b, n)) / 2, width))
     return times, ranges
+
+
+def clip_proba(predict: Callable[[np.ndarray], np.ndarray], states: np.ndarray, mask: np.ndarray,
+               window_s: float = WINDOW_S) -> np.ndarray:
+    """Whole-clip probabilities: ``predict`` (pooled windows (n, 768) -> (n, 7)) over the clip's
+    windows, averaged by their voiced frames. One function for the app and for validation, so the
+    figures measured are those of the app's reading."""
+    ranges, w = clip_windows(mask, window_s)
+    pooled = np.stack([pool_states(states[a:b], mask[a:b]) for a, b in ranges])
+    return (predict(pooled) * w[:, None]).sum(axis=0)

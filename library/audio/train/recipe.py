@@ -15,7 +15,7 @@ from library.audio.encoder import pool_states
 from library.audio.head import DenseHead, softmax
 from library.audio.train.evaluate import abstain_threshold, fit_temperature
 from library.audio.train.heads import HeadConfig, fit_head
-from library.audio.windows import clip_windows
+from library.audio.windows import clip_proba
 
 
 @dataclass
@@ -51,14 +51,11 @@ def pooled(states: list[np.ndarray], masks: list[np.ndarray], stats: str = "mean
 
 def app_logits(head: DenseHead, states: list[np.ndarray], masks: list[np.ndarray], window_s: float,
                stats: str = "mean_std") -> np.ndarray:
-    """Log of the whole-clip probabilities as the app computes them (windows, weighted average)."""
-    out = []
-    for s, m in zip(states, masks):
-        ranges, w = clip_windows(m, window_s)
-        x = select_stats(np.stack([pool_states(s[a:b], m[a:b]) for a, b in ranges]), stats)
-        p = (softmax(head.logits(x)) * w[:, None]).sum(axis=0)
-        out.append(np.log(np.maximum(p, 1e-9)))
-    return np.array(out)
+    """Log of the whole-clip probabilities as the app computes them (library/audio/windows.py)."""
+    def predict(pooled: np.ndarray) -> np.ndarray:
+        return softmax(head.logits(select_stats(pooled, stats)))
+
+    return np.log(np.maximum(np.array([clip_proba(predict, s, m, window_s) for s, m in zip(states, masks)]), 1e-9))
 
 
 @dataclass
