@@ -4,7 +4,8 @@
     python main.py serve [--host 127.0.0.1] [--port 5000] [--workers N] [--threads N]   # gunicorn
     python main.py serve --dev [--debug]      # Flask's development server, one process
     python main.py purge                      # delete rows past the retention period now
-    python main.py analyze FILE... [--json]   # videos, recordings, PDFs, text files; nothing is stored
+    python main.py analyze FILE|FOLDER... [--json]   # videos, recordings, PDFs, text files; nothing is stored
+    python main.py analyze FOLDER --manifest CSV --engine ray --out DIR [--address HOST:PORT] [--store]
 """
 
 from __future__ import annotations
@@ -79,35 +80,82 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     serve.add_argument("--threads", type=int, help="threads per worker (default ESAPR_THREADS, else the "
                        "analyses running and waiting, plus 2: 36)")
     commands.add_parser("purge", help="delete stored rows past the retention period now")
-    analyze = commands.add_parser("analyze", help="analyse videos, voice recordings, PDFs and text files")
-    analyze.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    analyze = commands.add_parser("analyze", help="analyse videos, voice recordings, PDFs and text files",
+                                  description="Files and folders (searched recursively, by content) or manifest "
+                                  "CSVs; see the README's *Batch* section and docs/deploy.md.")
+    analyze.add_argument("files", nargs="*", metavar="FILE", type=Path, help="files or folders")
+    analyze.add_argument("--manifest", action="append", default=[], type=Path, metavar="CSV",
+                         help="a CSV with a 'path' column, optional 'id' and metadata columns (repeatable)")
     analyze.add_argument("--json", action="store_true", help="print JSON (one object per file) instead of a table")
+    analyze.add_argument("--engine", choices=("local", "ray"), default="local",
+                         help="local: this process (default); ray: a Ray cluster (pip install -r requirements-ray.txt)")
+    analyze.add_argument("--address", help="Ray cluster to join (default RAY_ADDRESS, else a local one)")
+    analyze.add_argument("--workers", type=int, help="Ray actors, each with its own models (default: the cluster's CPUs)")
+    analyze.add_argument("--out", type=Path, metavar="DIR",
+                         help="write results.parquet and results.csv here as files finish; a rerun skips files done")
+    analyze.add_argument("--store", action="store_true",
+                         help="also write each file's scores to the history database (DATABASE_URL), once per file")
     return parser.parse_args(argv)
 
 
-def analyze(files: list[Path], as_json: bool) -> int:
-    """Analyse each file with the engine (no app, nothing stored); 1 if any file failed."""
+def analyze(args: argparse.Namespace) -> int:
+    """Analyse files with the chosen engine; 1 if any file failed, 2 if the run could not start.
+
+    Without --out the rows are printed (a table, or --json) on stdout; with it they go to the folder.
+    The progress bar, the summary and the errors go to stderr, so stdout stays fit for a pipe."""
     import json
 
-    from tqdm import tqdm
+    from library.batch import BatchConfig, ManifestError, collect, format_table, run_batch
+    from library.batch.engine_ray import RayMissing
+    from library.batch.output import OutputBusy
 
-    from library.batch import Engines, analyse_file, format_table
+    if not args.files and not args.manifest:
+        print("main.py analyze: name files, folders or --manifest CSV", file=sys.stderr)
+        return 2
+    store_url = _database_url() if args.store else None
+    config = BatchConfig(engine=args.engine, address=args.address, workers=args.workers, out=args.out,
+                         store_url=store_url)
+    try:
+        summary = run_batch(collect(args.files, args.manifest), config)
+    except (RayMissing, ManifestError, OutputBusy) as exc:
+        print(f"main.py analyze: {exc}", file=sys.stderr)
+        return 2
+    if args.out is None:
+        rows = [_file_result(row) for row in summary.rows]
+        print(json.dumps(rows, ensure_ascii=False, indent=2) if args.json else format_table(rows))
+    for row in summary.rows:
+        if not row["ok"]:
+            print(f"main.py analyze: {row['path']}: {row['error']}", file=sys.stderr)
+    print(summary.table(), file=sys.stderr)
+    if args.out is not None:
+        print(f"rows: {args.out / 'results.parquet'} and {args.out / 'results.csv'}", file=sys.stderr)
+    return 1 if summary.failed else 0
 
-    engines, rows = Engines(), []
-    # The bar goes to stderr so that stdout stays the table or the JSON, fit for a pipe.
-    for path in tqdm(files, desc="Analysing", unit="file", file=sys.stderr):
-        rows.append(analyse_file(path, engines))
-    print(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else format_table(rows))
-    failed = [row for row in rows if not row["ok"]]
-    for row in failed:
-        print(f"main.py analyze: {row['file']}: {row['error']}", file=sys.stderr)
-    return 1 if failed else 0
+
+def _file_result(row: dict[str, Any]) -> dict[str, Any]:
+    """A batch row as `analyze` has always printed it: file, kind, ok, and summary + scores or error."""
+    import json
+
+    from library.batch import summary
+
+    result = {"file": row["path"], "kind": row["channel"], "ok": row["ok"]}
+    if not row["ok"]:
+        return {**result, "error": row["error"]}
+    scores = json.loads(row["scores_json"])
+    return {**result, "summary": summary(row["channel"], scores), "scores": scores}
+
+
+def _database_url() -> str:
+    """The web app's database: DATABASE_URL, else the SQLite file in its instance folder."""
+    instance = Path(os.environ.get("ESAPR_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'esapr.sqlite3'}"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "analyze":
-        return analyze(args.files, args.json)
+        return analyze(args)
     if args.command == "purge":
         print(retention.purge_now(create_app()))
         return 0

@@ -15,64 +15,14 @@ the web app's defaults (``LIMITS``).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from library.batch.loaders import LIMITS, Engines
 from library.emotions import EMOTIONS
 from library.errors import InputError
 
 KINDS: tuple[str, ...] = ("video", "audio", "text")
-MB = 1024 * 1024
-LIMITS = {"video_max_bytes": 100 * MB, "video_max_seconds": 120.0, "video_sample_fps": 5.0,
-          "audio_max_bytes": 10 * MB, "audio_max_seconds": 60.0, "text_min_words": 50, "pdf_max_pages": 300}
-
-
-@dataclass
-class Engines:
-    """The models a batch needs, each loaded the first time a file of its kind comes up."""
-
-    _loaded: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, name: str):
-        if name not in self._loaded:
-            self._loaded[name] = _LOADERS[name](self)
-        return self._loaded[name]
-
-
-def _face_pipeline(_engines):
-    from library.video.expression import FacialExpressionModel
-    from library.video.pipeline import FacePipeline
-
-    return FacePipeline(FacialExpressionModel.load())
-
-
-def _speech(_engines):
-    from library.audio import SpeechEmotionModel
-
-    return SpeechEmotionModel.load()
-
-
-def _personality(_engines):
-    from library.text import PersonalityModel
-
-    return PersonalityModel.load()
-
-
-def _text_emotion(_engines):
-    from library.text import TextEmotionModel
-
-    return TextEmotionModel.load()
-
-
-def _transcriber(engines):
-    from library.audio import Transcriber
-
-    return Transcriber.load(encoder=engines.get("speech_emotion").encoder)  # one set of Whisper weights
-
-
-_LOADERS = {"face_pipeline": _face_pipeline, "speech_emotion": _speech, "personality": _personality,
-            "text_emotion": _text_emotion, "transcriber": _transcriber}
 
 
 def _has_video_track(data: bytes) -> bool:
@@ -159,11 +109,16 @@ def _text(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
 def analyse_file(path: Path, engines: Engines) -> dict[str, Any]:
     """One file -> ``{"file", "kind", "ok", "summary", "scores"}`` or ``{"file", "kind", "ok": False, "error"}``."""
     path = Path(path)
-    row: dict[str, Any] = {"file": str(path), "kind": None}
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return {**row, "ok": False, "error": f"cannot read the file ({exc.strerror or exc})"}
+        return {"file": str(path), "kind": None, "ok": False, "error": f"cannot read the file ({exc.strerror or exc})"}
+    return analyse_bytes(data, path, engines)
+
+
+def analyse_bytes(data: bytes, path: Path, engines: Engines) -> dict[str, Any]:
+    """``analyse_file`` on bytes already read (``path`` names the file in the row and in messages)."""
+    row: dict[str, Any] = {"file": str(path), "kind": None}
     if not data:
         return {**row, "ok": False, "error": "the file is empty"}
     kind = row["kind"] = detect_kind(data)
@@ -171,9 +126,9 @@ def analyse_file(path: Path, engines: Engines) -> dict[str, Any]:
         if kind == "video":
             scores = _video(data, engines)
         elif kind == "audio":
-            scores = _audio(data, path.name, engines)
+            scores = _audio(data, Path(path).name, engines)
         else:
-            scores = _text(data, path.name, engines)
+            scores = _text(data, Path(path).name, engines)
     except InputError as exc:
         return {**row, "ok": False, "error": exc.message}
     except FileNotFoundError as exc:  # a model that is not trained yet

@@ -1,0 +1,128 @@
+"""The output folder: Parquet and CSV written as the files finish, and what a rerun may skip.
+
+    OUT/parts/*.parquet   one small Parquet file per finished file, written whole then renamed into place
+    OUT/results.csv       the same rows, appended as they come (without ``scores_json``)
+    OUT/results.parquet   every row, written at the end of a run from the parts (which then go)
+
+A run killed at any point leaves every finished file in a part; the next run reads the parts and
+``results.parquet`` together, skips each content hash that has a good row, tries failed files again
+(their new row replaces the old one) and rewrites ``results.csv`` from them, dropping a line cut
+short by the kill. One run at a time per folder (a lock file says so).
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from library.batch.rows import COLUMNS, NAMES, SCORES
+
+RESULTS, CSV_NAME, PARTS, LOCK = "results.parquet", "results.csv", "parts", ".lock"
+_ARROW_TYPES = {"str": "string", "float": "float64", "int": "int64", "bool": "bool_"}
+
+
+class OutputBusy(RuntimeError):
+    """Another run is writing to the same folder."""
+
+
+def schema(meta_columns: list[str]):
+    import pyarrow as pa
+
+    fields = [pa.field(n, getattr(pa, _ARROW_TYPES[t])()) for n, t in COLUMNS]
+    fields += [pa.field(c, pa.string()) for c in meta_columns] + [pa.field(SCORES, pa.string())]
+    return pa.schema(fields)
+
+
+def read_rows(folder: Path) -> list[dict[str, Any]]:
+    """Every row in the folder, one per content hash: a good row wins, else the latest failure.
+    Rows without a hash (a file that could not be read) are kept as they are."""
+    import pyarrow.parquet as pq
+
+    folder = Path(folder)
+    files = ([folder / RESULTS] if (folder / RESULTS).exists() else []) + sorted((folder / PARTS).glob("*.parquet"))
+    keyed: dict[str, dict[str, Any]] = {}
+    unkeyed: list[dict[str, Any]] = []
+    for file in files:
+        for row in pq.read_table(file).to_pylist():
+            key = row.get("sha256")
+            if key is None:
+                unkeyed.append(row)
+            elif key not in keyed or not keyed[key]["ok"]:
+                keyed[key] = row
+    return list(keyed.values()) + unkeyed
+
+
+class Output:
+    """Rows of one run, each on disk as soon as it is added."""
+
+    def __init__(self, folder: Path, meta_columns: list[str]):
+        self.folder = Path(folder)
+        (self.folder / PARTS).mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.folder / LOCK, "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise OutputBusy(f"{self.folder} is being written by another run; wait for it or choose another --out")
+        self.previous = read_rows(self.folder)
+        self.meta_columns = list(dict.fromkeys(
+            [c for row in self.previous for c in row if c not in NAMES and c != SCORES] + list(meta_columns)))
+        self.schema = schema(self.meta_columns)
+        self._run = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        self._count = 0
+        self._csv = self._rewrite_csv(self.previous)
+
+    def done(self) -> set[str]:
+        """Content hashes that already have a good row."""
+        return {row["sha256"] for row in self.previous if row["ok"] and row["sha256"]}
+
+    def add(self, row: dict[str, Any]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._count += 1
+        final = self.folder / PARTS / f"{self._run}-{self._count:07d}.parquet"
+        temporary = final.with_suffix(".tmp")
+        pq.write_table(pa.Table.from_pylist([row], schema=self.schema), temporary)
+        os.replace(temporary, final)  # a part is whole or absent
+        self._writer.writerow(_csv_row(row, self.schema.names))
+        self._csv.flush()
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Every row (this run and before) into ``results.parquet`` and ``results.csv``; the parts go."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows = read_rows(self.folder)
+        temporary = self.folder / (RESULTS + ".tmp")
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema(self.meta_columns)), temporary)
+        os.replace(temporary, self.folder / RESULTS)
+        for part in (self.folder / PARTS).glob("*.parquet"):
+            part.unlink()  # a crash before this: read_rows keeps one row per hash anyway
+        self._csv.close()
+        self._csv = self._rewrite_csv(rows)
+        return rows
+
+    def close(self) -> None:
+        self._csv.close()
+        self._lock.close()
+
+    def _rewrite_csv(self, rows: list[dict[str, Any]]):
+        names = [n for n in self.schema.names if n != SCORES]
+        temporary = self.folder / (CSV_NAME + ".tmp")
+        with open(temporary, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(names)
+            writer.writerows(_csv_row(row, self.schema.names) for row in rows)
+        os.replace(temporary, self.folder / CSV_NAME)
+        handle = open(self.folder / CSV_NAME, "a", newline="", encoding="utf-8")
+        self._writer = csv.writer(handle)
+        return handle
+
+
+def _csv_row(row: dict[str, Any], names: list[str]) -> list[Any]:
+    return ["" if row.get(n) is None else row.get(n) for n in names if n != SCORES]
