@@ -475,7 +475,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, help="threads per worker (default: the server's)")
     parser.add_argument("--database", default="sqlite", help="'sqlite' (a fresh temporary file) or a SQLAlchemy URL")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help="endpoints to load, comma-separated (e.g. 'frame': the live path alone)")
     args = parser.parse_args(argv)
+    kinds = tuple(k for k in args.kinds.split(",") if k)
+    if not kinds or set(kinds) - set(KINDS):
+        parser.error(f"--kinds takes some of {', '.join(KINDS)}")
 
     with tempfile.TemporaryDirectory(prefix="esapr-load-") as folder:
         url = f"sqlite:///{folder}/history.sqlite3" if args.database == "sqlite" else args.database
@@ -486,16 +491,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             server.start()
             print(f"server: {args.workers} workers over {url.split('://')[0]}, {args.clients} clients, "
-                  f"{args.requests} requests per endpoint")
+                  f"{args.requests} requests per endpoint ({', '.join(kinds)})")
             if not server.wait_until_idle():
                 print("note: the workers were still busy loading models after 180 s")
-            warm, missed = warm_up(server, payloads, markers)
+            warm, missed = warm_up(server, payloads, markers, kinds)
             print(f"warm-up: {len(warm)} requests (excluded from the figures)"
                   + (f"; NOT warmed: {sorted(missed)}" if missed else "; every worker answered every endpoint"))
             workers = server.worker_pids()
             cpu_before = {pid: cpu_seconds(pid) for pid in workers}
             outcomes, wall = run_load(server, payloads, requests_per_kind=args.requests, clients=args.clients,
-                                      markers=markers)
+                                      markers=markers, kinds=kinds)
             cpu_used = {pid: round(cpu_seconds(pid) - cpu_before[pid], 1) for pid in workers}
             print(f"\nmixed run: {wall:.1f} s wall\n{figures_table(outcomes, wall)}")
             print(f"requests per worker (by the connection that carried them): {per_worker(outcomes)}")

@@ -41,6 +41,10 @@ def options(host: str, port: int, workers: int | None = None) -> dict[str, Any]:
         # worker can wait on the database while another request computes.
         "worker_class": "asgi",
         "worker_connections": env_int("ESAPR_WORKER_CONNECTIONS", 1000),
+        # One listening socket per worker (SO_REUSEPORT): the kernel spreads new connections over the workers.
+        # On one shared socket the asyncio worker that wakes first took 1530 of 1600 keep-alive frames in the
+        # load test (16 clients), leaving the other core idle (benchmarks/load.py --kinds frame).
+        "reuse_port": env_int("ESAPR_REUSE_PORT", 1) == 1,
         # A worker silent this long is killed and replaced; an uploaded video takes up to a minute.
         "timeout": env_int("ESAPR_WORKER_TIMEOUT_S", 300),
         "graceful_timeout": 30,

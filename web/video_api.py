@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from library.errors import BadInput, UnprocessableInput
 from library.history import LiveSessions, SessionClosed
 from library.video.frames import FrameLimits
-from library.video.live import analyse_live_frame, best_gradcam
+from library.video.live import analyse_live_frame, best_gradcam, session_tracker
 from library.video.summary import frame_sample, summarise
 from library.video.video_file import analyse_video
 from web.extensions import models, store
@@ -72,23 +72,28 @@ def video_session_status(session_id: str):
 
 @bp.post("/frame")
 def video_frame():
+    """One live frame. Inside a capture session it costs one read of the session row (how many samples,
+    the tracker's state) and one write (the sample, the count, the new tracker state): the face is tracked
+    across the session's frames whichever worker serves them, so the detector runs only every few frames."""
     data = _frame_bytes()
     t = _time_field()
     session_id = request.values.get("session") or None
     sessions = _sessions()
-    # Grad-CAM costs a backward pass: only every n-th frame of a session gets one.
-    with_gradcam = False
+    pipeline = models().get("face_pipeline")
+    tracker, with_gradcam = None, False
     if session_id:
-        status = sessions.status(session_id)
-        if status is None:
+        context = sessions.frame_context(session_id, "video")
+        if context is None:
             raise UnprocessableInput("This capture session is unknown; start a new one.")
-        with_gradcam = status["samples"] % current_app.config["GRADCAM_EVERY"] == 0
-    frame, sample = analyse_live_frame(models().get("face_pipeline"), data, t, with_gradcam=with_gradcam,
-                                       limits=_frame_limits())
+        tracker = session_tracker(pipeline, context["track"])
+        # Grad-CAM costs a second look at the face: only every n-th frame of a session gets one.
+        with_gradcam = context["samples"] % current_app.config["GRADCAM_EVERY"] == 0
+    frame, sample = analyse_live_frame(pipeline, data, t, with_gradcam=with_gradcam, limits=_frame_limits(),
+                                       tracker=tracker)
     body = frame.to_dict()
     if session_id:
         body["session"] = session_id
-        body["frames_in_session"] = sessions.add(session_id, "video", t, sample)
+        body["frames_in_session"] = sessions.add(session_id, "video", t, sample, track=tracker.state())
     return jsonify(body)
 
 

@@ -41,6 +41,12 @@ class _LiveSessionRow(Base):
     # Share of a long analysis (an uploaded video) done so far, for the progress bar.
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # Samples stored so far, kept on the session so that a live frame needs no COUNT (None: a session from
+    # before this column, counted from its rows).
+    samples: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # What a face tracker carries from one frame to the next (boxes, landmarks, a coarse 12x12 signature of
+    # the aligned face, never a picture): in the row, so the next frame may land on any worker.
+    track: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class _LiveSampleRow(Base):

@@ -12,10 +12,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import case, create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
@@ -225,7 +225,7 @@ class LiveSessions:
         session_id = uuid.uuid4().hex
         with Session(self.store.engine) as session, session.begin():
             session.add(_LiveSessionRow(public_id=session_id, channel=channel, created_at=datetime.now(timezone.utc),
-                                        owner=self.store.owner))
+                                        owner=self.store.owner, samples=0))
         return session_id
 
     def _open_row(self, session: Session, session_id: str, channel: str) -> _LiveSessionRow:
@@ -238,15 +238,58 @@ class LiveSessions:
             raise SessionClosed("This capture session has expired; start a new one.")
         return row
 
-    def add(self, session_id: str, channel: str, t: float, sample: dict[str, Any]) -> int:
-        """Store one sample; returns how many the session now has."""
+    def add(self, session_id: str, channel: str, t: float, sample: dict[str, Any],
+            track: dict[str, Any] | None = None) -> int:
+        """Store one sample (and the tracker state to carry to the next); returns how many the session now has.
+
+        One write: a conditional UPDATE of the session row (open, this owner's, not expired, not full) that
+        counts the sample, then the INSERT, in one transaction. The UPDATE's row lock serialises it with
+        ``finish`` (and with other samples of the same session) on PostgreSQL; SQLite locks the file.
+        """
+        row, counted = _LiveSessionRow, _LiveSampleRow
+        existing = (select(func.count()).where(counted.session_id == session_id).scalar_subquery())
+        cutoff = datetime.now(timezone.utc) - timedelta(seconds=self.expiry_s)
+        new_count = case((row.samples.is_(None), existing + 1), else_=row.samples + 1)
+        values: dict[str, Any] = {"samples": new_count}
+        if track is not None:
+            values["track"] = track
+        owner_matches = row.owner.is_(None) if self.store.owner is None else row.owner == self.store.owner
+        statement = (update(row)
+                     .where(row.public_id == session_id, row.channel == channel, row.analysis_id.is_(None),
+                            owner_matches, row.created_at > cutoff,
+                            func.coalesce(row.samples, existing) < self.max_samples)
+                     .values(values).returning(row.samples)
+                     .execution_options(synchronize_session=False))
         with Session(self.store.engine) as session, session.begin():
-            self._open_row(session, session_id, channel)
-            count = session.scalar(select(func.count()).where(_LiveSampleRow.session_id == session_id)) or 0
-            if count >= self.max_samples:
-                raise SessionClosed(f"This capture session is full ({self.max_samples} samples); finish it.")
+            count = session.scalar(statement)
+            if count is None:
+                self._refuse(session, session_id, channel)
             session.add(_LiveSampleRow(session_id=session_id, t=float(t), sample=sample))
-            return count + 1
+            return int(count)
+
+    def _refuse(self, session: Session, session_id: str, channel: str) -> None:
+        """Why a sample was not counted (only read when it was not): unknown, finished, expired or full."""
+        self._open_row(session, session_id, channel)
+        raise SessionClosed(f"This capture session is full ({self.max_samples} samples); finish it.")
+
+    def frame_context(self, session_id: str, channel: str) -> dict[str, Any] | None:
+        """What the next sample needs to know, in one primary-key read: ``{"samples": n, "track": state}``.
+        None when this owner has no session of ``channel`` with this id; ``SessionClosed`` when it is finished
+        or expired."""
+        with Session(self.store.engine) as session:
+            row = session.get(_LiveSessionRow, session_id)
+            if not self._mine(row) or row.channel != channel:
+                return None
+            if row.analysis_id is not None:
+                raise SessionClosed("This capture session is already finished; start a new one.")
+            if (datetime.now(timezone.utc) - aware(row.created_at)).total_seconds() > self.expiry_s:
+                raise SessionClosed("This capture session has expired; start a new one.")
+            samples = row.samples if row.samples is not None else self._count(session, session_id)
+            return {"samples": samples, "track": row.track}
+
+    @staticmethod
+    def _count(session: Session, session_id: str) -> int:
+        return session.scalar(select(func.count()).where(_LiveSampleRow.session_id == session_id)) or 0
 
     def _mine(self, row: _LiveSessionRow | None) -> bool:
         return row is not None and row.owner == self.store.owner
@@ -268,6 +311,7 @@ class LiveSessions:
             session.add(analysis)
             row.analysis_id = analysis.public_id
             row.progress = 1.0
+            row.samples, row.track = 0, None
             session.query(_LiveSampleRow).filter(_LiveSampleRow.session_id == session_id).delete()
             session.flush()
             return _as_analysis(analysis)
@@ -281,7 +325,7 @@ class LiveSessions:
             row = session.get(_LiveSessionRow, session_id)
             if not self._mine(row):
                 return None
-            count = session.scalar(select(func.count()).where(_LiveSampleRow.session_id == session_id)) or 0
+            count = row.samples if row.samples is not None else self._count(session, session_id)
             return {"session": row.public_id, "channel": row.channel, "progress": row.progress or 0.0,
                     "samples": count, "analysis_id": row.analysis_id}
 

@@ -145,6 +145,17 @@ def _similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / denom) if denom > 0 else 0.0
 
 
+# The tracker's "still the same face?" reference: the aligned crop reduced to 12x12 (area average). Coarse
+# enough not to be a picture of anyone, so it may travel in a live session's row between workers, and as
+# discriminating as the full crop: on 200 FER2013 faces a 3-px shift keeps NCC >= 0.63 (5th percentile) while
+# smooth textures stay <= 0.39 (95th) - at 48x48 those were 0.39 and 0.35.
+SIGNATURE_SIDE = 12
+
+
+def _signature(aligned: np.ndarray) -> np.ndarray:
+    return cv2.resize(aligned, (SIGNATURE_SIDE, SIGNATURE_SIDE), interpolation=cv2.INTER_AREA)
+
+
 def _spread(points: np.ndarray) -> float:
     """RMS distance of landmarks from their centroid: a scale measure robust to box jitter."""
     return float(np.sqrt(((points - points.mean(axis=0)) ** 2).sum(axis=1).mean()))
@@ -158,7 +169,19 @@ class _Track:
     offset: np.ndarray  # (box centre - landmark centroid) / spread
     size: np.ndarray  # (box w, box h) / spread
     spread: float
-    reference: np.ndarray  # aligned 48x48 crop at detection time, for the "still a face?" check
+    reference: np.ndarray  # 12x12 signature of the aligned crop at detection time, for the "still a face?" check
+
+    def to_dict(self) -> dict:
+        return {"box": [int(v) for v in self.face.box], "score": float(self.face.score),
+                "landmarks": np.round(self.face.landmarks, 2).tolist(), "offset": self.offset.tolist(),
+                "size": self.size.tolist(), "spread": self.spread, "reference": self.reference.ravel().tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> _Track:
+        face = Face(tuple(int(v) for v in d["box"]), float(d["score"]), np.asarray(d["landmarks"], np.float32))
+        reference = np.asarray(d["reference"], np.uint8).reshape(SIGNATURE_SIDE, SIGNATURE_SIDE)
+        return cls(face, np.asarray(d["offset"], np.float64), np.asarray(d["size"], np.float64),
+                   float(d["spread"]), reference)
 
 
 class FaceTracker:
@@ -206,7 +229,7 @@ class FaceTracker:
             centre = pts.mean(axis=0)
             if (spread <= 0 or abs(spread / tr.spread - 1) > self.max_scale_change
                     or not (0 <= centre[0] < w and 0 <= centre[1] < h)
-                    or _similarity(align_face(gray, pts), tr.reference) < self.min_similarity):
+                    or _similarity(_signature(align_face(gray, pts)), tr.reference) < self.min_similarity):
                 continue
             bw, bh = tr.size * spread
             cx, cy = centre + tr.offset * spread
@@ -232,5 +255,18 @@ class FaceTracker:
             x, y, w, h = box
             offset = (np.array([x + w / 2, y + h / 2]) - pts.mean(axis=0)) / spread
             self._tracks.append(_Track(Face(box, score, pts), offset, np.array([w, h]) / spread, spread,
-                                       align_face(gray, pts)))
+                                       _signature(align_face(gray, pts))))
         return [tr.face for tr in self._tracks]
+
+    def state(self) -> dict:
+        """What the next frame needs (plain JSON data), so a stream's frames may be served by any process."""
+        return {"since_detect": self._since_detect, "tracks": [tr.to_dict() for tr in self._tracks]}
+
+    def restore(self, state: dict | None) -> FaceTracker:
+        """Continue from ``state()`` of an earlier frame (None or unreadable: start afresh); returns self."""
+        try:
+            self._tracks = [_Track.from_dict(d) for d in (state or {}).get("tracks", [])]
+            self._since_detect = int((state or {}).get("since_detect", 0))
+        except (KeyError, TypeError, ValueError):
+            self.reset()
+        return self

@@ -8,20 +8,22 @@ import numpy as np
 
 from library.video.align import align_face
 from library.video.frames import FrameLimits, decode_image
+from library.video.faces import FaceTracker
 from library.video.pipeline import FacePipeline, FrameResult
 from library.video.summary import frame_sample, gradcam_view
 
 
 def analyse_live_frame(pipeline: FacePipeline, data: bytes, t: float, with_gradcam: bool = False,
-                       limits: FrameLimits | None = None) -> tuple[FrameResult, dict[str, Any]]:
-    """Decode (in memory, within ``limits`` or the pipeline's), find faces, classify; optionally add
-    a Grad-CAM view of the main face.
+                       limits: FrameLimits | None = None,
+                       tracker: FaceTracker | None = None) -> tuple[FrameResult, dict[str, Any]]:
+    """Decode (in memory, within ``limits`` or the pipeline's), find faces (with ``tracker``: follow the
+    capture's faces, detecting only every few frames), classify; optionally add a Grad-CAM view of the main face.
 
     The frame's pixels never leave this function: the sample holds probabilities,
     the eye aspect ratio and, at most, a coarse heat grid with landmark positions.
     """
     gray = decode_image(data, limits or pipeline.config.frame_limits, gray=True)
-    frame = pipeline.analyse_image(gray, t)
+    frame = pipeline.analyse_image(gray, t, tracker)
     sample = frame_sample(frame)
     face = frame.main_face
     if with_gradcam and face is not None and hasattr(pipeline.model, "grad_cam"):
@@ -35,3 +37,8 @@ def best_gradcam(samples: list[tuple[float, dict[str, Any]]]) -> dict[str, Any] 
     """The stored Grad-CAM view whose prediction was most confident: the session's clearest frame."""
     views = [s["gradcam"] for _, s in samples if s.get("gradcam")]
     return max(views, key=lambda v: v["probability"]) if views else None
+
+
+def session_tracker(pipeline: FacePipeline, state: dict[str, Any] | None) -> FaceTracker:
+    """The capture session's tracker, continued from the state its previous frame left in the session row."""
+    return pipeline.tracker().restore(state)

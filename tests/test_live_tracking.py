@@ -1,0 +1,111 @@
+"""A live capture tracks its face across frames, whichever worker serves each frame, with one write a frame."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import event, update
+
+from conftest import make_test_app
+from library.history.schema import _LiveSessionRow
+from library.video.faces import FaceFinder
+from media import interview_frame, jpeg_bytes
+
+
+@pytest.fixture(autouse=True)
+def _needs_model(app):
+    from library.video.expression import DEFAULT_PATH
+
+    if not DEFAULT_PATH.exists():
+        pytest.skip(f"no trained expression model at {DEFAULT_PATH} (python -m library.video.train)")
+
+
+@pytest.fixture
+def two_workers(tmp_path, shared_loaders, database_url):
+    """Two apps over one database (each the app supports), as two gunicorn workers are."""
+    apps = [make_test_app(tmp_path, shared_loaders, DATABASE_URL=database_url) for _ in range(2)]
+    yield apps
+    for app in apps:
+        app.extensions["esapr_store"].close()
+
+
+@pytest.fixture
+def detections(monkeypatch):
+    calls = []
+    original = FaceFinder.detect
+
+    def counting(self, gray):
+        calls.append(gray.shape)
+        return original(self, gray)
+
+    monkeypatch.setattr(FaceFinder, "detect", counting)
+    return calls
+
+
+def _frame(client, session, index):
+    # The head moves 4 px a frame, as in a webcam capture.
+    data = jpeg_bytes(interview_frame(4 * index))
+    return client.post("/api/v1/video/frame", data={"frame": (io.BytesIO(data), "f.jpg"), "session": session,
+                                                    "t": f"{index * 0.2:.1f}"}, content_type="multipart/form-data")
+
+
+def _same_owner(clients):
+    """Both workers serve one browser: the private token the first answer gave goes with every request."""
+    token = clients[0].post("/api/v1/video/session").headers["X-ESAPR-Token"]
+    for client in clients:
+        client.environ_base["HTTP_X_ESAPR_TOKEN"] = token
+    return clients[0].post("/api/v1/video/session").get_json()["session"]
+
+
+def test_frames_alternating_between_workers_are_tracked(two_workers, detections):
+    clients = [app.test_client() for app in two_workers]
+    session = _same_owner(clients)
+    detect_every = two_workers[0].extensions["esapr_models"].get("face_pipeline").config.detect_every
+    for index in range(10):
+        response = _frame(clients[index % 2], session, index)
+        assert response.status_code == 200, response.get_json()
+        assert len(response.get_json()["faces"]) == 1
+        assert response.get_json()["frames_in_session"] == index + 1
+    # Without the tracker's state in the session row each frame would run the detector (10 of 10).
+    assert len(detections) == -(-10 // detect_every)
+    finished = clients[1].post(f"/api/v1/video/session/{session}/finish").get_json()
+    assert finished["frames_analysed"] == 10 and finished["frames_with_face"] == 10
+
+
+def test_a_frame_is_one_read_and_one_write(app, client):
+    session = client.post("/api/v1/video/session").get_json()["session"]
+    _frame(client, session, 0)  # models loaded, tables warm
+    statements = []
+    engine = app.extensions["esapr_store"].engine
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert _frame(client, session, 1).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements.count("SELECT") == 1, statements
+    assert statements.count("UPDATE") == 1 and statements.count("INSERT") == 1, statements
+
+
+def test_a_session_from_before_the_counter_still_counts(app, client):
+    """Sessions started before the ``samples`` column existed (NULL there) are counted from their rows."""
+    session = client.post("/api/v1/video/session").get_json()["session"]
+    for index in range(3):
+        _frame(client, session, index)
+    engine = app.extensions["esapr_store"].engine
+    with engine.begin() as conn:
+        conn.execute(update(_LiveSessionRow).where(_LiveSessionRow.public_id == session)
+                     .values(samples=None, track=None))
+    assert _frame(client, session, 3).get_json()["frames_in_session"] == 4
+    assert client.get(f"/api/v1/video/session/{session}").get_json()["samples"] == 4
+
+
+def test_a_full_session_refuses_the_next_frame(app, client):
+    app.config["LIVE_SESSION_MAX_FRAMES"] = 2
+    session = client.post("/api/v1/video/session").get_json()["session"]
+    assert [_frame(client, session, i).status_code for i in range(3)] == [200, 200, 409]
+    assert client.get(f"/api/v1/video/session/{session}").get_json()["samples"] == 2
