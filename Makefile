@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt requirements-train.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt requirements-train.txt requirements-ray.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 

@@ -81,3 +81,33 @@ def test_voice_recording(tmp_path):
     assert result.returncode == 0, result.stderr
     (row,) = json.loads(result.stdout)
     assert row["kind"] == "audio" and row["scores"]["dominant"] in row["scores"]["mean_probabilities"]
+
+
+def test_manifest_to_an_output_folder_and_the_database_once(tmp_path):
+    import csv
+
+    from library.history import HistoryStore
+
+    essay = tmp_path / "answers" / "a.txt"
+    essay.parent.mkdir()
+    essay.write_text(ESSAY, encoding="utf-8")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("path,id,cohort\nanswers/a.txt,p1,2024\n", encoding="utf-8")
+    database = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    command = [sys.executable, str(ROOT / "main.py"), "analyze", "--manifest", str(manifest), "--out",
+               str(tmp_path / "out"), "--store"]
+    env = {**__import__("os").environ, "DATABASE_URL": database}
+
+    first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+
+    assert first.returncode == again.returncode == 0, first.stderr + again.stderr
+    assert first.stdout == ""  # the rows are in the folder; the bar and the summary on stderr
+    assert "file/s" in first.stderr and "1 stored in the history database" in first.stderr
+    assert "1 already done (skipped)" in again.stderr and "stored" not in again.stderr
+    with open(tmp_path / "out" / "results.csv", newline="", encoding="utf-8") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert (row["id"], row["cohort"], row["channel"], row["ok"]) == ("p1", "2024", "text", "True")
+    store = HistoryStore(database)
+    assert store.count("text") == 1
+    store.close()

@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from library.batch.inputs import Item
@@ -49,8 +50,12 @@ def cluster(address: str | None = None, cpus: int | None = None):
     """Joined or started Ray for the length of a run; yields the cluster's CPU count."""
     ray = require_ray()
     address = address or os.environ.get("RAY_ADDRESS") or None
+    # The actors import this code from the same folder as the driver (on every node: see docs/deploy.md),
+    # whatever folder the driver was started from.
+    code = str(Path(__file__).resolve().parents[2])
+    path = os.pathsep.join([code] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.WARNING,
-                               "configure_logging": False}
+                               "configure_logging": False, "runtime_env": {"env_vars": {"PYTHONPATH": path}}}
     if address is None:
         options.update(num_cpus=min(cpus or os.cpu_count() or 1, os.cpu_count() or 1),
                        object_store_memory=LOCAL_OBJECT_STORE_BYTES)

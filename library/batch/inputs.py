@@ -127,6 +127,8 @@ def _utf8_text(head: bytes) -> bool:
 def content_hash(path: str | Path) -> str | None:
     """SHA-256 of the file's bytes (read in 1 MB pieces), or None when it cannot be read."""
     digest = hashlib.sha256()
+    if not Path(path).is_file():
+        return None
     try:
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):

@@ -19,6 +19,8 @@ def analyse_item(item: Item, engines: Engines) -> dict[str, Any]:
     path = Path(item.path)
     sha256 = size = None
     try:
+        if path.exists() and not path.is_file():  # a folder, a pipe, /dev/zero: nothing to read whole
+            raise OSError(f"{path} is not a regular file")
         data = path.read_bytes()
     except OSError as exc:
         result = {"kind": None, "ok": False, "error": f"cannot read the file ({exc.strerror or exc})"}
