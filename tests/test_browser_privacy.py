@@ -34,6 +34,13 @@ def test_my_results_export_and_delete(app, tmp_path):
         exported = json.loads(download.value.path().read_text())
         assert exported["analyses"][0]["scores"]["word_count"] == len(ESSAY.split())
 
+        # Each row says what it is, and deleting asks first: the first button only opens the question.
+        row = page.inner_text("#my-results tbody tr")
+        assert "Text" in row and f"{len(ESSAY.split())} words" in row
+        assert not page.is_visible("#delete-all")
+        page.click("#delete-all-ask")
+        assert "Delete all 1 result" in page.inner_text("#delete-all-box")
+        assert page.locator("#my-results tbody tr").count() == 1  # nothing gone yet
         page.click("#delete-all")  # a real form post, with its CSRF token
         page.wait_for_selector("text=Deleted 1 result")
         assert page.locator("#my-results").count() == 0

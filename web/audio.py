@@ -31,8 +31,15 @@ def result(analysis_id: str):
     scores = stored.scores
     view = compare_emotions(scores, earlier("audio", stored.seq), EMOTIONS)
     specs = {
-        "timeline": charts.emotion_timeline_chart(scores["timeline"], EMOTIONS),
-        "distribution": charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS),
+        # The axis runs to the recording's end: each point reads a window of sound around it, so the
+        # line stops a little before (the page says so).
+        "timeline": charts.emotion_timeline_chart(scores["timeline"], EMOTIONS, (0.0, _end_s(scores))),
+        "distribution": charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS,
+                                                  measure="Share of seconds"),
     }
     return render_template("audio/result.html", analysis=stored, scores=scores, view=view, specs=specs,
                            model_accuracy=shipped_val_accuracy("audio", current_app.config["MODELS_DIR"]))
+
+
+def _end_s(scores: dict) -> float:
+    return max([float(scores.get("duration_s") or 0)] + [float(p["t"]) for p in scores["timeline"]]) or 1.0

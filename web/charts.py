@@ -11,6 +11,31 @@ YOU = "You"
 OTHERS = "Earlier users (mean)"
 PALETTE = alt.Scale(domain=[YOU, OTHERS], range=["#3b6fd8", "#b9c2d0"])
 
+# Every chart takes its card's width ("container"), so a phone's 300-odd pixels and a laptop's 900 both
+# have to read. Vega's ``width`` signal (the plot's width in pixels) lets labels follow it: below NARROW
+# the emotion names turn to 40 degrees (seven names side by side ran together on a phone). Colour keys
+# are not Vega legends, which do not wrap (on a phone they were cut: "happ", "Earlier users ("): each
+# chart lists its key in ``usermeta.key`` and static/js/charts.js writes it under the chart as HTML.
+NARROW = 420
+
+
+def _keyed(spec: dict, items: list[tuple[str, str]]) -> dict:
+    """``spec`` with its colour key (label, colour) for the page to draw under it."""
+    spec["usermeta"] = {**spec.get("usermeta", {}), "key": [{"label": label, "colour": colour} for label, colour in items]}
+    return spec
+
+
+def _scale_key(scale: alt.Scale, labels: list[str] | None = None) -> list[tuple[str, str]]:
+    pairs = dict(zip(scale.domain, scale.range))
+    return [(label, pairs[label]) for label in (labels or list(scale.domain))]
+
+
+def _emotion_axis() -> alt.Axis:
+    """Emotion names under bars: level when there is room, at an angle when there is not."""
+    return alt.Axis(labelFontSize=12, labelAngle={"expr": f"width < {NARROW} ? -40 : 0"},
+                    labelAlign={"expr": f"width < {NARROW} ? 'right' : 'center'"},
+                    labelBaseline={"expr": f"width < {NARROW} ? 'middle' : 'top'"})
+
 
 def trait_chart(traits: list[dict[str, Any]]) -> dict:
     rows = []
@@ -23,35 +48,41 @@ def trait_chart(traits: list[dict[str, Any]]) -> dict:
     chance = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color="#666").encode(x="x:Q")
     bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("trait:N", title=None, sort=[t["trait"].capitalize() for t in traits],
-                axis=alt.Axis(labelFontSize=13)),
+                axis=alt.Axis(labelFontSize={"expr": f"width < {NARROW // 2} ? 11 : 13"})),
         yOffset=alt.YOffset("who:N", sort=[YOU, OTHERS]),
-        x=alt.X("probability:Q", title='Probability of "high" (dashed line: 0.5, no lean)',
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1])),
-        color=alt.Color("who:N", scale=PALETTE, title=None, legend=alt.Legend(orient="bottom")),
+        # Two lines: on a phone the one-line title ran past the chart and was cut.
+        x=alt.X("probability:Q", title=['Probability of "high"', "(dashed line: 0.5, no lean)"],
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2~f")),
+        color=alt.Color("who:N", scale=PALETTE, title=None, legend=None),
         tooltip=[alt.Tooltip("trait:N"), alt.Tooltip("who:N"), alt.Tooltip("probability:Q", format=".2f")],
     )
-    return (bars + chance).properties(width="container", height=260).to_dict()
+    who = [YOU, OTHERS] if any(t["earlier_mean"] is not None for t in traits) else [YOU]
+    return _keyed((bars + chance).properties(width="container", height=280).to_dict(), _scale_key(PALETTE, who))
 
 
-def words_chart(mine: list[tuple[str, int]], everyone: list[tuple[str, int]]) -> dict:
-    """Your top words vs everyone's, each as a share of its own top-word total so sizes compare."""
-    def shares(pairs, who):
+def words_charts(mine: list[tuple[str, int]], everyone: list[tuple[str, int]]) -> dict[str, dict]:
+    """Your top words and everyone's, as two charts drawn side by side or one above the other (each
+    takes its own card's width: a faceted chart cannot, and was 600 px wide on a phone). Each word is a
+    share of its own list's total so sizes compare, on the same scale in both."""
+    def shares(pairs):
         total = sum(c for _, c in pairs) or 1
-        return [{"word": w, "share": c / total, "count": c, "who": who} for w, c in pairs]
+        return [{"word": w, "share": c / total, "count": c} for w, c in pairs]
 
-    data = pd.DataFrame(shares(mine, YOU) + shares(everyone, "Everyone before you"))
-    if data.empty:
-        data = pd.DataFrame(columns=["word", "share", "count", "who"])
-    chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("share:Q", title="Share of top-word mentions", axis=alt.Axis(format="%")),
-        y=alt.Y("word:N", sort="-x", title=None),
-        color=alt.Color("who:N", scale=alt.Scale(domain=[YOU, "Everyone before you"], range=["#3b6fd8", "#8a94a6"]),
-                        legend=None),
-        tooltip=["word:N", "count:Q", alt.Tooltip("share:Q", format=".1%")],
-    ).properties(width=260, height=320).facet(
-        column=alt.Column("who:N", title=None, sort=[YOU, "Everyone before you"]),
-    ).resolve_scale(y="independent")
-    return chart.to_dict()
+    top = max([r["share"] for r in shares(mine) + shares(everyone)] + [0.01])
+
+    def chart(pairs, colour, title):
+        data = pd.DataFrame(shares(pairs), columns=["word", "share", "count"])
+        return alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13)).mark_bar(color=colour).encode(
+            x=alt.X("share:Q", title="Share of top-word mentions", scale=alt.Scale(domain=[0, top]),
+                    axis=alt.Axis(format="%", tickCount=4)),
+            y=alt.Y("word:N", sort="-x", title=None, axis=alt.Axis(labelLimit=110)),
+            tooltip=["word:N", "count:Q", alt.Tooltip("share:Q", format=".1%")],
+        ).properties(width="container", height=max(120, 20 * len(pairs))).to_dict()
+
+    specs = {"words": chart(mine, "#3b6fd8", YOU)}
+    if everyone:
+        specs["everyone_words"] = chart(everyone, "#8a94a6", "Everyone before you")
+    return specs
 
 
 EMOTION_COLOURS = alt.Scale(
@@ -75,7 +106,7 @@ def _seconds_axis(field: str, seconds: tuple[float, float] | None) -> alt.X:
 
 def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, ...],
                            seconds: tuple[float, float] | None = None, title: str = "Probability",
-                           legend: bool = True, legend_columns: int = 7) -> dict:
+                           legend: bool = True) -> dict:
     """Stacked probabilities of each emotion over time (one row per analysed frame or second).
     ``seconds``: a fixed time axis, for charts stacked on the same seconds (``answer_timeline_charts``)."""
     rows = [{"t": item["t"], "emotion": e, "probability": item["probabilities"][e]}
@@ -86,14 +117,15 @@ def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, 
         y=alt.Y("probability:Q", stack="normalize", title=title,
                 axis=alt.Axis(format="%", minExtent=Y_AXIS_EXTENT, maxExtent=Y_AXIS_EXTENT)),
         color=alt.Color("emotion:N", scale=EMOTION_COLOURS, sort=list(emotions), title=None,
-                        legend=alt.Legend(orient="bottom", columns=legend_columns) if legend else None),
+                        legend=None),
         order=alt.Order("emotion_order:Q"),
         tooltip=[alt.Tooltip("t:Q", title="second", format=".1f"), "emotion:N",
                  alt.Tooltip("probability:Q", format=".0%")],
     ).transform_calculate(
         emotion_order=f"indexof({list(emotions)!r}, datum.emotion)",
     )
-    return chart.properties(width="container", height=240).to_dict()
+    spec = chart.properties(width="container", height=240).to_dict()
+    return _keyed(spec, _scale_key(EMOTION_COLOURS, list(emotions))) if legend else spec
 
 
 def answer_timeline_charts(face: list[dict[str, Any]], voice: list[dict[str, Any]] | None,
@@ -103,14 +135,14 @@ def answer_timeline_charts(face: list[dict[str, Any]], voice: list[dict[str, Any
     the same time axis (0 to the answer's end) and the same room for its y axis. The words are the
     transcript's segments as bars over the seconds they were said (the text in their tooltips; the
     page lists them too), cut at the answer's end (Whisper's last timestamp may overshoot the sound).
-    The emotion legend is drawn once, under the last emotion chart, in rows of three so it fits a phone."""
+    The emotion colour key is drawn once, under the last emotion chart."""
     end = max([float(duration_s or 0)] + [float(p["t"]) for p in face + (voice or [])]) or 1.0
     seconds = (0.0, end)
     specs = {}
     if face:
-        specs["timeline"] = emotion_timeline_chart(face, emotions, seconds, "Face", legend=not voice, legend_columns=3)
+        specs["timeline"] = emotion_timeline_chart(face, emotions, seconds, "Face", legend=not voice)
     if voice:
-        specs["voice_timeline"] = emotion_timeline_chart(voice, emotions, seconds, "Voice", legend_columns=3)
+        specs["voice_timeline"] = emotion_timeline_chart(voice, emotions, seconds, "Voice")
     said = [s for s in segments or [] if float(s["start"]) < end]
     if said:
         data = pd.DataFrame([{"start": s["start"], "end": min(float(s["end"]), end), "text": s["text"], "row": "Words"}
@@ -126,31 +158,45 @@ def answer_timeline_charts(face: list[dict[str, Any]], voice: list[dict[str, Any
     return specs
 
 
-def distribution_chart(mine: dict[str, float], earlier_mean: dict[str, float] | None, emotions: tuple[str, ...]) -> dict:
+def distribution_chart(mine: dict[str, float], earlier_mean: dict[str, float] | None, emotions: tuple[str, ...],
+                       measure: str = "Mean probability") -> dict:
+    """Each emotion's ``measure`` (a mean probability, or the voice's share of seconds) beside earlier users'."""
     rows = [{"emotion": e, "who": YOU, "share": mine[e]} for e in emotions]
     if earlier_mean:
         rows += [{"emotion": e, "who": OTHERS, "share": earlier_mean[e]} for e in emotions]
     data = pd.DataFrame(rows)
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("emotion:N", sort=list(emotions), title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
+        x=alt.X("emotion:N", sort=list(emotions), title=None, axis=_emotion_axis()),
         xOffset=alt.XOffset("who:N", sort=[YOU, OTHERS]),
-        y=alt.Y("share:Q", title="Mean probability", axis=alt.Axis(format="%")),
-        color=alt.Color("who:N", scale=PALETTE, title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["emotion:N", "who:N", alt.Tooltip("share:Q", format=".1%")],
+        y=alt.Y("share:Q", title=measure, axis=alt.Axis(format="%")),
+        color=alt.Color("who:N", scale=PALETTE, title=None, legend=None),
+        tooltip=["emotion:N", "who:N", alt.Tooltip("share:Q", title=measure.lower(), format=".1%")],
     )
-    return chart.properties(width="container", height=240).to_dict()
+    return _keyed(chart.properties(width="container", height=240).to_dict(),
+                  _scale_key(PALETTE, [YOU, OTHERS] if earlier_mean else [YOU]))
 
 
-def value_among_others_chart(value: float, histogram: list[dict[str, float]], title: str) -> dict:
+def value_among_others_chart(value: float, histogram: list[dict[str, float]], title: str,
+                             min_span: float = 30.0) -> dict:
     """Earlier users' values as a histogram (binned on the server: no one's own value reaches the
-    page, and the page's size does not grow with the history), with this person's as a red rule."""
-    data = pd.DataFrame(histogram, columns=["start", "end", "count"])
+    page, and the page's size does not grow with the history), with this person's as a red rule.
+    The axis runs from 0 over at least ``min_span``: when every earlier value was the same (blink rates
+    of 0 after uploads) the server's bins are a sliver around it, drawn as one grey block on an axis
+    of 0.0000-0.0500; each bar is at least a 60th of the axis wide, so one value still shows."""
+    top = max([min_span, value * 1.1] + [float(b["end"]) for b in histogram])
+    least = top / 60
+    bars = [{"start": max(0.0, float(b["start"])), "end": max(float(b["end"]), max(0.0, float(b["start"])) + least),
+             "count": b["count"]} for b in histogram if b["count"]]
+    data = pd.DataFrame(bars, columns=["start", "end", "count"])
+    x_scale = alt.Scale(domain=[0, top], nice=True, clamp=True)
     hist = alt.Chart(data).mark_bar(color="#b9c2d0").encode(
-        x=alt.X("start:Q", title=title), x2="end:Q",
-        y=alt.Y("count:Q", title="Earlier users"),
+        x=alt.X("start:Q", title=title, scale=x_scale, axis=alt.Axis(format="~r")), x2="end:Q",
+        y=alt.Y("count:Q", title="Earlier users", axis=alt.Axis(tickMinStep=1, format="d")),
+        tooltip=[alt.Tooltip("start:Q", title="from", format=".1f"), alt.Tooltip("end:Q", title="to", format=".1f"),
+                 alt.Tooltip("count:Q", title="earlier users")],
     )
     rule = alt.Chart(pd.DataFrame({"value": [value], "label": [YOU]})).mark_rule(color="#d64541", size=3).encode(
-        x="value:Q", tooltip=[alt.Tooltip("value:Q", format=".1f", title=title)])
+        x=alt.X("value:Q", scale=x_scale), tooltip=[alt.Tooltip("value:Q", format=".1f", title=title)])
     return (hist + rule).properties(width="container", height=160).to_dict()
 
 
@@ -164,11 +210,13 @@ def gradcam_chart(view: dict[str, Any]) -> dict:
     heat = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
         x=alt.X("x:Q", scale=x_scale, axis=None), x2="x2:Q",
         y=alt.Y("y:Q", scale=y_scale, axis=None), y2="y2:Q",
-        color=alt.Color("heat:Q", scale=alt.Scale(scheme="inferno", domain=[0, 100]), title="Attention"),
+        # The legend under the map: at its right it ran off a phone's screen.
+        color=alt.Color("heat:Q", scale=alt.Scale(scheme="inferno", domain=[0, 100]), title="Attention",
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)),
     )
     outline = alt.Chart(pd.DataFrame(view["outline"], columns=["x", "y"])).mark_circle(
         color="#7fffd4", size=18, opacity=0.9).encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
-    return alt.layer(heat, outline).properties(width=260, height=260).to_dict()
+    return alt.layer(heat, outline).properties(width=240, height=240).to_dict()
 
 
 FUSED = "Combined"
@@ -187,11 +235,11 @@ def channels_chart(readings: dict[str, dict[str, float]], fused: dict[str, float
     order = [CHANNEL_NAMES.get(c, c) for c in readings] + [FUSED]
     colours = {"Face": "#8fb3f0", "Voice": "#f0b37a", "Words": "#9ccf95", FUSED: "#1d2433"}
     chart = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
-        x=alt.X("emotion:N", sort=list(emotions), title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12)),
+        x=alt.X("emotion:N", sort=list(emotions), title=None, axis=_emotion_axis()),
         xOffset=alt.XOffset("who:N", sort=order),
         y=alt.Y("probability:Q", title="Mean probability", axis=alt.Axis(format="%")),
-        color=alt.Color("who:N", sort=order, title=None, legend=alt.Legend(orient="bottom"),
+        color=alt.Color("who:N", sort=order, title=None, legend=None,
                         scale=alt.Scale(domain=order, range=[colours.get(w, "#888") for w in order])),
         tooltip=["emotion:N", "who:N", alt.Tooltip("probability:Q", format=".1%")],
     )
-    return chart.properties(width="container", height=260).to_dict()
+    return _keyed(chart.properties(width="container", height=260).to_dict(), [(w, colours.get(w, "#888")) for w in order])

@@ -20,6 +20,7 @@ from library.history.owners import delete_owned, export_owned, looks_like_token,
 from web import audio, interview, text, video
 from web.extensions import store
 from web.owner import act_for, link_token, request_token
+from web.wording import describe_result
 
 bp = Blueprint("privacy", __name__, url_prefix="/my")
 
@@ -72,7 +73,8 @@ def mine():
 @bp.get("/<token>")
 def owned(token: str):
     act_for(_checked(token))
-    rows = [{"analysis": a, "url": result_url(a.channel, a.id)} for a in owned_analyses(store(), owner_of(token))]
+    rows = [{"analysis": a, "url": result_url(a.channel, a.id), "what": describe_result(a.channel, a.scores)}
+            for a in owned_analyses(store(), owner_of(token))]
     return render_template("privacy/mine.html", token=token, rows=rows, deleted=request.args.get("deleted"),
                            retention_days=_retention_days(), channels=CHANNELS)
 

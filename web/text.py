@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from library.errors import InputError
 from library.history.text_compare import compare_text
 from library.text import TRAITS, TextAnalysis, analyse_text
 from web.extensions import earlier, min_users_for_words, models, store
@@ -27,7 +28,13 @@ def form():
 
 @bp.post("/")
 def submit():
-    analysis_id, _ = analyse_and_store(request)
+    """The form without JavaScript: a refused text comes back in the form with the reason above it
+    (an error page lost what was typed)."""
+    try:
+        analysis_id, _ = analyse_and_store(request)
+    except InputError as exc:
+        return render_template("text/form.html", min_words=current_app.config["TEXT_MIN_WORDS"],
+                               error=exc.message, typed=request.form.get("text", "")), exc.status
     return redirect(url_for("text.result", analysis_id=analysis_id), code=303)
 
 
@@ -42,9 +49,7 @@ def result(analysis_id: str):
     view["words_min_users"] = min_users_for_words()
     for item in view["traits"]:
         item["lean"] = lean(item["probability"])
-        item["percentile_words"] = ordinal_percentile(item["percentile"], view["n_earlier"])
-    specs = {
-        "traits": charts.trait_chart(view["traits"]),
-        "words": charts.words_chart(view["top_words"], view["everyone_top_words"]),
-    }
+        item["percentile_words"] = ordinal_percentile(item["percentile"], view["n_earlier"], item.get("tied"))
+    specs = {"traits": charts.trait_chart(view["traits"]),
+             **charts.words_charts(view["top_words"], view["everyone_top_words"])}
     return render_template("text/result.html", analysis=stored, view=view, specs=specs)

@@ -14,9 +14,19 @@ def pdf_limits(config) -> PdfLimits:
                      max_memory_mb=config["PDF_MAX_MEMORY_MB"])
 
 
+# Said to people on the page (the JavaScript form shows the API's message as it is), so in their words;
+# the field names follow in brackets for programs.
+NO_TEXT = "There is no text to analyse: write it in the box, or choose a .txt or .pdf file (fields 'text' or 'file')."
+BOTH = ("You wrote a text and chose a file: clear one of them (empty the box, or remove the file) so it is clear "
+        "which to analyse.")
+
+
 def text_from_request(request: Request, config) -> str:
     upload = request.files.get("file")
     if upload is not None and upload.filename:
+        typed = request.form.get("text")
+        if isinstance(typed, str) and typed.strip():
+            raise BadInput(BOTH)  # the file used to win silently
         text = read_text_upload(upload.read(), upload.filename, pdf_limits=pdf_limits(config))
     else:
         text = request.form.get("text")
@@ -24,7 +34,7 @@ def text_from_request(request: Request, config) -> str:
             body = request.get_json(silent=True)
             text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
-            raise BadInput("Send the text in the form field 'text', or a .txt or .pdf file in the field 'file'.")
+            raise BadInput(NO_TEXT)
     limit = config["TEXT_MAX_CHARS"]
     if len(text) > limit:
         raise PayloadTooLarge(f"The text is too long ({len(text):,} characters; the limit is {limit:,}).")

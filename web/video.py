@@ -46,6 +46,6 @@ def result(analysis_id: str):
             scores["blinks_per_minute"], view["earlier_blink_histogram"], "Blinks per minute")
     if scores.get("gradcam"):
         specs["gradcam"] = charts.gradcam_chart(scores["gradcam"])
-    view["blink_words"] = ordinal_percentile(view["blink_percentile"], view["n_earlier_blinks"])
+    view["blink_words"] = ordinal_percentile(view["blink_percentile"], view["n_earlier_blinks"], view.get("blink_tied"))
     return render_template("video/result.html", analysis=stored, scores=scores, view=view, specs=specs,
                            model_accuracy=shipped_val_accuracy("video", current_app.config["MODELS_DIR"]))

@@ -12,9 +12,50 @@ def lean(probability: float) -> str:
     return f"leans {side}"
 
 
-def ordinal_percentile(value: float | None, n_earlier: int) -> str:
+def ordinal_percentile(value: float | None, n_earlier: int, tied: float | None = None) -> str:
+    """Where a value stands among earlier users. ``value`` is the mid-rank percentile (ties count
+    half, library/history/compare.py) and ``tied`` the share of earlier users with the very same value:
+    equal scores read "the same as", never "higher than 50%"."""
     if value is None or n_earlier == 0:
         return "no earlier users yet"
-    words = f"higher than {value:.0f}% of earlier users"
+    tied = tied or 0.0
+    below = max(0.0, value - tied / 2)  # strictly lower than this person's
+    if tied >= 99.5:
+        words = "the same as every earlier user" if n_earlier > 1 else "the same as the earlier user"
+    elif below >= 99.5:
+        words = "higher than every earlier user" if n_earlier > 1 else "higher than the earlier user"
+    elif below + tied <= 0.5:
+        words = "lower than every earlier user" if n_earlier > 1 else "lower than the earlier user"
+    else:
+        words = f"higher than {below:.0f}% of earlier users"
+        if tied > 0:
+            words += f", the same as {tied:.0f}%"
     # A percentile among a handful of people says little: show how many there were.
-    return words if n_earlier >= 20 else f"{words} (only {n_earlier} so far)"
+    # ("the earlier user" already says there was one.)
+    return words if n_earlier >= 20 or n_earlier == 1 else f"{words} (only {n_earlier} so far)"
+
+
+def describe_result(channel: str, scores: dict) -> str:
+    """One line that tells a stored result from the others in a list ("My results"): its main
+    reading and its length, from the figures stored with it."""
+    def seconds(value) -> str:
+        return f", {float(value):.0f} s" if value else ""
+
+    if channel == "text":
+        traits = scores.get("traits") or {}
+        strongest = max(traits, key=lambda t: abs(traits[t] - 0.5), default=None)
+        lean_words = f"; strongest lean: {strongest} {lean(traits[strongest])}" if strongest else ""
+        return f"{scores.get('word_count', 0)} words{lean_words}"
+    if channel == "video":
+        kind = "uploaded video" if scores.get("source") == "file" else "live video"
+        face = f"face: {scores['dominant']}" if scores.get("frames_with_face") and scores.get("dominant") else "no face found"
+        return f"{kind}, {face}{seconds(scores.get('duration_s'))}"
+    if channel == "audio":
+        reading = scores.get("dominant") if scores.get("confident", True) else "unclear"
+        return f"voice: {reading or '—'}{seconds(scores.get('duration_s'))}"
+    if channel == "interview":
+        fused = (scores.get("report") or {}).get("fused") or {}
+        steps = scores.get("steps") or {}
+        answered = [s for s, v in steps.items() if v and v != "skipped"]
+        return f"combined: {fused.get('dominant', '—')}; {len(answered)} of {len(steps) or 3} steps answered"
+    return ""

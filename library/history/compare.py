@@ -18,6 +18,14 @@ def percentile(value: float, others: Sequence[float]) -> float | None:
     return float(100.0 * (below + 0.5 * ties) / arr.size)
 
 
+def tied_share(value: float, others: Sequence[float]) -> float | None:
+    """Share of ``others`` equal to ``value``, in percent (so the page can say "the same as", not "higher
+    than", for ties); None with no others."""
+    if len(others) == 0:
+        return None
+    return float(100.0 * np.count_nonzero(np.asarray(others, dtype=float) == value) / len(others))
+
+
 def summarise_traits(rows: Iterable[Mapping[str, float]], names: Sequence[str]) -> dict[str, dict[str, float]]:
     """Mean, std and quartiles of each named score over ``rows`` (missing names skipped)."""
     table = {name: [] for name in names}

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from library.history.compare import percentile
+from library.history.compare import percentile, tied_share
 from library.history.figures import Earlier
 
 BLINK_BINS = 20
@@ -35,6 +35,7 @@ def compare_emotions(scores: dict[str, Any], earlier: Earlier, emotions: Sequenc
         "earlier_blink_histogram": blink_histogram(blink_rates),
         "earlier_blink_mean": float(np.mean(blink_rates)) if blink_rates.size else None,
         "blink_percentile": percentile(float(mine), blink_rates) if mine is not None else None,
+        "blink_tied": tied_share(float(mine), blink_rates) if mine is not None else None,
     }
 
 

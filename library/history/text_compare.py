@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from library.history.compare import percentile
+from library.history.compare import percentile, tied_share
 from library.history.figures import Earlier
 
 
@@ -29,6 +29,7 @@ def compare_text(scores: dict[str, Any], earlier: Earlier, trait_names: Sequence
             "probability": value,
             "earlier_mean": float(others.mean()) if others.size else None,
             "percentile": percentile(value, others),
+            "tied": tied_share(value, others),
         })
     word_counts = earlier.present("word_count")
     return {

@@ -8,22 +8,23 @@
   var MAX_BYTES = parseFloat(cfg.maxMb) * 1024 * 1024;
   var $ = function (id) { return document.getElementById(id); };
   var voice = null, stream = null, audioCtx = null, timer = null, meterFrame = null;
-  var startedAt = 0, stopping = false;
+  var startedAt = 0, stopping = false, quietSince = 0;
+  var SILENCE_WARN_MS = 4000;
 
   $("consent-box").addEventListener("change", function (e) { $("start").disabled = !e.target.checked; });
 
   function showError(message) {
-    var box = $("audio-error");
-    box.textContent = message;
-    box.hidden = false;
     $("progress").hidden = true;
+    $("upload").hidden = false;
+    window.esaprShowError($("audio-error"), message);
   }
 
   function micError(message) {
-    $("mic-error-text").textContent = message + " You can upload a recording below instead.";
     $("mic-error").hidden = false;
     $("stage").hidden = true;
     $("consent").hidden = false;
+    $("upload").hidden = false;
+    window.esaprShowError($("mic-error-text"), message + " You can upload a recording below instead.");
   }
 
   function setProgress(fraction, text) {
@@ -87,8 +88,14 @@
       analyser.getByteTimeDomainData(buf);
       var peak = 0;
       for (var i = 0; i < buf.length; i++) peak = Math.max(peak, Math.abs(buf[i] - 128) / 128);
-      $("level-fill").style.width = (100 * Math.min(1, peak * 1.5)).toFixed(0) + "%";
-      $("level-hint").textContent = peak < 0.02 ? "We can't hear you: check your microphone." : "";
+      var level = (100 * Math.min(1, peak * 1.5)).toFixed(0);
+      $("level-fill").style.width = level + "%";
+      $("level").setAttribute("aria-valuenow", level);
+      // Pauses are normal (over half of a calm answer): warn only after SILENCE_WARN_MS of silence in a row.
+      var now = performance.now();
+      if (peak >= 0.02 || !quietSince) quietSince = peak >= 0.02 ? 0 : now;
+      $("level-hint").textContent = quietSince && now - quietSince > SILENCE_WARN_MS
+        ? "We can't hear you: check your microphone." : "";
       meterFrame = window.requestAnimationFrame(tick);
     })();
   }
@@ -120,7 +127,9 @@
       stream = s;
       $("consent").hidden = true;
       $("mic-error").hidden = true;
+      $("upload").hidden = true;  // one answer at a time: the upload comes back if the recording fails
       $("stage").hidden = false;
+      $("stage").scrollIntoView({ block: "nearest" });
       audioCtx = new (window.AudioContext || window.webkitAudioContext)();
       var analyser = audioCtx.createAnalyser();
       analyser.fftSize = 1024;

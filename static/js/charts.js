@@ -15,13 +15,50 @@
     tooltip: { disableDefaultStyle: styleLinked },
     actions: { export: true, source: false, compiled: false, editor: false }
   };
+  // The colour key a chart names in usermeta.key (web/charts.py), as a list under it: it wraps at any
+  // width, where Vega's legends are cut. Colours are set through the DOM (allowed by the policy).
+  function drawKey(el, items) {
+    if (!items || !items.length || (el.nextElementSibling && el.nextElementSibling.classList.contains("chart-key"))) return;
+    var list = document.createElement("ul");
+    list.className = "chart-key";
+    list.setAttribute("aria-label", "Colour key");
+    items.forEach(function (item) {
+      var entry = document.createElement("li");
+      var swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.backgroundColor = item.colour;
+      entry.appendChild(swatch);
+      entry.appendChild(document.createTextNode(item.label));
+      list.appendChild(entry);
+    });
+    el.parentNode.insertBefore(list, el.nextSibling);
+  }
+
   function draw() {
     document.querySelectorAll(".chart[data-spec]").forEach(function (el) {
       var source = document.getElementById(el.dataset.spec);
       if (!source) return;
       var spec = JSON.parse(source.textContent);
       window.vegaEmbed(el, spec, options)
-        .then(function () { el.classList.add("drawn"); })
+        .then(function () {
+          // vega-embed's "…" menu button is an icon alone: give it a name screen readers can say.
+          var menu = el.querySelector("details > summary");
+          if (menu) {
+            menu.setAttribute("aria-label", "Chart menu: save the chart as an image");
+            menu.setAttribute("title", "Save the chart as an image");
+          }
+          // The name moves from the box to the drawing: the box now holds that button too, and a
+          // role="img" around a control hides the control from assistive technology.
+          var drawing = el.querySelector("svg, canvas");
+          if (drawing && el.getAttribute("aria-label")) {
+            drawing.setAttribute("aria-label", el.getAttribute("aria-label"));
+            if (drawing.tagName.toLowerCase() === "canvas") drawing.setAttribute("role", "img");
+            el.removeAttribute("role");
+            el.removeAttribute("aria-label");
+          }
+          drawKey(el, spec.usermeta && spec.usermeta.key);
+          el.classList.add("drawn");
+        })
         .catch(function (err) {
           el.textContent = "This chart could not be drawn: " + err.message;
           el.classList.add("chart-error");

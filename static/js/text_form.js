@@ -19,16 +19,21 @@
   countWords();
 
   function showError(message) {
-    errorBox.textContent = message;
-    errorBox.hidden = false;
     progress.hidden = true;
     button.disabled = false;
+    window.esaprShowError(errorBox, message);
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     errorBox.hidden = true;
     var data = new FormData();
+    // Both a text and a file: the server would have to pick one, so the person does.
+    if (fileInput.files.length && textarea.value.trim()) {
+      showError("You wrote a text and chose a file: clear one of them (empty the box, or remove the file) " +
+        "so it is clear which to analyse.");
+      return;
+    }
     if (fileInput.files.length) {
       data.append("file", fileInput.files[0]);
       progressText.textContent = "Reading your file and analysing it…";

@@ -57,10 +57,11 @@
   }
 
   function cameraError(message) {
-    $("camera-error-text").textContent = message + " You can upload a recorded video below instead.";
     $("camera-error").hidden = false;
     $("stage").hidden = true;
     $("consent").hidden = false;
+    $("upload").hidden = false;
+    window.esaprShowError($("camera-error-text"), message + " You can upload a recorded video below instead.");
   }
 
   function buildBars() {
@@ -189,7 +190,10 @@
       .then(function (body) {
         sessionId = body.session;
         $("consent").hidden = true;
+        $("upload").hidden = true;  // one answer at a time: the upload comes back if the recording fails
         $("stage").hidden = false;
+        // The picture, the countdown, the live bars and "Finish now" fit one screen (stage-grid, style.css).
+        $("stage").scrollIntoView({ block: "start" });
         buildBars();
         // The recording starts on the frames' clock, so its seconds and theirs are the same seconds.
         if (micStream) voice = window.esaprVoiceRecorder(micStream);
@@ -213,13 +217,13 @@
     event.preventDefault();
     var file = $("video-file").files[0];
     $("upload-error").hidden = true;
-    if (!file) { $("upload-error").textContent = "Choose a video file first."; $("upload-error").hidden = false; return; }
+    if (!file) { window.esaprShowError($("upload-error"), "Choose a video file first."); return; }
     var bar = $("upload-bar"), text = $("upload-text"), polling = null;
     $("upload-progress").hidden = false; $("upload-button").disabled = true;
     function fail(message) {
       if (polling) clearInterval(polling);
-      $("upload-error").textContent = message; $("upload-error").hidden = false;
       $("upload-progress").hidden = true; $("upload-button").disabled = false;
+      window.esaprShowError($("upload-error"), message);
     }
     postJSON(cfg.sessionUrl, new FormData()).then(function (body) {
       var session = body.session;
