@@ -76,6 +76,8 @@ def test_whole_interview_ends_on_the_report_and_downloads_it(app, tmp_path, voic
         page.fill("#text", ESSAY)
         page.screenshot(path=str(shots / "interview_text_step.png"), full_page=True)
         page.click("#submit")
+        page.wait_for_url("**/interview/*/report", timeout=30_000)
+        page.click("#make-report-button")
         page.wait_for_url("**/interview/report/*", timeout=30_000)
         for chart in ("fused", "channels", "video_timeline", "traits"):
             page.wait_for_selector(f"#chart-{chart}.drawn svg", timeout=30_000)

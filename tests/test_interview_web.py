@@ -138,7 +138,10 @@ def test_whole_interview_report_and_downloads(client, app):
     assert set(text_row.scores["emotion"]["probabilities"]) == set(EMOTIONS)  # Big Five AND text emotion
     assert "traits" in text_row.scores
 
-    finished = client.get(body["next_url"])
+    ready = client.get(body["next_url"])  # the page with the button: opening it finishes nothing
+    assert ready.status_code == 200 and b"Make my report" in ready.data
+    assert client.get(f"/api/v1/interview/{session_id}").get_json()["report_id"] is None
+    finished = client.post(body["next_url"])
     assert finished.status_code == 303
     report_url = finished.headers["Location"]
     report_id = report_url.rsplit("/", 1)[-1]
@@ -149,6 +152,7 @@ def test_whole_interview_report_and_downloads(client, app):
         assert f'id="spec-{spec}"' in page
     # Finished: the steps can no longer change, and the report link is stable.
     assert client.get(f"/interview/{session_id}/report").headers["Location"] == report_url
+    assert client.post(f"/interview/{session_id}/report").headers["Location"] == report_url
     assert client.post(f"/api/v1/interview/{session_id}/audio/skip").status_code == 409
     assert b"See its report" in client.get("/interview/").data
 
@@ -182,7 +186,7 @@ def test_report_with_nothing_answered_says_so(client):
     session_id = start(client)
     for step in ("video", "audio", "text"):
         client.post(f"/interview/{session_id}/{step}/skip")
-    response = client.get(f"/interview/{session_id}/report")
+    response = client.post(f"/interview/{session_id}/report")
     assert response.status_code == 422
     assert b"nothing to report" in response.data
     # Still open: a step can be answered after all.
@@ -241,3 +245,29 @@ def test_second_interview_is_compared_with_the_first(client, app):
     happy = next(e for e in view["fused_among_earlier"] if e["emotion"] == "happy")
     assert happy["percentile_words"] == "higher than 100% of earlier users (only 1 so far)"
     assert view["channels"]["video"]["summary"]["n_earlier"] == 1
+
+
+def test_a_deleted_answer_no_longer_counts_in_the_report(client, app):
+    """Deleting the video answer after the report was made: the combined reading, the agreement and the JSON
+    leave the face out, and its card says it was deleted (not 'skipped')."""
+    session_id = start(client)
+    video_id = video_row(client, app, "happy")
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_id})
+    client.post(f"/api/v1/interview/{session_id}/audio/skip")
+    client.post(f"/api/v1/interview/{session_id}/text", data={"text": ESSAY})
+    report_id = client.post(f"/api/v1/interview/{session_id}/report").get_json()["id"]
+    before = client.get(f"/interview/report/{report_id}.json").get_json()
+    assert before["report"]["fused"]["channels_used"] == ["video", "text"]
+
+    token = token_of(client)
+    assert client.delete(f"/api/v1/me/analyses/{video_id}", headers={"X-ESAPR-Token": token}).status_code == 200
+    after = client.get(f"/interview/report/{report_id}.json").get_json()
+    fused = after["report"]["fused"]
+    assert fused["channels_used"] == ["text"] and "video" not in fused["readings"]
+    assert not any("video" in pair["channels"] for pair in after["report"].get("agreement", []))
+    assert fused["probabilities"] != before["report"]["fused"]["probabilities"]
+    assert any("video answer was deleted" in note for note in fused["notes"])
+    face = after["channels"]["video"]
+    assert face["deleted"] is True and face["skipped"] is False and face["reading"] is None
+    page = client.get(f"/interview/report/{report_id}").get_data(as_text=True)
+    assert "deleted" in page.lower()

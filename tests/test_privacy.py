@@ -201,7 +201,7 @@ def test_report_still_opens_after_one_of_its_answers_is_deleted(client):
     client.post(f"/api/v1/interview/{session_id}/video/skip")
     client.post(f"/api/v1/interview/{session_id}/audio/skip")
     answer = client.post(f"/api/v1/interview/{session_id}/text", data={"text": ESSAY}).get_json()
-    report_url = client.get(answer["next_url"]).headers["Location"]
+    report_url = client.post(answer["next_url"]).headers["Location"]
     token = client.get("/my/").headers["Location"].rsplit("/", 1)[-1]
     mine = client.get("/api/v1/me", headers={HEADER: token}).get_json()["analyses"]
     assert [a["channel"] for a in mine] == ["text", "interview"]  # the report is theirs too

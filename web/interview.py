@@ -23,6 +23,7 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
 from library.emotions import EMOTIONS
 from library.history import SessionClosed
 from library.interview import STEPS, pick_question
+from library.registry import CHANNELS
 from web import interview_session as interviews
 from web.assets import vega_bundle_path
 from web.extensions import store
@@ -30,7 +31,7 @@ from web.interview_api import attach_answer, next_url
 from web.interview_report import report_scores, report_view
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
-STEP_TITLES = {"video": "Your face", "audio": "Your voice", "text": "Your words"}
+STEP_TITLES = {name: channel.title for name, channel in CHANNELS.items()}
 
 
 def _current_state() -> interviews.InterviewState | None:
@@ -88,7 +89,7 @@ def _step_context(state: interviews.InterviewState, step: str) -> dict:
         "done": state.steps[step], "answers": state.answers[step],
         "answer_url": url_for("interview_api.answer_step", session_id=state.session_id, step=step),
         "skip_url": url_for("interview.skip", session_id=state.session_id, step=step),
-        "report_url": url_for("interview.report", session_id=state.session_id),
+        "report_url": url_for("interview.report_ready", session_id=state.session_id),
         "next_url": next_url(state),
         "all_done": state.next_step is None,
     }
@@ -142,6 +143,17 @@ def text_answer(session_id: str):
 
 
 @bp.get("/<session_id>/report")
+def report_ready(session_id: str):
+    """The end of the steps: what was answered, and the button that makes the report (a POST: opening or
+    prefetching this page changes nothing)."""
+    state = _open_state(session_id)  # redirects to the report when already finished
+    if state.next_step is not None:
+        return redirect(next_url(state))
+    return render_template("interview/finish.html", session=session_id,
+                           steps=[(s, STEP_TITLES[s], state.steps[s]) for s in STEPS])
+
+
+@bp.post("/<session_id>/report")
 def report(session_id: str):
     """Finish the interview into its report (once: a finished one just redirects to it)."""
     state = _open_state(session_id)  # redirects to the report when already finished

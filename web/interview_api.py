@@ -24,7 +24,7 @@ bp = Blueprint("interview_api", __name__, url_prefix="/api/v1/interview")
 def next_url(state: interviews.InterviewState) -> str:
     step = state.next_step
     if step is None:
-        return url_for("interview.report", session_id=state.session_id)
+        return url_for("interview.report_ready", session_id=state.session_id)
     return url_for("interview.step", session_id=state.session_id, step=step)
 
 

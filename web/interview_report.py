@@ -1,4 +1,5 @@
-"""The interview report: fuse the answered steps when the interview ends, and lay the result out.
+"""The interview report for the request's owner: fuse the answered steps when the interview ends (the engine,
+library/interview/engine.py, does the work), and lay the result out.
 
 Two stages, so a report reads the same later as on the day:
 
@@ -24,36 +25,25 @@ import numpy as np
 from flask import current_app
 
 from library.emotions import EMOTIONS
-from library.errors import UnprocessableInput
 from library.history import percentile
 from library.history.emotion_compare import compare_emotions
 from library.history.text_compare import compare_text
-from library.interview import load_reliability
-from library.interview.combine import answer_inputs, combine
+from library.interview import engine, load_reliability
+from library.registry import CHANNELS
 from library.text import TRAITS
 from web.extensions import earlier, min_users_for_words, store
 from web.interview_session import SKIPPED, InterviewState
 from web.wording import lean, ordinal_percentile
 
-CHANNEL_TITLES = {"video": "Face (video answer)", "audio": "Voice (spoken answer)", "text": "Words (written answer)"}
-STEP_NAMES = {"video": "video answer", "audio": "voice answer", "text": "written answer"}
+CHANNEL_TITLES = {name: channel.report_title for name, channel in CHANNELS.items()}
 
 
 def report_scores(state: InterviewState) -> dict[str, Any]:
-    """What the finished interview stores; ``UnprocessableInput`` when no step gave a reading."""
+    """What the finished interview stores (library/interview/engine.py); ``UnprocessableInput`` when no step
+    gave a reading."""
     rows = {step: store().get_owned(aid, channel=step) for step, aid in state.answered.items()}
-    # A row deleted before the end (get_owned: None) counts as not answered, words and all.
-    inputs = answer_inputs({c: row.scores for c, row in rows.items() if row is not None},
-                           load_reliability(current_app.config["MODELS_DIR"]))
-    report, words = combine(inputs)
-    text_row = rows.get("text")
-    return {
-        "steps": {s: (v if v is not None else SKIPPED) for s, v in state.steps.items()},
-        "big_five": text_row.scores.get("traits") if text_row else None,
-        "report": report.to_dict(),
-        "words": words.to_dict(),
-        "inputs": inputs,
-    }
+    return engine.report_scores(state.steps, {c: row.scores if row is not None else None for c, row in rows.items()},
+                                load_reliability(current_app.config["MODELS_DIR"]))
 
 
 def _emotion_percentiles(mine: dict[str, float], others: np.ndarray) -> list[dict[str, Any]]:
@@ -75,7 +65,8 @@ def report_view(analysis) -> dict[str, Any]:
     scores = analysis.scores
     rows = {step: store().get_owned(aid, channel=step) if aid != SKIPPED else None
             for step, aid in scores["steps"].items()}
-    report, words = _without_deleted(scores, rows)
+    report, words = engine.current_report(
+        scores, engine.deleted_steps(scores, {step: row is not None for step, row in rows.items()}))
     fused = report["fused"]
     others = earlier("interview", analysis.seq).present("fused")
     specs: dict[str, dict] = {
@@ -115,27 +106,6 @@ def report_view(analysis) -> dict[str, Any]:
         "fused_among_earlier": _emotion_percentiles(fused["probabilities"], others),
         "specs": specs,
     }
-
-
-def _without_deleted(scores: dict[str, Any], rows: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The stored report, or, when an answer it used has been deleted since, the report combined
-    again from the stored inputs without that answer (the deleted answer must not keep counting)."""
-    gone = [step for step, aid in scores["steps"].items() if aid != SKIPPED and rows[step] is None]
-    stored = scores["report"], scores.get("words") or {}
-    if not gone:
-        return stored
-    said = " and ".join(STEP_NAMES[s] for s in gone)
-    note = f"Your {said} {'was' if len(gone) == 1 else 'were'} deleted after this report was made, so "
-    try:
-        report, words = combine(scores["inputs"], gone=gone) if "inputs" in scores else (None, None)
-    except UnprocessableInput:
-        report, words = None, None
-    if report is None:  # nothing left to combine, or a report from before its inputs were kept: said plainly
-        stored[0]["fused"]["notes"].append(note + "these figures can no longer be combined without it; delete "
-                                           "this report too to remove it.")
-        return stored
-    report.fused.notes.append(note + "this report now leaves it out.")
-    return report.to_dict(), words.to_dict()
 
 
 def _mean(rows: np.ndarray) -> dict[str, float] | None:

@@ -1,64 +1,21 @@
-"""One guided interview's state: which step holds which analysis, kept in the database.
+"""The interview's state for the request's owner: library/interview/session.py over this app's database.
 
-An interview is a ``LiveSessions`` session of channel ``"interview"`` (the same table the
-live video capture uses), so any worker can serve any step and it expires like a
-capture does (``INTERVIEW_EXPIRY_S``). Each answer or skip is one sample,
-``{"step": "video", "analysis_id": "…"}`` or ``{"step": "audio", "skipped": true}``,
-timed by the wall clock: the latest sample of a step wins, which is what makes a
-retake replace the earlier answer. Only analysis ids are kept here, never media.
-
-Finishing turns the session into one stored ``"interview"`` analysis (the report's
-figures) and closes it: after that the steps can no longer change, and the report id
-is what ``report_id`` returns. The browser remembers the session id in Flask's signed
-session cookie (``COOKIE_KEY``), so coming back to /interview continues it.
-
-Sessions are read through ``store()``, i.e. as the request's owner: another person's
-interview is ``UnknownInterview``, exactly like one that never existed.
+The browser remembers the session id in Flask's signed session cookie (``COOKIE_KEY``), so
+coming back to /interview continues it.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-
 from flask import current_app
 
-from library.history import LiveSessions, SessionClosed
-from library.interview import STEPS
+from library.history import LiveSessions
+from library.interview import session as interview
+from library.interview.session import CHANNEL, SKIPPED, InterviewState, UnknownInterview
 from web.extensions import store
 
-CHANNEL = "interview"
-SKIPPED = "skipped"
 COOKIE_KEY = "interview_session"
-
-
-class UnknownInterview(SessionClosed):
-    """No interview of this requester has this id (none at all, or someone else's)."""
-
-
-@dataclass
-class InterviewState:
-    session_id: str
-    steps: dict[str, str | None]  # step -> analysis id, SKIPPED, or None (not reached yet)
-    answers: dict[str, int] = field(default_factory=dict)  # step -> answers given (retakes count)
-    report_id: str | None = None  # set once the session is finished
-
-    @property
-    def finished(self) -> bool:
-        return self.report_id is not None
-
-    @property
-    def next_step(self) -> str | None:
-        """The first step neither answered nor skipped; None when all are done."""
-        return next((s for s in STEPS if self.steps.get(s) is None), None)
-
-    @property
-    def answered(self) -> dict[str, str]:
-        return {s: v for s, v in self.steps.items() if v not in (None, SKIPPED)}
-
-    def to_dict(self) -> dict:
-        return {"session": self.session_id, "steps": dict(self.steps), "next_step": self.next_step,
-                "report_id": self.report_id}
+__all__ = ["CHANNEL", "COOKIE_KEY", "SKIPPED", "InterviewState", "UnknownInterview",
+           "finish", "load", "record", "sessions", "start"]
 
 
 def sessions() -> LiveSessions:
@@ -67,45 +24,16 @@ def sessions() -> LiveSessions:
 
 
 def start() -> str:
-    return sessions().start(CHANNEL)
+    return interview.start(sessions())
 
 
 def load(session_id: str, require_open: bool = True) -> InterviewState:
-    """The state of an interview; ``SessionClosed`` if it is unknown, or expired/finished when ``require_open``."""
-    live = sessions()
-    status = live.status(session_id)
-    if status is None or status["channel"] != CHANNEL:
-        raise UnknownInterview("You have no interview with this id; start a new one.")
-    steps: dict[str, str | None] = {s: None for s in STEPS}
-    answers = {s: 0 for s in STEPS}
-    for sample in live.samples(session_id):
-        step = sample.sample.get("step")
-        if step not in steps:
-            continue
-        if sample.sample.get("skipped"):
-            steps[step] = SKIPPED
-        else:
-            steps[step] = sample.sample.get("analysis_id")
-            answers[step] += 1
-    state = InterviewState(session_id, steps, answers, status["analysis_id"])
-    if require_open:
-        if state.finished:
-            raise SessionClosed("This interview is finished: its report is ready.")
-        # Progress is a real figure (share of steps done), and writing it checks the expiry too.
-        done = sum(1 for v in steps.values() if v is not None)
-        live.set_progress(session_id, CHANNEL, done / len(STEPS))
-    return state
+    return interview.load(sessions(), session_id, require_open)
 
 
 def record(session_id: str, step: str, analysis_id: str | None) -> InterviewState:
-    """Record an answer (an analysis id) or, with None, a skip; returns the new state."""
-    if step not in STEPS:
-        raise ValueError(f"unknown step {step!r}")
-    sample = {"step": step, "analysis_id": analysis_id} if analysis_id else {"step": step, "skipped": True}
-    sessions().add(session_id, CHANNEL, time.time(), sample)
-    return load(session_id, require_open=False)
+    return interview.record(sessions(), session_id, step, analysis_id)
 
 
 def finish(session_id: str, scores: dict) -> str:
-    """Store the report's figures as the interview's analysis; returns its id."""
-    return sessions().finish(session_id, CHANNEL, scores).id
+    return interview.finish(sessions(), session_id, scores)

@@ -34,9 +34,9 @@ FRAME_ENDPOINTS = {"video_api.video_frame"}
 # Finishing a live video capture reads its microphone recording (voice and transcript): an analysis too.
 ANALYSIS_ENDPOINTS = {"api.analyse_text_api", "audio_api.analyse_audio_api", "video_api.analyse_video_api",
                       "video_api.finish_video_session", "text.submit"}
-# All their POSTs: starting an interview (page or API), answering (text is analysed there), skipping, finishing.
+# All their POSTs: starting an interview (page or API), answering (text is analysed there), skipping, finishing
+# it into its report.
 ANALYSIS_BLUEPRINTS = {"interview_api", "interview"}
-FINISH_ENDPOINTS = {"interview.report"}  # a GET that fuses the answers into the report
 PAGE_ENDPOINTS = {"text.result", "video.result", "audio.result", "interview.result", "interview.download_html",
                   "interview.download_json", "privacy.result", "privacy.report_download"}
 
@@ -64,8 +64,6 @@ def group_of(req) -> str | None:
     if req.endpoint in FRAME_ENDPOINTS:
         return "frames"
     if req.method == "POST" and (req.endpoint in ANALYSIS_ENDPOINTS or req.blueprint in ANALYSIS_BLUEPRINTS):
-        return "analysis"
-    if req.endpoint in FINISH_ENDPOINTS:
         return "analysis"
     if req.endpoint in PAGE_ENDPOINTS:
         return "pages"

@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from library.registry import WARM_UP
 from web.buffering import BufferedWSGI
 from web.capacity import threads_needed
 from web.config import env_int
@@ -70,7 +71,7 @@ def _warm_models(worker) -> None:
     registry = app.extensions["esapr_models"]
 
     def warm() -> None:
-        for name in ("personality", "text_emotion", "face_pipeline", "speech_emotion"):
+        for name in WARM_UP:
             try:
                 registry.get(name)
             except Exception:  # a model not trained yet: its page explains that when asked

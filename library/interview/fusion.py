@@ -71,11 +71,12 @@ import numpy as np
 
 from library.emotions import EMOTIONS
 from library.errors import UnprocessableInput
+from library.registry import CHANNEL_NAMES, CHANNELS
 from library.text.emotion import UNSEEN_EMOTIONS
 
 CHANCE = 1.0 / len(EMOTIONS)  # each model picks one of seven labels
-KNOWN_CHANNELS: tuple[str, ...] = ("video", "audio", "text")
-CHANNEL_WORDS: dict[str, str] = {"video": "face", "audio": "voice", "text": "words"}
+KNOWN_CHANNELS: tuple[str, ...] = CHANNEL_NAMES
+CHANNEL_WORDS: dict[str, str] = {name: channel.noun for name, channel in CHANNELS.items()}
 # Labels each channel can express; a channel not listed expresses all of EMOTIONS.
 CHANNEL_LABELS: dict[str, tuple[str, ...]] = {"text": tuple(e for e in EMOTIONS if e not in UNSEEN_EMOTIONS)}
 # What a channel's missing mass (1 - row sum) stands for, for the notes.

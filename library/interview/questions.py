@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from library.interview.toml_file import read_toml
+from library.registry import CHANNEL_NAMES
 
-STEPS: tuple[str, ...] = ("video", "audio", "text")
+STEPS: tuple[str, ...] = CHANNEL_NAMES  # the interview asks one answer per channel, in the registry's order
 DEFAULT_PATH = Path(__file__).resolve().parent / "questions.toml"
 MAX_QUESTION_CHARS = 200  # one or two sentences: it is read out on a small screen before recording
 

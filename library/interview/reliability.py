@@ -34,13 +34,11 @@ from pathlib import Path
 import numpy as np
 
 from library.paths import MODELS_DIR
+from library.registry import CHANNEL_NAMES
+from library.registry import CHANNELS as REGISTERED
 
-CHANNELS: tuple[str, ...] = ("video", "audio", "text")
-META_FILES: dict[str, str] = {
-    "video": "video/expression.json",
-    "audio": "audio/speech_emotion.json",
-    "text": "text/emotion.json",
-}
+CHANNELS: tuple[str, ...] = CHANNEL_NAMES
+META_FILES: dict[str, str] = {name: channel.metadata for name, channel in REGISTERED.items()}
 
 
 @dataclass

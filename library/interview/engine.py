@@ -1,0 +1,88 @@
+"""The interview's central step without Flask: read the written answer, build the report, rebuild it later.
+
+- ``written_answer_scores``: the written answer's Big Five AND text emotion, so the words speak the
+  face's language. The text is analysed in memory and never stored.
+- ``report_scores``: when the interview finishes, each answered step's stored scores are fused with the
+  reliability measured *now* (``combine.py``); what it returns is stored as the interview's analysis, with the
+  inputs it came from (numbers, no words), so a later retrain changes later reports, not this one.
+- ``current_report``: the stored report as it stands today: an answer deleted since no longer counts
+  (the report is combined again from the stored inputs without it, same figures as on the day).
+
+The web app (web/interview*.py) and the command line (``python main.py analyze --interview``) both call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from library.emotions import EMOTIONS
+from library.errors import UnprocessableInput
+from library.interview.combine import answer_inputs, combine
+from library.interview.reliability import ChannelReliability
+from library.interview.session import SKIPPED
+from library.registry import CHANNELS
+
+
+
+def text_emotion_scores(model, text: str) -> dict[str, Any]:
+    """``{"probabilities": {emotion: p}, "extra": {"shame": p, "guilt": p}}`` from a ``TextEmotionModel``.
+
+    The probabilities are not renormalised: they sum to 1 - shame - guilt, as the fusion expects.
+    """
+    from library.text.emotion import EXTRA_LABELS
+
+    row = model.predict_proba(text)[0]
+    extra = model.predict_extra(text)[0]
+    return {"probabilities": {e: round(float(p), 4) for e, p in zip(EMOTIONS, row)},
+            "extra": {label: round(float(p), 4) for label, p in zip(EXTRA_LABELS, extra)}}
+
+
+def written_answer_scores(text: str, personality, text_emotion, min_words: int) -> dict[str, Any]:
+    """What the interview stores for a written answer (``UnprocessableInput`` when it is too short)."""
+    from library.text import analyse_text
+
+    analysis = analyse_text(text, personality, min_words=min_words)
+    return {**analysis.to_dict(), "emotion": text_emotion_scores(text_emotion, text)}
+
+
+def report_scores(steps: Mapping[str, str | None], rows: Mapping[str, Mapping[str, Any] | None],
+                  reliability: Mapping[str, ChannelReliability]) -> dict[str, Any]:
+    """What a finished interview stores. ``steps``: step -> analysis id or SKIPPED; ``rows``: the answered
+    steps' stored scores (None: deleted before the end, which counts as not answered, words and all).
+    ``UnprocessableInput`` when no step gave a reading."""
+    inputs = answer_inputs({c: scores for c, scores in rows.items() if scores is not None}, reliability)
+    report, words = combine(inputs)
+    text_row = rows.get("text")
+    return {
+        "steps": {s: (v if v is not None else SKIPPED) for s, v in steps.items()},
+        "big_five": text_row.get("traits") if text_row else None,
+        "report": report.to_dict(),
+        "words": words.to_dict(),
+        "inputs": inputs,
+    }
+
+
+def deleted_steps(scores: Mapping[str, Any], present: Mapping[str, bool]) -> list[str]:
+    """Answered steps of a stored report whose analysis no longer exists (``present``: step -> still stored)."""
+    return [step for step, aid in scores["steps"].items() if aid != SKIPPED and not present.get(step)]
+
+
+def current_report(scores: Mapping[str, Any], gone: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stored report and its words, or, when answers it used (``gone``) have been deleted since, the
+    report combined again from the stored inputs without them (a deleted answer must not keep counting)."""
+    stored = scores["report"], scores.get("words") or {}
+    if not gone:
+        return stored
+    said = " and ".join(CHANNELS[s].answer for s in gone)
+    note = f"Your {said} {'was' if len(gone) == 1 else 'were'} deleted after this report was made, so "
+    try:
+        report, words = combine(scores["inputs"], gone=gone) if "inputs" in scores else (None, None)
+    except UnprocessableInput:
+        report, words = None, None
+    if report is None:  # nothing left to combine, or a report from before its inputs were kept: said plainly
+        stored[0]["fused"]["notes"].append(note + "these figures can no longer be combined without it; delete "
+                                           "this report too to remove it.")
+        return stored
+    report.fused.notes.append(note + "this report now leaves it out.")
+    return report.to_dict(), words.to_dict()

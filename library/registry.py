@@ -1,0 +1,116 @@
+"""The one place that names the channels and their models.
+
+The web app (web/models.py, the serving warm-up), the batch engines (library/batch), the interview's
+fusion and reliability, and the pages read what a channel is called, which models it loads, and
+which metadata file holds its measured figures from here, so that adding or renaming one is one edit.
+
+    cache = ModelCache(MODEL_LOADERS)        # one per process: each model loads once, on first use
+    cache.get("face_pipeline")               # -> library.video.pipeline.FacePipeline
+    CHANNELS["audio"].noun                   # -> "voice"
+
+Importing this module loads nothing: each loader imports its channel's package when called.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Loader = Callable[["ModelCache"], Any]
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str  # "video", "audio", "text": the stored analyses' channel and the interview's step
+    noun: str  # what the channel reads, in a sentence: "the face"
+    title: str  # the interview step's title
+    report_title: str  # the channel's card in the interview report
+    answer: str  # the interview answer it comes from, in a sentence: "video answer"
+    models: tuple[str, ...]  # MODEL_LOADERS names this channel's analyses use
+    metadata: str  # its emotion model's metadata file under Models/ (measured reliability for the fusion)
+
+
+CHANNELS: dict[str, Channel] = {c.name: c for c in (
+    Channel("video", "face", "Your face", "Face (video answer)", "video answer",
+            ("face_pipeline", "speech_emotion", "transcriber", "text_emotion"), "video/expression.json"),
+    Channel("audio", "voice", "Your voice", "Voice (spoken answer)", "voice answer",
+            ("speech_emotion", "transcriber", "text_emotion"), "audio/speech_emotion.json"),
+    Channel("text", "words", "Your words", "Words (written answer)", "written answer",
+            ("personality", "text_emotion"), "text/emotion.json"),
+)}
+CHANNEL_NAMES: tuple[str, ...] = tuple(CHANNELS)
+
+
+# -- the models ---------------------------------------------------------------------------------------
+
+def _personality(_cache: ModelCache):
+    from library.text import PersonalityModel
+
+    return PersonalityModel.load()
+
+
+def _expression(_cache: ModelCache):
+    from library.video.expression import FacialExpressionModel
+
+    return FacialExpressionModel.load()
+
+
+def _face_pipeline(cache: ModelCache):
+    from library.video.pipeline import FacePipeline
+
+    return FacePipeline(cache.get("expression"))
+
+
+def _text_emotion(_cache: ModelCache):
+    from library.text import TextEmotionModel
+
+    return TextEmotionModel.load()
+
+
+def _speech_emotion(_cache: ModelCache):
+    from library.audio import SpeechEmotionModel
+
+    return SpeechEmotionModel.load()
+
+
+def _transcriber(cache: ModelCache):
+    from library.audio import Transcriber
+
+    return Transcriber.load(encoder=cache.get("speech_emotion").encoder)  # the voice model's Whisper weights
+
+
+MODEL_LOADERS: dict[str, Loader] = {
+    "personality": _personality, "expression": _expression, "face_pipeline": _face_pipeline,
+    "speech_emotion": _speech_emotion, "text_emotion": _text_emotion, "transcriber": _transcriber,
+}
+# What a serving worker loads right after it starts, so the first person does not wait for a model
+# (the transcriber shares the speech model's encoder; "expression" comes with the face pipeline).
+WARM_UP: tuple[str, ...] = ("personality", "text_emotion", "face_pipeline", "speech_emotion")
+
+
+class ModelCache:
+    """Loads each model once per process, on first use; thread-safe.
+
+    Loading on first use keeps start-up fast (the home page answers before any model is read),
+    and one instance per process avoids reloading per request or per file. A loader gets the
+    cache, so a pipeline can reuse a model already loaded. Tests pass small fake loaders.
+    """
+
+    def __init__(self, loaders: Mapping[str, Loader] | None = None):
+        self._loaders = dict(MODEL_LOADERS if loaders is None else loaders)
+        self._models: dict[str, Any] = {}
+        self._lock = threading.RLock()  # re-entrant: a loader may ask for another model
+
+    def get(self, name: str) -> Any:
+        model = self._models.get(name)
+        if model is not None:
+            return model
+        with self._lock:
+            if name not in self._models:
+                self._models[name] = self._loaders[name](self)
+            return self._models[name]
+
+    def loaded(self) -> list[str]:
+        return list(self._models)
