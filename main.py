@@ -108,6 +108,7 @@ def analyze(args: argparse.Namespace) -> int:
     from library.batch import BatchConfig, ManifestError, collect, format_table, run_batch
     from library.batch.engine_ray import RayMissing
     from library.batch.output import OutputBusy
+    from library.batch.run import EngineStopped
 
     if not args.files and not args.manifest:
         print("main.py analyze: name files, folders or --manifest CSV", file=sys.stderr)
@@ -120,6 +121,9 @@ def analyze(args: argparse.Namespace) -> int:
     except (RayMissing, ManifestError, OutputBusy) as exc:
         print(f"main.py analyze: {exc}", file=sys.stderr)
         return 2
+    except EngineStopped as exc:
+        print(f"main.py analyze: {exc}", file=sys.stderr)
+        return 1
     if args.out is None:
         rows = [_file_result(row) for row in summary.rows]
         print(json.dumps(rows, ensure_ascii=False, indent=2) if args.json else format_table(rows))

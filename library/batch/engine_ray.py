@@ -100,6 +100,11 @@ def run_ray(items: Sequence[Item], *, address: str | None = None, workers: int |
             sized(size)
         data = ray.data.from_items([{"item": json.dumps(asdict(item))} for item in items],
                                    override_num_blocks=len(items))
-        rows = data.map_batches(Analyser, batch_size=1, num_cpus=1, compute=ray.data.ActorPoolStrategy(size=size))
-        for record in rows.iter_rows():
-            yield int(record["index"]), json.loads(record["row"])
+        # One file in flight per actor: a killed actor loses that file only, and no file waits behind
+        # another actor's queue at the end of the run (a path is all a task's input: nothing to prefetch).
+        pool = ray.data.ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=1)
+        rows = data.map_batches(Analyser, batch_size=1, num_cpus=1, compute=pool)
+        # No prefetching either: each row reaches the output as its file finishes, not one file later.
+        for batch in rows.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
+            for index, row in zip(batch["index"], batch["row"]):
+                yield int(index), json.loads(str(row))

@@ -41,6 +41,7 @@ class Summary:
     duplicates: int = 0
     left_out: int = 0
     stored: int = 0
+    repeats: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -70,6 +71,7 @@ class Summary:
         notes = [f"{self.done_before} already done (skipped)" if self.done_before else "",
                  f"{self.duplicates} with the same content as another (skipped)" if self.duplicates else "",
                  f"{self.left_out} in folders left out (not video, audio, PDF or text)" if self.left_out else "",
-                 f"{self.stored} stored in the history database" if self.stored else ""]
+                 f"{self.stored} stored in the history database" if self.stored else "",
+                 f"{self.repeats} rows the engine sent twice (kept once)" if self.repeats else ""]
         out += [note for note in notes if note]
         return "\n".join(out)

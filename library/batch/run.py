@@ -52,7 +52,10 @@ def run_batch(inputs: Inputs, config: BatchConfig) -> Summary:
         rows = {}
         progress = Progress(len(todo), config.stream, config.progress)
         try:
-            for index, row in _engine(todo, config, summary):
+            for index, row in _stopping(_engine(todo, config, summary), config, rows):
+                if index in rows:  # a file Ray ran again after its first row had come back: one row stays
+                    summary.repeats += 1
+                    continue
                 rows[index] = row
                 if output:
                     output.add(row)
@@ -71,6 +74,21 @@ def run_batch(inputs: Inputs, config: BatchConfig) -> Summary:
             store.close()
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+class EngineStopped(RuntimeError):
+    """The engine gave up (a cluster lost, a worker that keeps dying); the rows so far are kept."""
+
+
+def _stopping(rows_iter, config: BatchConfig, rows: dict):
+    """The engine's rows; its failure (not Ctrl-C) as an EngineStopped that says what is kept."""
+    try:
+        yield from rows_iter
+    except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; each means the same here
+        kept = f"the {len(rows)} rows so far are in {config.out}; the same command finishes the rest" if config.out \
+            else "give --out DIR to keep rows across a failure"
+        raise EngineStopped(f"the {config.engine} engine stopped after {len(rows)} files "
+                            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); {kept}") from exc
 
 
 def _left_to_do(items: list[Item], output, summary: Summary) -> list[Item]:
