@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test setup setup-dev smoke-train benchmark clean
+.PHONY: run test setup setup-dev smoke-train benchmark screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements-train.txt requirements
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core, which the browser tests run inside each page (tests/test_browser_layout.py), from npm,
+# pinned; without npm the tests say so and skip, except under CI (.ci/run installs npm).
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+$(AXE): | $(PY)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION); \
+	else echo "npm not found: axe-core not installed, so the accessibility tests will skip"; fi
+
 setup: $(VENV)/.installed
-setup-dev: $(VENV)/.installed-dev
+setup-dev: $(VENV)/.installed-dev $(AXE)
 
 run: setup
 	$(PY) main.py serve
@@ -40,6 +49,11 @@ benchmark: setup-dev
 	$(PY) benchmarks/text.py
 	$(PY) benchmarks/video.py
 	$(PY) benchmarks/audio.py
+
+# Every page at a phone's size (390x844) and a laptop's (1280x900), filled with real results, into
+# tmp/screenshots/ (open index.html there); prints each page's width and any axe-core finding.
+screenshots: setup-dev
+	$(PY) tests/gallery.py --out tmp/screenshots
 
 clean:
 	rm -rf $(VENV) tmp/smoke-* .pytest_cache

@@ -23,6 +23,19 @@ SIZES = {"phone": (390, 844), "laptop": (1280, 900)}
 class Page:
     name: str
     path: str
+    record: bool = False  # start the page's recording (fake camera and microphone) before looking
+
+
+def fake_devices(tmp: Path) -> list[str]:
+    """Chromium flags for a fake camera showing a real face and, with espeak-ng, a microphone speaking."""
+    from media import interview_frame, write_y4m
+
+    clip = write_y4m(tmp / "gallery-camera.y4m", [interview_frame(dx=i % 6) for i in range(20)], fps=10)
+    flags = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+             f"--use-file-for-fake-video-capture={clip}"]
+    if (tmp / "gallery-voice.wav").exists() or _speech(tmp) is not None:
+        flags.append(f"--use-file-for-fake-audio-capture={tmp / 'gallery-voice.wav'}")
+    return flags
 
 
 def _speech(tmp: Path) -> bytes | None:
@@ -76,6 +89,7 @@ def populate(app, page, base: str, tmp: Path) -> list[Page]:
     request = page.context.request
     pages = [Page("home", "/"), Page("about", "/about"), Page("text-form", "/text/"),
              Page("video-capture", "/video/"), Page("audio-capture", "/audio/"), Page("interview-start", "/interview/"),
+             Page("video-recording", "/video/", record=True), Page("audio-recording", "/audio/", record=True),
              Page("my-results-empty", "/my/"), Page("error-404", "/text/result/no-such-result")]
 
     other.post("/api/v1/text", data={"text": GLOOMY * 2})
@@ -108,6 +122,12 @@ def populate(app, page, base: str, tmp: Path) -> list[Page]:
     _ok(request.post(f"{base}/api/v1/interview/{open_session}/video", data={"analysis_id": live_id}))
     for step in ("video", "audio", "text"):
         pages.append(Page(f"interview-step-{step}", f"/interview/{open_session}/{step}"))
+    # One with every step done, on the page that makes its report.
+    ready = _ok(request.post(f"{base}/api/v1/interview"))["session"]
+    for step in ("video", "audio"):
+        _ok(request.post(f"{base}/api/v1/interview/{ready}/{step}/skip"))
+    _ok(request.post(f"{base}/api/v1/interview/{ready}/text", form={"text": ESSAY}))
+    pages.append(Page("interview-finish", f"/interview/{ready}/report"))
     session = _ok(request.post(f"{base}/api/v1/interview"))["session"]
     _ok(request.post(f"{base}/api/v1/interview/{session}/video", data={"analysis_id": live_id}))
     if audio_id:
@@ -134,15 +154,17 @@ OVERFLOW = """() => ({scroll: document.documentElement.scrollWidth, inner: windo
 def open_page(page, base: str, target: Page, size: tuple[int, int]) -> None:
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(base + target.path)
+    if target.record:  # the answer is left unfinished: its capture session expires on its own
+        page.check("#consent-box")
+        page.click("#start")
+        page.wait_for_selector("#stage:not([hidden])", timeout=20_000)
+        page.wait_for_timeout(1500)  # a few live frames and meter readings
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     page.wait_for_timeout(100)  # vega-embed resizes "container" charts once after its first draw
 
 
 def overflow(page) -> dict:
     return page.evaluate(OVERFLOW)
-
-
-AXE_VERSION = "4.14.1"  # the Makefile installs this one (setup-dev), .ci/run through it
 
 
 def axe_path() -> Path | None:
@@ -188,14 +210,14 @@ def main() -> int:
         axe = script.read_text(encoding="utf-8") if script else None
         if axe is None:
             print("axe-core not found (make setup-dev installs it): no accessibility check")
-        with live_server(app) as base, chromium_page() as page:
+        with live_server(app) as base, chromium_page(fake_devices(tmp)) as page:
             pages = populate(app, page, base, tmp)
             rows = []
             for target in pages:
                 for size_name, size in SIZES.items():
                     open_page(page, base, target, size)
                     shot = f"{target.name}-{size[0]}x{size[1]}.png"
-                    page.screenshot(path=str(args.out / shot), full_page=True)
+                    page.screenshot(path=str(args.out / shot), full_page=not target.record)  # recording: what one screen shows
                     measured = overflow(page)
                     flag = "" if measured["scroll"] <= measured["inner"] else f"  OVERFLOW {measured['wide']}"
                     print(f"{target.name:22} {size_name:6} scrollWidth {measured['scroll']:4} / {measured['inner']}{flag}")

@@ -215,7 +215,7 @@ def gradcam_chart(view: dict[str, Any]) -> dict:
                         legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)),
     )
     outline = alt.Chart(pd.DataFrame(view["outline"], columns=["x", "y"])).mark_circle(
-        color="#7fffd4", size=18, opacity=0.9).encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
+        color="#7fffd4", size=18, opacity=0.9, clip=True).encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
     return alt.layer(heat, outline).properties(width=240, height=240).to_dict()
 
 

@@ -15,8 +15,8 @@ def pdf_limits(config) -> PdfLimits:
 
 
 # Said to people on the page (the JavaScript form shows the API's message as it is), so in their words;
-# the field names follow in brackets for programs.
-NO_TEXT = "There is no text to analyse: write it in the box, or choose a .txt or .pdf file (fields 'text' or 'file')."
+# programs find the field names in the API's description (web/openapi.py).
+NO_TEXT = "There is no text to analyse: write it in the box, or choose a .txt or .pdf file."
 BOTH = ("You wrote a text and chose a file: clear one of them (empty the box, or remove the file) so it is clear "
         "which to analyse.")
 

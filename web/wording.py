@@ -44,7 +44,7 @@ def describe_result(channel: str, scores: dict) -> str:
     if channel == "text":
         traits = scores.get("traits") or {}
         strongest = max(traits, key=lambda t: abs(traits[t] - 0.5), default=None)
-        lean_words = f"; strongest lean: {strongest} {lean(traits[strongest])}" if strongest else ""
+        lean_words = f"; {strongest}: {lean(traits[strongest])}" if strongest else ""
         return f"{scores.get('word_count', 0)} words{lean_words}"
     if channel == "video":
         kind = "uploaded video" if scores.get("source") == "file" else "live video"
