@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test setup setup-dev smoke-train benchmark screenshots clean
+.PHONY: run test test-fast setup setup-dev smoke-train benchmark screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ run: setup
 
 test: setup-dev
 	$(PY) -m pytest -q
+
+# Day-to-day lane (about 2 minutes): no browser, real corpora, PostgreSQL, fuzzing, servers or training runs.
+test-fast: setup-dev
+	$(PY) -m pytest -q -m "not (browser or data or postgres or fuzz or slow)"
 
 smoke-train: setup-dev
 	$(PY) -m library.text.train --smoke --out tmp/smoke-text

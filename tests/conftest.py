@@ -14,6 +14,32 @@ if str(ROOT) not in sys.path:
 
 from library.paths import default_data_dir  # noqa: E402
 
+# Modules that start servers (gunicorn, Ray) or time whole runs: the "slow" lane.
+SLOW_MODULES = {"test_serving", "test_slow_clients", "test_logs_and_hosts", "test_batch_ray", "test_gradcam_threads",
+                "test_work_limits", "test_batch", "test_cli"}
+# Single tests over 10 s (pytest --durations): many processes at once, or a whole validation set.
+SLOW_TESTS = {"test_many_processes_creating_the_schema_at_once_all_succeed",
+              "test_concurrent_processes_and_threads_lose_nothing", "test_shipped_model_accuracy_floor"}
+FUZZ_MODULES = {"test_fuzz"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put each test in its lanes (pyproject.toml) from what it uses, so that no test has to remember to."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        used = set(getattr(item, "fixturenames", ()))
+        if "chromium" in used:
+            item.add_marker(pytest.mark.browser)
+        if used & {"data_dir", "essays"}:
+            item.add_marker(pytest.mark.data)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+        if module in FUZZ_MODULES:
+            item.add_marker(pytest.mark.fuzz)
+        if module in SLOW_MODULES or item.originalname in SLOW_TESTS or "smoke" in item.name:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def shared_loaders():
