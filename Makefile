@@ -49,10 +49,9 @@ smoke-train: setup-dev
 	$(PY) -m library.video.train --smoke --out tmp/smoke-video
 	$(PY) -m library.audio.train --smoke --out tmp/smoke-audio
 
+# Prints the figures and keeps them, with the machine and versions, in benchmarks/reports/DATE-COMMIT-*.md.
 benchmark: setup-dev
-	$(PY) benchmarks/text.py
-	$(PY) benchmarks/video.py
-	$(PY) benchmarks/audio.py
+	$(PY) benchmarks/report.py text video audio
 
 # Every page at a phone's size (390x844) and a laptop's (1280x900), filled with real results, into
 # tmp/screenshots/ (open index.html there); prints each page's width and any axe-core finding.
