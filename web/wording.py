@@ -19,20 +19,17 @@ def ordinal_percentile(value: float | None, n_earlier: int, tied: float | None =
     if value is None or n_earlier == 0:
         return "no earlier users yet"
     tied = tied or 0.0
-    below = max(0.0, value - tied / 2)  # strictly lower than this person's
     if tied >= 99.5:
         words = "the same as every earlier user" if n_earlier > 1 else "the same as the earlier user"
-    elif below >= 99.5:
-        words = "higher than every earlier user" if n_earlier > 1 else "higher than the earlier user"
-    elif below + tied <= 0.5:
-        words = "lower than every earlier user" if n_earlier > 1 else "lower than the earlier user"
     else:
+        below = max(0.0, value - tied / 2)  # strictly lower than this person's
         words = f"higher than {below:.0f}% of earlier users"
         if tied > 0:
             words += f", the same as {tied:.0f}%"
     # A percentile among a handful of people says little: show how many there were.
-    # ("the earlier user" already says there was one.)
-    return words if n_earlier >= 20 or n_earlier == 1 else f"{words} (only {n_earlier} so far)"
+    if n_earlier >= 20 or words.endswith("the earlier user"):
+        return words
+    return f"{words} (only {n_earlier} so far)"
 
 
 def describe_result(channel: str, scores: dict) -> str:

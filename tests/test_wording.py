@@ -1,0 +1,32 @@
+"""Words for where a person stands, and for what each stored result is (issue 16: ties read "higher
+than 50% of earlier users"; rows on "My results" showed only a date and a channel)."""
+
+from __future__ import annotations
+
+from library.history.compare import percentile, tied_share
+from web.wording import describe_result, ordinal_percentile
+
+
+def _words(value, others):
+    return ordinal_percentile(percentile(value, others), len(others), tied_share(value, others))
+
+
+def test_equal_scores_read_the_same_not_higher():
+    assert _words(0.0, [0.0]) == "the same as the earlier user"  # a blink rate of 0 among zeros
+    assert _words(0.0, [0.0] * 25) == "the same as every earlier user"
+    assert _words(0.5, [0.5, 0.5, 0.1, 0.9]) == "higher than 25% of earlier users, the same as 50% (only 4 so far)"
+    assert _words(0.5, [0.1, 0.2, 0.9, 1.0]) == "higher than 50% of earlier users (only 4 so far)"
+    assert _words(0.2, [0.1] * 30) == "higher than 100% of earlier users"
+    assert ordinal_percentile(None, 0) == "no earlier users yet"
+
+
+def test_each_stored_result_says_what_it_is():
+    text = describe_result("text", {"word_count": 312, "traits": {"openness": 0.81, "neuroticism": 0.55}})
+    assert text == "312 words; openness: leans high"
+    assert describe_result("video", {"source": "file", "frames_with_face": 40, "dominant": "happy",
+                                     "duration_s": 20.4}) == "uploaded video, face: happy, 20 s"
+    assert describe_result("video", {"source": "live", "frames_with_face": 0, "duration_s": 45}) == \
+        "live video, no face found, 45 s"
+    assert describe_result("audio", {"dominant": "sad", "confident": False, "duration_s": 15}) == "voice: unclear, 15 s"
+    interview = {"report": {"fused": {"dominant": "happy"}}, "steps": {"video": "a1", "audio": "skipped", "text": "t1"}}
+    assert describe_result("interview", interview) == "combined: happy; 2 of 3 steps answered"
