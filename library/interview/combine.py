@@ -22,16 +22,15 @@ from library.interview.reliability import ChannelReliability, reliability_scores
 from library.interview.report import InterviewReport, build_report
 from library.interview.words import (SPOKEN_STEPS, SPOKEN_WORD_ERROR, WordsReading, WordsSource, pool_words,
                                      spoken_source)
+from library.results import EMOTION_CHANNELS, EmotionSummary
 
 FACE_VOICE = ("video", "audio")
 
 
 def channel_probabilities(channel: str, scores: Mapping[str, Any]) -> dict[str, float] | None:
     """The mean probabilities fusion takes from one stored analysis (None: nothing usable)."""
-    if channel == "video":
-        return scores.get("distribution")  # None when no frame had a face
-    if channel == "audio":
-        return scores.get("mean_probabilities")
+    if channel in EMOTION_CHANNELS:  # None when no frame had a face
+        return EmotionSummary.from_scores(channel, scores).mean_probabilities
     if channel == "text":
         return (scores.get("emotion") or {}).get("probabilities")
     raise ValueError(f"unknown channel {channel!r}")
