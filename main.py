@@ -21,14 +21,13 @@ from flask import Flask
 
 from library.history import HistoryStore
 from library.history.figures import FiguresCache
-from web import (api, assets, audio, audio_api, caching, idempotency, interview, interview_api, log_redaction,
-                 openapi, pages, privacy, privacy_api, retention, text, video, video_api)
+from web import (api, assets, audio, audio_api, caching, capacity, idempotency, interview, interview_api,
+                 log_redaction, openapi, owner, pages, privacy, privacy_api, retention, security, text, video,
+                 video_api)
 from web.config import build_config
 from web.errors import register_error_handlers
 from web.json_body import BoundedJSONProvider
 from web.models import ModelRegistry, default_loaders
-from web.owner import tell_api_client
-from web import capacity, security
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -60,9 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     security.init_app(app)  # allowed hosts, CSRF, cross-site refusal, security headers, proxies, rate limits
+    owner.init_app(app)  # after security, before idempotency: a POST gets its token before anything reads it
     idempotency.init_app(app)  # after security: cross-site refusal and rate limits come first
     capacity.init_app(app)  # after idempotency: a replayed answer takes no analysis slot
-    app.after_request(tell_api_client)
     caching.init_app(app)  # no-store on everything but the public pages
     retention.init_app(app)
     return app

@@ -151,3 +151,14 @@ def test_the_owner_still_moves_through_the_steps(app, client, path):
     session_id = client.post("/interview/", data={"consent": "yes"}).headers["Location"].split("/")[-2]
     assert client.get(path.format(sid=session_id)).status_code == 200
     assert _session_of(app, client)["interview_session"] == session_id
+
+
+def test_reaching_the_store_makes_no_token(app):
+    """store() only reads who the request is: the token a POST needs was given before the view ran."""
+    from flask import session
+
+    from web.extensions import store
+    from web.owner import COOKIE_KEY
+
+    with app.test_request_context("/api/v1/text", method="POST"):
+        assert store().owner is None and COOKIE_KEY not in session

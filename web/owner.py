@@ -13,7 +13,7 @@ token on that request only (``act_for``), without touching the cookie.
 
 from __future__ import annotations
 
-from flask import Response, g, request, session
+from flask import Flask, Response, g, request, session
 
 from library.history.owners import looks_like_token, new_token, owner_of
 
@@ -49,10 +49,22 @@ def link_token() -> str | None:
 
 
 def request_owner() -> str | None:
-    """The owner hash this request reads and writes as: POSTs get a token made for them, other
-    methods use the one they carry (None: no token, so nothing stored is theirs)."""
-    token = request_token(create=request.method == "POST")
+    """The owner hash this request reads and writes as (None: no token, so nothing stored is theirs).
+    Reading it changes nothing: POSTs were given a token before the view ran (``init_app``)."""
+    token = request_token(create=False)
     return owner_of(token) if token else None
+
+
+def _give_posts_a_token() -> None:
+    # A POST may store something, which must belong to someone: it gets a token (new, or the one it carries).
+    if request.method == "POST":
+        request_token(create=True)
+
+
+def init_app(app: Flask) -> None:
+    """Register before idempotency and the views: a POST's replayed or stored answer belongs to its token."""
+    app.before_request(_give_posts_a_token)
+    app.after_request(tell_api_client)
 
 
 def tell_api_client(response: Response) -> Response:
