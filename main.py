@@ -86,6 +86,9 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     analyze.add_argument("--manifest", action="append", default=[], type=Path, metavar="CSV",
                          help="a CSV with a 'path' column, optional 'id' and metadata columns (repeatable)")
     analyze.add_argument("--json", action="store_true", help="print JSON (one object per file) instead of a table")
+    analyze.add_argument("--interview", nargs=3, type=Path, metavar=("VIDEO", "AUDIO", "TEXT"),
+                         help="one interview's three answers ('-' for a skipped step): prints its report as JSON, "
+                         "the same as the web app's")
     analyze.add_argument("--engine", choices=("local", "ray"), default="local",
                          help="local: this process (default); ray: a Ray cluster (pip install -r requirements-ray.txt)")
     analyze.add_argument("--address", help="Ray cluster to join (default RAY_ADDRESS, else a local one)")
@@ -109,6 +112,8 @@ def analyze(args: argparse.Namespace) -> int:
     from library.batch.output import OutputBusy
     from library.batch.run import EngineStopped
 
+    if args.interview:
+        return analyze_interview(args.interview)
     if not args.files and not args.manifest:
         print("main.py analyze: name files, folders or --manifest CSV", file=sys.stderr)
         return 2
@@ -133,6 +138,24 @@ def analyze(args: argparse.Namespace) -> int:
     if args.out is not None:
         print(f"rows: {args.out / 'results.parquet'} and {args.out / 'results.csv'}", file=sys.stderr)
     return 1 if summary.failed else 0
+
+
+def analyze_interview(paths: list[Path]) -> int:
+    """One interview from its three answer files: the report as JSON on stdout; 1 when it cannot be made."""
+    import json
+
+    from library.batch.loaders import Engines
+    from library.errors import InputError
+    from library.interview.offline import interview_from_files
+
+    video, audio, text = (None if str(p) == "-" else p for p in paths)
+    try:
+        report = interview_from_files(video, audio, text, Engines())
+    except InputError as exc:
+        print(f"main.py analyze --interview: {exc.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
 
 
 def _file_result(row: dict[str, Any]) -> dict[str, Any]:
