@@ -42,10 +42,14 @@ def options(host: str, port: int, workers: int | None = None) -> dict[str, Any]:
         # worker can wait on the database while another request computes.
         "worker_class": "asgi",
         "worker_connections": env_int("ESAPR_WORKER_CONNECTIONS", 1000),
-        # One listening socket per worker (SO_REUSEPORT): the kernel spreads new connections over the workers.
-        # On one shared socket the asyncio worker that wakes first took 1530 of 1600 keep-alive frames in the
-        # load test (16 clients), leaving the other core idle (benchmarks/load.py --kinds frame).
-        "reuse_port": env_int("ESAPR_REUSE_PORT", 1) == 1,
+        # ESAPR_REUSE_PORT=1: one listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections
+        # over the workers. On one shared socket the asyncio worker that wakes first took 1326 of 1632 keep-alive
+        # requests in a burst of 16 clients (benchmarks/load.py --kinds frame), leaving the other core mostly idle;
+        # per-worker sockets split them 816/816 (32.7 -> 50.7 frames/s). Off by default: a worker that dies takes
+        # the connections queued on its own socket with it (2 of 120 requests begun after a SIGKILL broke in
+        # tests/test_serving.py, none with the shared socket). Behind a load balancer that spreads connections
+        # itself, leave it off.
+        "reuse_port": env_int("ESAPR_REUSE_PORT", 0) == 1,
         # A worker silent this long is killed and replaced; an uploaded video takes up to a minute.
         "timeout": env_int("ESAPR_WORKER_TIMEOUT_S", 300),
         "graceful_timeout": 30,
