@@ -26,6 +26,7 @@ from flask import current_app
 
 from library.emotions import EMOTIONS
 from library.history import percentile
+from library.history.compare import tied_share
 from library.history.emotion_compare import compare_emotions
 from library.history.text_compare import compare_text
 from library.interview import engine, load_reliability
@@ -54,7 +55,8 @@ def _emotion_percentiles(mine: dict[str, float], others: np.ndarray) -> list[dic
         value = float(mine.get(e, 0.0))
         out.append({"emotion": e, "probability": value,
                     "earlier_mean": float(column.mean()) if column.size else None,
-                    "percentile_words": ordinal_percentile(percentile(value, column), column.size)})
+                    "percentile_words": ordinal_percentile(percentile(value, column), column.size,
+                                                           tied_share(value, column))})
     return out
 
 
@@ -93,7 +95,7 @@ def report_view(analysis) -> dict[str, Any]:
         big_five = compare_text(text_row.scores, earlier("text", text_row.seq), TRAITS, min_users_for_words())
         for item in big_five["traits"]:
             item["lean"] = lean(item["probability"])
-            item["percentile_words"] = ordinal_percentile(item["percentile"], big_five["n_earlier"])
+            item["percentile_words"] = ordinal_percentile(item["percentile"], big_five["n_earlier"], item.get("tied"))
         specs["traits"] = charts.trait_chart(big_five["traits"])
     return {
         "id": analysis.id,
@@ -127,7 +129,8 @@ def _channel_summary(step: str, row, charts) -> tuple[dict[str, Any], dict[str, 
         if step == "video":
             summary.update(frames_analysed=s.get("frames_analysed"), frames_with_face=s.get("frames_with_face"),
                            blinks_per_minute=s.get("blinks_per_minute"),
-                           blink_words=ordinal_percentile(view["blink_percentile"], view["n_earlier_blinks"]))
+                           blink_words=ordinal_percentile(view["blink_percentile"], view["n_earlier_blinks"],
+                                                          view.get("blink_tied")))
         else:
             summary.update(voiced_fraction=s.get("voiced_fraction"), clipped=s.get("clipped"))
         return summary, specs
