@@ -271,3 +271,13 @@ def test_a_deleted_answer_no_longer_counts_in_the_report(client, app):
     assert face["deleted"] is True and face["skipped"] is False and face["reading"] is None
     page = client.get(f"/interview/report/{report_id}").get_data(as_text=True)
     assert "deleted" in page.lower()
+
+
+def test_a_short_written_answer_without_javascript_comes_back_in_the_form(client):
+    session_id = start(client)
+    typed = "Too short to read, but mine."
+    response = client.post(f"/interview/{session_id}/text", data={"text": typed})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert typed in page and 'role="alert"' in page and "Step 3 of 3" in page
+    assert client.get(f"/api/v1/interview/{session_id}").get_json()["steps"]["text"] is None

@@ -21,6 +21,7 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
                    url_for)
 
 from library.emotions import EMOTIONS
+from library.errors import InputError
 from library.history import SessionClosed
 from library.interview import STEPS, pick_question
 from library.registry import CHANNELS
@@ -137,9 +138,16 @@ def skip(session_id: str, step: str):
 
 @bp.post("/<session_id>/text")
 def text_answer(session_id: str):
-    """The written answer without JavaScript: the same as the API, then on to the next page."""
-    _open_state(session_id)
-    return redirect(next_url(attach_answer(session_id, "text", request)), code=303)
+    """The written answer without JavaScript: the same as the API, then on to the next page. A refused text
+    comes back in the step's form with the reason above it (an error page lost what was typed)."""
+    state = _open_state(session_id)
+    try:
+        state = attach_answer(session_id, "text", request)
+    except InputError as exc:
+        return render_template("text/form.html", interview=_step_context(state, "text"),
+                               min_words=current_app.config["TEXT_MIN_WORDS"], error=exc.message,
+                               typed=request.form.get("text", "")), exc.status
+    return redirect(next_url(state), code=303)
 
 
 @bp.get("/<session_id>/report")
