@@ -92,7 +92,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     analyze.add_argument("--engine", choices=("local", "ray"), default="local",
                          help="local: this process (default); ray: a Ray cluster (pip install -r requirements-ray.txt)")
     analyze.add_argument("--address", help="Ray cluster to join (default RAY_ADDRESS, else a local one)")
-    analyze.add_argument("--workers", type=int, help="Ray actors, each with its own models (default: the cluster's CPUs)")
+    analyze.add_argument("--workers", type=int, help="Ray actors, each with its own models (default: the cluster's CPUs; --engine ray only)")
     analyze.add_argument("--out", type=Path, metavar="DIR",
                          help="write results.parquet and results.csv here as files finish; a rerun skips files done")
     analyze.add_argument("--store", action="store_true",

@@ -1,6 +1,7 @@
 """Batch throughput: local engine vs Ray with 1 and 2 workers, a two-node cluster, a killed worker; prints only.
 
-    nice -n 10 .venv/bin/python benchmarks/batch.py [--speech 4] [--videos 4] [--seconds 3] [--skip-cluster]
+    nice -n 10 .venv/bin/python benchmarks/batch.py [--speech 4] [--videos 4] [--seconds 3] [--long 45]
+                                                    [--skip-cluster] [--skip-engines]
 
 Inputs, made here: ``--speech`` WAVs spoken by espeak-ng (one sentence, about 3 s) and ``--videos`` MP4s of a
 still face that moves with a spoken sentence as their sound track (``--seconds`` long, 5 fps), each file's
@@ -11,7 +12,9 @@ content different (tests/batch_files.py).
    long batch sees), and the scaling ratio 2 workers / 1 worker. Rows must be identical to the local ones.
 2. Two nodes on this machine: ``ray start --head`` and a second ``ray start --address`` on 127.0.0.1, one CPU
    and its own object store each; ``main.py analyze --engine ray --address`` runs the job: same rows.
-3. A fault: in a second job on that cluster one actor process is killed (SIGKILL) once the first row is on
+3. One long answer (``--long`` s of video, speech throughout, and the same speech as a WAV), models loaded:
+   wall and CPU seconds a file, the per-file cost behind docs/deploy.md's throughput per core.
+4. A fault: in a second job on that cluster one actor process is killed (SIGKILL) once the first row is on
    disk; the job finishes (Ray restarts the actor and runs its file again) or a rerun completes it; every
    file must then be in the output exactly once.
 
@@ -27,7 +30,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -81,9 +83,45 @@ def engines(items) -> dict[str, dict]:
         figures[name] = {"rows": rows, "wall": wall, "steady": steady, "busy": busy,
                          "failed": sum(not r["ok"] for r in rows.values())}
         print(f"  {name:<15} {len(rows)} files in {wall:6.1f} s with start-up = {len(rows) / wall:.3f} files/s; "
-              f"after the first file {steady:.3f} files/s; {busy:.2f} s of work per file; "
+              f"after the first file {steady:.3f} files/s; {busy:.2f} s of work per file (model loads included); "
               f"{figures[name]['failed']} failed", flush=True)
     return figures
+
+
+def long_answer(work: Path, seconds: float) -> None:
+    """Work for one answer of ``seconds`` (face at 5 fps, voice, transcript, words), models already loaded: wall
+    time, and CPU time (what it costs a core, whatever else the machine runs: every model here is single-threaded)."""
+    import batch_files
+    import soundfile as sf
+
+    from library.batch.inputs import Item
+    from library.batch.loaders import Engines
+    from library.batch.task import analyse_item
+
+    shutil.rmtree(work / "long", ignore_errors=True)
+    video, = batch_files.videos(work / "long", 1, seconds=seconds, words=max(1, round(seconds / 4)))
+    x, rate = sf.read(sorted((work / "long" / ".sound").glob("*.wav"))[0])
+    audio = work / "long" / "answer.wav"
+    sf.write(audio, x[: int(seconds * rate)], rate)  # the same speech as the video's sound track
+    engines = Engines()
+    print(f"\nOne {seconds:g}-s answer on one process, models loaded (median of 3):")
+    for path in (video, audio):
+        item = Item(0, str(path), path.name)
+        assert analyse_item(item, engines)["ok"]  # loads the models
+        runs = []
+        for _ in range(3):
+            cpu = time.process_time()
+            wall = analyse_item(item, engines)["seconds"]
+            runs.append((time.process_time() - cpu, wall))
+        cpu, wall = sorted(runs)[1]
+        print(f"  {path.suffix[1:]:<5} {wall:.2f} s wall, {cpu:.2f} s CPU a file = {3600 / cpu:.0f} files an hour a core "
+              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+
+
+def warm_up(inputs: Path) -> None:
+    """One run of the CLI before the timed ones, so that no engine pays for reading the models from a cold disk."""
+    files = [str(sorted(inputs.glob(pattern))[0]) for pattern in ("*.wav", "*.mp4")]
+    subprocess.run([sys.executable, str(ROOT / "main.py"), "analyze", *files], cwd=ROOT, capture_output=True, timeout=600)
 
 
 def free_port() -> int:
@@ -204,6 +242,8 @@ def main() -> int:
     parser.add_argument("--videos", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--work", type=Path, default=ROOT / "tmp" / "bench-batch")
+    parser.add_argument("--long", type=float, default=45.0, help="seconds of the long answer (0: none)")
+    parser.add_argument("--skip-engines", action="store_true", help="no engine comparison (nor cluster)")
     parser.add_argument("--skip-cluster", action="store_true", help="only the engines (no ray start)")
     args = parser.parse_args()
 
@@ -217,18 +257,20 @@ def main() -> int:
         shutil.rmtree(work / folder, ignore_errors=True)
     print(f"{len(items)} files ({args.speech} speech WAVs, {args.videos} videos of {args.seconds:g} s with sound); "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before")
-    figures = engines(items)
-    local = [figures["local"]["rows"][i] for i in sorted(figures["local"]["rows"])]
-    for name in ("ray, 1 worker", "ray, 2 workers"):
-        rows = list(figures[name]["rows"].values())
-        print(f"  {name}: rows identical to the local engine: {comparable_rows(rows) == comparable_rows(local)}")
-    one, two = figures["ray, 1 worker"]["steady"], figures["ray, 2 workers"]["steady"]
-    print(f"  scaling 2 workers / 1 worker (after the first file): {two / one:.2f}x; with start-up: "
-          f"{figures['ray, 1 worker']['wall'] / figures['ray, 2 workers']['wall']:.2f}x")
-    per_file = {kind: [r["seconds"] for r in local if r["channel"] == kind] for kind in ("audio", "video")}
-    print("  work per file, local engine: " + json.dumps({k: round(sum(v) / len(v), 2) for k, v in per_file.items() if v})
-          + f"; load average {os.getloadavg()[0]:.2f} after")
-    if not args.skip_cluster:
+    if not args.skip_engines:
+        warm_up(inputs)
+        figures = engines(items)
+        local = [figures["local"]["rows"][i] for i in sorted(figures["local"]["rows"])]
+        for name in ("ray, 1 worker", "ray, 2 workers"):
+            rows = list(figures[name]["rows"].values())
+            print(f"  {name}: rows identical to the local engine: {comparable_rows(rows) == comparable_rows(local)}")
+        one, two = figures["ray, 1 worker"]["steady"], figures["ray, 2 workers"]["steady"]
+        print(f"  scaling 2 workers / 1 worker (after the first file): {two / one:.2f}x; with start-up: "
+              f"{figures['ray, 1 worker']['wall'] / figures['ray, 2 workers']['wall']:.2f}x; "
+              f"load average {os.getloadavg()[0]:.2f} after")
+    if args.long:
+        long_answer(work, args.long)
+    if not (args.skip_cluster or args.skip_engines):
         cluster_and_fault(inputs, work, local)
     return 0
 

@@ -25,14 +25,16 @@ def speech(folder: Path, n: int, *, words: int = 1, name: str = "voice") -> list
             for i in range(n)]
 
 
-def videos(folder: Path, n: int, *, seconds: float = 2.0, fps: int = 5, name: str = "answer") -> list[Path]:
-    """``n`` MP4s of ``seconds`` with the moving face and a spoken sentence as their sound track."""
+def videos(folder: Path, n: int, *, seconds: float = 2.0, fps: int = 5, name: str = "answer",
+           words: int = 1) -> list[Path]:
+    """``n`` MP4s of ``seconds`` with the moving face and a spoken sentence (said ``words`` times) as their
+    sound track."""
     import soundfile as sf
 
     from media import interview_frame, make_video
 
     folder.mkdir(parents=True, exist_ok=True)
-    sounds = speech(folder / ".sound", n)
+    sounds = speech(folder / ".sound", n, words=words)
     out = []
     for i, wav in enumerate(sounds):
         x, rate = sf.read(wav)

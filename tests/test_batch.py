@@ -65,19 +65,25 @@ def test_per_file_errors_are_rows_and_the_exit_status_says_so(tmp_path):
     empty.write_bytes(b"")
     fake = tmp_path / "fake.mp4"
     fake.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(100))  # an MP4 header and nothing behind it
+    other, = batch_files.texts(tmp_path, 1, name="url")
+    manifest = tmp_path / "urls.csv"  # URLs are read through fsspec: file:// here, s3:// and the like on a cluster
+    manifest.write_text(f"path\n{other.as_uri()}\nnope://bucket/a.wav\n", encoding="utf-8")
     out = tmp_path / "out"
 
-    result = analyze(str(essay), str(short), str(empty), str(fake), str(tmp_path / "gone.wav"), "--out", str(out))
+    result = analyze(str(essay), str(short), str(empty), str(fake), str(tmp_path / "gone.wav"), "--manifest",
+                     str(manifest), "--out", str(out))
 
     assert result.returncode == 1, result.stderr
     rows = {Path(r["path"]).name: r for r in read_rows(out)}
     assert rows["essay000.txt"]["ok"] and rows["essay000.txt"]["trait_openness"] is not None
-    for name, message in [("short.txt", "words"), ("empty.wav", "empty"), ("gone.wav", "cannot read the file")]:
+    assert rows["url000.txt"]["ok"] and rows["url000.txt"]["path"].startswith("file://")
+    for name, message in [("short.txt", "words"), ("empty.wav", "empty"), ("gone.wav", "cannot read the file"),
+                          ("a.wav", "Protocol not known")]:
         assert not rows[name]["ok"] and message in rows[name]["error"], rows[name]
     assert not rows["fake.mp4"]["ok"] and rows["fake.mp4"]["error"]
-    assert "4 failed" in result.stderr and "main.py analyze: " + str(empty) in result.stderr
+    assert "5 failed" in result.stderr and "main.py analyze: " + str(empty) in result.stderr
     with open(out / "results.csv", newline="", encoding="utf-8") as fh:
-        assert len(list(csv.DictReader(fh))) == 5
+        assert len(list(csv.DictReader(fh))) == 7
 
 
 def test_a_killed_run_resumes_where_it_stopped_and_every_file_is_there_once(tmp_path):

@@ -3,7 +3,8 @@
 A folder contributes each file whose first bytes say it is something the batch reads (a PDF, a video
 or audio container, or UTF-8 text), whatever its name; hidden files and anything else are left out
 and counted. A file named on the command line is always analysed (a bad one becomes an error row).
-A manifest is a CSV with a ``path`` column (relative paths are read from the manifest's folder), an
+A manifest is a CSV with a ``path`` column (relative paths are read from the manifest's folder; a URL
+such as ``s3://bucket/a.mp4`` is read through fsspec, with that protocol's package installed), an
 optional ``id`` and any other columns, which are passed through to the output row.
 """
 
@@ -76,8 +77,8 @@ def read_manifest(path: Path) -> tuple[list[tuple[str, str, dict[str, str]]], li
                 where = (record.get("path") or "").strip()
                 if not where:
                     continue
-                file = Path(where) if Path(where).is_absolute() else base / where
-                rows.append((str(file), (record.get("id") or "").strip() or where,
+                file = where if is_url(where) or Path(where).is_absolute() else str(base / where)
+                rows.append((file, (record.get("id") or "").strip() or where,
                              {renamed[c]: record.get(c) or "" for c in columns}))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ManifestError(f"{path}: cannot read the manifest ({exc})") from exc
@@ -124,13 +125,31 @@ def _utf8_text(head: bytes) -> bool:
     return not any(ord(c) < 32 and c not in "\t\n\r\f" for c in text)
 
 
+def is_url(path: str) -> bool:
+    return "://" in str(path)
+
+
+def open_input(path: str):
+    """A binary file object over a local path or an fsspec URL (``s3://`` with s3fs installed, ``gs://``...).
+    Raises OSError for anything that cannot be read whole (a folder, a pipe, an unknown protocol)."""
+    if is_url(path):
+        import fsspec
+
+        try:
+            return fsspec.open(path, "rb").open()
+        except (ValueError, ImportError) as exc:  # unknown protocol, or its package is not installed
+            raise OSError(str(exc)) from exc
+    local = Path(path)
+    if local.exists() and not local.is_file():  # a folder, a pipe, /dev/zero: nothing to read whole
+        raise OSError(f"{path} is not a regular file")
+    return open(local, "rb")
+
+
 def content_hash(path: str | Path) -> str | None:
     """SHA-256 of the file's bytes (read in 1 MB pieces), or None when it cannot be read."""
     digest = hashlib.sha256()
-    if not Path(path).is_file():
-        return None
     try:
-        with open(path, "rb") as fh:
+        with open_input(str(path)) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     except OSError:

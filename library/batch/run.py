@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ def run_batch(inputs: Inputs, config: BatchConfig) -> Summary:
     output = Output(config.out, inputs.meta_columns) if config.out else None
     store = None
     try:
-        todo = _left_to_do(inputs.items, output, summary)
+        todo = _left_to_do(inputs.items, output, summary, config)
         if config.store_url:
             from library.batch.store import BatchStore
 
@@ -91,13 +92,16 @@ def _stopping(rows_iter, config: BatchConfig, rows: dict):
                             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); {kept}") from exc
 
 
-def _left_to_do(items: list[Item], output, summary: Summary) -> list[Item]:
+def _left_to_do(items: list[Item], output, summary: Summary, config: BatchConfig) -> list[Item]:
     """Without an output folder: every item. With one: those whose content has no good row yet, each
     content once (the driver hashes every file: about a second a GB, against seconds a file of analysis)."""
+    from tqdm import tqdm
+
     if output is None:
         return list(items)
     done, seen, todo = output.done(), set(), []
-    for item in items:
+    for item in tqdm(items, desc="Checking", unit="file", file=config.stream or sys.stderr,
+                     disable=not config.progress or len(items) < 100, leave=False):
         key = content_hash(item.path)
         if key is not None and key in done:
             summary.done_before += 1
