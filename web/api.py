@@ -8,12 +8,15 @@ from library.history import CHANNELS
 from library.history.public import summary_csv, text_summary
 from library.text import TRAITS
 from web.extensions import earlier, min_users_for_words
+from web.policy import heavy_analysis, rate_limited
 from web.text import analyse_and_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/text")
+@rate_limited("analysis")
+@heavy_analysis
 def analyse_text_api():
     analysis_id, analysis = analyse_and_store(request)
     body = {"id": analysis_id, **analysis.to_dict()}

@@ -8,12 +8,15 @@ from library.audio import analyse_signal
 from library.audio.decode import decode_audio
 from library.errors import BadInput
 from web.extensions import models, spoken_words_reader, store
+from web.policy import heavy_analysis, rate_limited
 
 bp = Blueprint("audio_api", __name__, url_prefix="/api/v1/audio")
 MB = 1024 * 1024
 
 
 @bp.post("")
+@rate_limited("analysis")
+@heavy_analysis
 def analyse_audio_api():
     config = current_app.config
     max_bytes = config["AUDIO_MAX_MB"] * MB

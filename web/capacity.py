@@ -20,15 +20,8 @@ import threading
 from flask import Flask, current_app, g, request
 
 from web.errors import respond
+from web.policy import is_heavy
 
-# Endpoints whose POSTs decode an upload or run a model over a whole text, recording or video.
-HEAVY_ENDPOINTS = frozenset({
-    "api.analyse_text_api", "text.submit",  # text, or a PDF read in a child process
-    "audio_api.analyse_audio_api",
-    "video_api.analyse_video_api",
-    "video_api.finish_video_session",  # the live answer's microphone recording is analysed with the finish
-    "interview_api.answer_step", "interview.text_answer",  # a written answer or its PDF
-})
 # Seconds a refused client is told to wait: about what one heavy analysis takes here.
 RETRY_AFTER_S = 5
 # Threads a worker keeps for everything else (pages, live frames, reads) beside running and waiting analyses.
@@ -75,7 +68,7 @@ def init_app(app: Flask) -> None:
 
 
 def take_slot():
-    if request.method != "POST" or request.endpoint not in HEAVY_ENDPOINTS:
+    if request.method != "POST" or not is_heavy(request):
         return None
     config = current_app.config
     if not current_app.extensions["esapr_heavy_slots"].take(config["HEAVY_WAIT_S"]):

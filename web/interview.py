@@ -30,6 +30,7 @@ from web.assets import vega_bundle_path
 from web.extensions import store
 from web.interview_api import attach_answer, next_url
 from web.interview_report import report_scores, report_view
+from web.policy import heavy_analysis, rate_limited
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
 STEP_TITLES = {name: channel.title for name, channel in CHANNELS.items()}
@@ -61,6 +62,7 @@ def index():
 
 
 @bp.post("/")
+@rate_limited("analysis")
 def start():
     if request.form.get("consent") != "yes":
         return render_template("interview/start.html", last_report=None, consent_error=True,
@@ -129,6 +131,7 @@ def step(session_id: str, step: str):
 
 
 @bp.post("/<session_id>/<step>/skip")
+@rate_limited("analysis")
 def skip(session_id: str, step: str):
     if step not in STEPS:
         abort(404, f"Unknown step {step!r}.")
@@ -137,6 +140,8 @@ def skip(session_id: str, step: str):
 
 
 @bp.post("/<session_id>/text")
+@rate_limited("analysis")
+@heavy_analysis
 def text_answer(session_id: str):
     """The written answer without JavaScript: the same as the API, then on to the next page. A refused text
     comes back in the step's form with the reason above it (an error page lost what was typed)."""
@@ -162,6 +167,7 @@ def report_ready(session_id: str):
 
 
 @bp.post("/<session_id>/report")
+@rate_limited("analysis")
 def report(session_id: str):
     """Finish the interview into its report (once: a finished one just redirects to it)."""
     state = _open_state(session_id)  # redirects to the report when already finished
@@ -177,12 +183,14 @@ def _stored_report(report_id: str):
 
 
 @bp.get("/report/<report_id>")
+@rate_limited("pages")
 def result(report_id: str):
     view = report_view(_stored_report(report_id))
     return render_template("interview/report.html", view=view, standalone=False)
 
 
 @bp.get("/report/<report_id>.html")
+@rate_limited("pages")
 def download_html(report_id: str):
     """The report as one self-contained file: styles, Vega and the chart specs inline, no network."""
     view = report_view(_stored_report(report_id))
@@ -199,6 +207,7 @@ def download_html(report_id: str):
 
 
 @bp.get("/report/<report_id>.json")
+@rate_limited("pages")
 def download_json(report_id: str):
     view = report_view(_stored_report(report_id))
     view.pop("specs")  # chart drawing instructions, not results

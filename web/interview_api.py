@@ -17,6 +17,7 @@ from web import interview_session as interviews
 from web.extensions import store
 from web.interview_report import report_scores
 from web.interview_text import analyse_written_answer
+from web.policy import heavy_analysis, rate_limited
 
 bp = Blueprint("interview_api", __name__, url_prefix="/api/v1/interview")
 
@@ -53,6 +54,7 @@ def attach_answer(session_id: str, step: str, req) -> interviews.InterviewState:
 
 
 @bp.post("")
+@rate_limited("analysis")
 def start_interview():
     state = interviews.load(interviews.start())
     return jsonify({**_body(state), "expires_in_s": current_app.config["INTERVIEW_EXPIRY_S"]}), 201
@@ -68,6 +70,8 @@ def interview_status(session_id: str):
 
 
 @bp.post("/<session_id>/<step>")
+@rate_limited("analysis")
+@heavy_analysis
 def answer_step(session_id: str, step: str):
     _check_step(step)
     state = attach_answer(session_id, step, request)
@@ -75,6 +79,7 @@ def answer_step(session_id: str, step: str):
 
 
 @bp.post("/<session_id>/<step>/skip")
+@rate_limited("analysis")
 def skip_step(session_id: str, step: str):
     _check_step(step)
     interviews.load(session_id)
@@ -82,6 +87,7 @@ def skip_step(session_id: str, step: str):
 
 
 @bp.post("/<session_id>/report")
+@rate_limited("analysis")
 def finish_interview(session_id: str):
     scores = report_scores(interviews.load(session_id))
     report_id = interviews.finish(session_id, scores)

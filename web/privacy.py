@@ -20,6 +20,7 @@ from library.history.owners import delete_owned, export_owned, looks_like_token,
 from web import audio, interview, text, video
 from web.extensions import store
 from web.owner import act_for, link_token, request_token
+from web.policy import rate_limited
 from web.wording import describe_result
 
 bp = Blueprint("privacy", __name__, url_prefix="/my")
@@ -80,6 +81,7 @@ def owned(token: str):
 
 
 @bp.get("/<token>/result/<analysis_id>")
+@rate_limited("pages")
 def result(token: str, analysis_id: str):
     act_for(_checked(token))
     stored = store().get_owned(analysis_id)
@@ -90,6 +92,7 @@ def result(token: str, analysis_id: str):
 
 @bp.get("/<token>/result/<analysis_id>.html", defaults={"kind": "html"})
 @bp.get("/<token>/result/<analysis_id>.json", defaults={"kind": "json"})
+@rate_limited("pages")
 def report_download(token: str, analysis_id: str, kind: str):
     act_for(_checked(token))
     return DOWNLOAD_VIEWS[kind](analysis_id)

@@ -26,21 +26,11 @@ from werkzeug.exceptions import TooManyRequests
 
 from library.history import Limit, RateLimits
 from library.history.rate_limits import client_key
+from web.policy import rate_group
 
 GROUP_CONFIG = {"frames": "RATE_LIMIT_FRAMES", "analysis": "RATE_LIMIT_ANALYSIS", "api": "RATE_LIMIT_API",
                 "pages": "RATE_LIMIT_PAGES"}
 GROUP_WORDS = {"frames": "video frames", "analysis": "analyses", "api": "API requests", "pages": "result pages"}
-FRAME_ENDPOINTS = {"video_api.video_frame"}
-# Finishing a live video capture reads its microphone recording (voice and transcript): an analysis too.
-ANALYSIS_ENDPOINTS = {"api.analyse_text_api", "audio_api.analyse_audio_api", "video_api.analyse_video_api",
-                      "video_api.finish_video_session", "text.submit"}
-# All their POSTs: starting an interview (page or API), answering (text is analysed there), skipping, finishing
-# it into its report.
-ANALYSIS_BLUEPRINTS = {"interview_api", "interview"}
-PAGE_ENDPOINTS = {"text.result", "video.result", "audio.result", "interview.result", "interview.download_html",
-                  "interview.download_json", "privacy.result", "privacy.report_download"}
-
-
 def _as_flag(value) -> bool | None:
     """The config may hold a bool (tests), the raw env string, or None (unset)."""
     if value is None or isinstance(value, bool):
@@ -60,13 +50,10 @@ def init_app(app: Flask) -> None:
 
 
 def group_of(req) -> str | None:
-    """The group a request is counted in, or None when it is not limited."""
-    if req.endpoint in FRAME_ENDPOINTS:
-        return "frames"
-    if req.method == "POST" and (req.endpoint in ANALYSIS_ENDPOINTS or req.blueprint in ANALYSIS_BLUEPRINTS):
-        return "analysis"
-    if req.endpoint in PAGE_ENDPOINTS:
-        return "pages"
+    """The group a request is counted in (its view's mark, web/policy.py), or None when it is not limited."""
+    group = rate_group(req)
+    if group is not None:
+        return group
     if req.path.startswith("/api/"):
         return "api"  # unknown /api/ paths too: probing for routes costs the same as using them
     return None

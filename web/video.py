@@ -8,6 +8,7 @@ from library.emotions import EMOTIONS
 from library.history.emotion_compare import compare_emotions
 from web.extensions import earlier, store
 from web.models import shipped_val_accuracy
+from web.policy import rate_limited
 from web.wording import ordinal_percentile
 
 bp = Blueprint("video", __name__, url_prefix="/video")
@@ -25,6 +26,7 @@ def capture():
 
 
 @bp.get("/result/<analysis_id>")
+@rate_limited("pages")
 def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 

@@ -13,6 +13,7 @@ from library.video.live import analyse_live_frame, best_gradcam, session_tracker
 from library.video.summary import frame_sample, summarise
 from library.video.video_file import analyse_video
 from web.extensions import models, store
+from web.policy import heavy_analysis, rate_limited
 from web.video_sound import read_sound
 
 bp = Blueprint("video_api", __name__, url_prefix="/api/v1/video")
@@ -71,6 +72,7 @@ def video_session_status(session_id: str):
 
 
 @bp.post("/frame")
+@rate_limited("frames")
 def video_frame():
     """One live frame. Inside a capture session it costs one read of the session row (how many samples,
     the tracker's state) and one write (the sample, the count, the new tracker state): the face is tracked
@@ -98,6 +100,8 @@ def video_frame():
 
 
 @bp.post("/session/<session_id>/finish")
+@rate_limited("analysis")
+@heavy_analysis
 def finish_video_session(session_id: str):
     """Summarise the session's frames; the microphone recording of the same answer may come along
     (multipart field ``audio``), read into the same result so face, voice and words share one clock."""
@@ -117,6 +121,8 @@ def finish_video_session(session_id: str):
 
 
 @bp.post("")
+@rate_limited("analysis")
+@heavy_analysis
 def analyse_video_api():
     config = current_app.config
     # Videos may be larger than the app-wide request cap (Flask 3.1 allows a per-request limit).
