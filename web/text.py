@@ -8,6 +8,7 @@ from library.errors import InputError
 from library.history.text_compare import compare_text
 from library.text import TRAITS, TextAnalysis, analyse_text
 from web.extensions import earlier, min_users_for_words, models, store
+from web.policy import heavy_analysis, rate_limited
 from web.text_input import text_from_request
 from web.wording import lean, ordinal_percentile
 
@@ -27,6 +28,8 @@ def form():
 
 
 @bp.post("/")
+@rate_limited("analysis")
+@heavy_analysis
 def submit():
     """The form without JavaScript: a refused text comes back in the form with the reason above it
     (an error page lost what was typed)."""
@@ -39,6 +42,7 @@ def submit():
 
 
 @bp.get("/result/<analysis_id>")
+@rate_limited("pages")
 def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
