@@ -1,12 +1,19 @@
 """Video channel face pipeline speed, on ONE core: prints figures, asserts nothing.
 
-    python benchmarks/video.py [--frames 120] [--fer-python /tmp/fer-venv/bin/python]
+    python benchmarks/video.py [--frames 120] [--faces 400] [--fer-python /tmp/fer-venv/bin/python]
 
 Frames: 640x480 JPEGs (quality 85) with one face, made from skimage's astronaut photo (top
 512x384 scaled x1.25, so the face is 17% of the frame width like in the original), drifting a
 few pixels from frame to frame so the tracker has real work to do.
 
 Targets: >= 30 fps detecting every frame; >= 60 fps with tracking (detector every 5th frame).
+
+Detection rate on small and tight faces (``--faces`` pictures of each, a fixed random sample):
+RAF-DB's aligned 100x100 training pictures (tight crops) and FER2013's 48x48 val faces, as the
+live path finds them (``find``: enlarged when under 120 px) and as a still picture is found
+(``find(still=True)``: + the crop pass and dlib's CNN detector, library/video/faces.py), with the
+share each pass found and the time a picture; "v1 settings" is the detector before issue 18 (no
+enlarging, no still passes).
 
 The expression model is the trained one when ``Models/video/`` has it; otherwise an untrained
 net of the same architecture (library.video.model), which costs the same to run.
@@ -191,11 +198,49 @@ def run_fer(python: str, frames: list[bytes]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def detection_rates(n: int, data_dir: Path) -> None:
+    """Share of small/tight face pictures where a face is found, per detector setting."""
+    import csv
+
+    from library.video.faces import DetectorConfig, FaceFinder
+
+    rng = np.random.default_rng(18)
+    sets = {}
+    labels = data_dir / "rafdb" / "train_labels.csv"
+    if labels.is_file():
+        with open(labels, newline="") as f:
+            files = [r["file"] for r in csv.DictReader(f)]
+        sets["RAF-DB train, 100x100 tight"] = [
+            cv2.imread(str(data_dir / "rafdb" / "train" / files[i]), cv2.IMREAD_GRAYSCALE)
+            for i in rng.choice(len(files), min(n, len(files)), replace=False)]
+    fer = data_dir / "fer2013" / "val.npz"
+    if fer.is_file():
+        with np.load(fer) as z:
+            sets["FER2013 val, 48x48"] = list(z["images"][rng.choice(len(z["images"]), n, replace=False)])
+    if not sets:
+        print(f"\ndetection rates: no RAF-DB or FER2013 under {data_dir}")
+        return
+    v1 = FaceFinder(DetectorConfig(min_detect_side=1, crop_side=0, cnn_fallback=False))
+    now = FaceFinder()
+    print(f"\ndetection rate on small/tight faces ({n} pictures each, fixed sample):")
+    for name, pictures in sets.items():
+        for label, finder, still in (("v1 settings", v1, False), ("live (find)", now, False),
+                                     ("still (find, still=True)", now, True)):
+            t0 = time.perf_counter()
+            passes = [finder.find_pass(g, still=still)[1] for g in pictures]
+            ms_each = 1000 * (time.perf_counter() - t0) / len(pictures)
+            found = np.mean([p != "" for p in passes])
+            split = ", ".join(f"{k} {passes.count(k) / len(passes):.3f}" for k in ("hog", "crop", "cnn") if k in passes)
+            print(f"  {name:28s} {label:26s} found {found:.3f} ({split}); {ms_each:5.1f} ms a picture")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=120)
     ap.add_argument("--detect-every", type=int, default=5)
     ap.add_argument("--fer-python", help="python of a separate venv with the `fer` package")
+    ap.add_argument("--faces", type=int, default=400, help="pictures per set for the detection rates (0: skip)")
+    ap.add_argument("--data-dir", type=Path, default=None)
     args = ap.parse_args()
 
     core = one_core()
@@ -217,6 +262,11 @@ def main() -> None:
     print(f"\nend to end (analyse_jpeg, modes interleaved): detect every frame {every:6.1f} fps "
           f"(target >= 30); tracked {tracked:6.1f} fps (target >= 60); detector ran on "
           f"{tracker.detections} of {2 * len(frames)} tracked frames")
+
+    if args.faces:
+        from library.paths import default_data_dir
+
+        detection_rates(args.faces, args.data_dir or default_data_dir())
 
     if args.fer_python:
         fer = run_fer(args.fer_python, frames)

@@ -153,6 +153,48 @@ def test_max_faces_cap(astronaut):
     assert len(pipe.analyse_image(np.hstack([astronaut, astronaut])).faces) == 1
 
 
+# --- small and tightly framed faces (still pictures) ---------------------------------------
+
+def _crop(img, y0, y1, x0, x1, side):
+    return cv2.resize(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[y0:y1, x0:x1], (side, side), interpolation=cv2.INTER_AREA)
+
+
+def test_a_face_under_the_detector_window_is_found_after_enlarging(astronaut):
+    from library.video.faces import DetectorConfig
+
+    tiny = _crop(astronaut, 60, 190, 157, 287, 48)  # FER2013's size: the face is ~35 px
+    assert FaceFinder(DetectorConfig(min_detect_side=48)).find(tiny) == []  # at its own size: lost
+    faces = FaceFinder().find(tiny)
+    assert len(faces) == 1
+    left, right = eye_centres(faces[0].landmarks)  # landmarks back in the 48 px picture's coordinates
+    assert 8 < right[0] - left[0] < 20 and 10 < left[1] < 26 and abs(left[1] - right[1]) < 3
+
+
+def test_a_tight_crop_is_found_by_the_still_passes_only(astronaut):
+    from library.video.faces import DetectorConfig
+
+    tight = _crop(astronaut, 90, 165, 185, 260, 100)  # brows to chin, cheek to cheek
+    finder = FaceFinder()
+    assert finder.find(tight) == []  # the live settings (threshold 0.5) miss it
+    faces, how = finder.find_pass(tight, still=True)
+    assert how == "crop" and len(faces) == 1 and faces[0].box[2] >= 50
+    # when both HOG passes fail (thresholds out of reach here), dlib's CNN detector finds a face crop
+    face_crop = _crop(astronaut, 83, 170, 179, 266, 100)
+    faces, how = FaceFinder(DetectorConfig(threshold=9.0, crop_threshold=9.0)).find_pass(face_crop, still=True)
+    assert how == "cnn" and len(faces) == 1 and faces[0].box[2] >= 60
+    # and nothing is invented on a picture without a face
+    assert FaceFinder().find_pass(np.full((100, 100), 128, np.uint8), still=True) == ([], "")
+
+
+def test_analyse_still_classifies_the_tight_crop(astronaut):
+    model = PlumbingModel()
+    pipe = FacePipeline(model)
+    tight = _crop(astronaut, 90, 165, 185, 260, 100)
+    assert pipe.analyse_image(tight).faces == []
+    assert len(pipe.analyse_still(tight).faces) == 1 and model.calls == [(1, 48, 48)]
+    assert pipe.largest_face_crop(tight) is None and pipe.largest_face_crop(tight, still=True).shape == (48, 48)
+
+
 # --- alignment ----------------------------------------------------------------------------
 
 def test_aligned_crop_is_fer_format_with_level_eyes(pipeline, astronaut):

@@ -1,7 +1,7 @@
 """Tests of the video channel's expression model: training pipeline, API, Grad-CAM, accuracy.
 
-The smoke training needs the FER2013 files (ESAPR_DATA_DIR or ../shared/data); the accuracy
-floor needs the shipped model in Models/video/. Each skips with the reason when absent.
+The smoke training needs the FER2013 and RAF-DB files (ESAPR_DATA_DIR or ../shared/data); the
+accuracy floor needs the shipped model in Models/video/. Each skips with the reason when absent.
 """
 
 from __future__ import annotations
@@ -17,13 +17,21 @@ from library.emotions import EMOTIONS
 from library.paths import MODELS_DIR, PROJECT_ROOT, default_data_dir
 
 DATA_DIR = default_data_dir()
-HAVE_DATA = (DATA_DIR / "fer2013" / "train.npz").is_file() and (DATA_DIR / "fer2013" / "val.npz").is_file()
+HAVE_DATA = ((DATA_DIR / "fer2013" / "train.npz").is_file() and (DATA_DIR / "fer2013" / "val.npz").is_file()
+             and (DATA_DIR / "rafdb" / "train_labels.csv").is_file())
 SHIPPED = MODELS_DIR / "video" / "expression.keras"
 # Floor for the shipped model on FER2013 val (flip TTA): what the shipped file measured
 # (Models/video/expression.md: 0.6709) less 0.02, rounded down.
 VAL_ACCURACY_FLOOR = 0.65
 
-needs_data = pytest.mark.skipif(not HAVE_DATA, reason=f"FER2013 data not found under {DATA_DIR} (set ESAPR_DATA_DIR)")
+needs_data = pytest.mark.skipif(not HAVE_DATA, reason=f"FER2013/RAF-DB data not found under {DATA_DIR} "
+                                                    "(set ESAPR_DATA_DIR)")
+
+
+@pytest.fixture(scope="module")
+def smoke_cache(tmp_path_factory):
+    """RAF-DB's smoke subset, detected and aligned once for every smoke run of this module."""
+    return tmp_path_factory.mktemp("video_smoke_cache")
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +42,13 @@ def val_data():
 
 
 @pytest.fixture(scope="module")
-def smoke_dir(tmp_path_factory):
+def smoke_dir(tmp_path_factory, smoke_cache):
     if not HAVE_DATA:
-        pytest.skip(f"FER2013 data not found under {DATA_DIR}")
+        pytest.skip(f"FER2013/RAF-DB data not found under {DATA_DIR}")
     from library.video import train
 
     out = tmp_path_factory.mktemp("video_smoke")
-    assert train.main(["--smoke", "--data-dir", str(DATA_DIR), "--out", str(out)]) == 0
+    assert train.main(["--smoke", "--data-dir", str(DATA_DIR), "--out", str(out), "--cache", str(smoke_cache)]) == 0
     return out
 
 
@@ -69,6 +77,12 @@ def test_smoke_training_gives_loadable_model(smoke_dir, smoke_model, val_data):
     assert meta["params"] > 0 and meta["model_config"]["name"] == "xception_fer_tiny"
     state = json.loads((smoke_dir / "checkpoints" / "state.json").read_text())
     assert state["epoch"] == 2 and len(state["history"]) == 2
+    for rec in state["history"]:  # both sources drawn, both validated, the declared score kept
+        assert min(rec["drawn_per_source"]) > 0
+        assert rec["selection"] == pytest.approx((rec["val_acc_fer2013"] + rec["val_acc_rafdb"]) / 2)
+    raf = state["data_stats"]["rafdb"]
+    assert raf["pictures"] == 48 and 0 < raf["found"] <= 48
+    assert sum(raf["found_by"].values()) == raf["found"]
     p = smoke_model.predict_proba(val_data[0][:32])
     assert p.shape == (32, len(EMOTIONS))
     assert np.all(p >= 0) and np.allclose(p.sum(axis=1), 1.0, atol=1e-6)
@@ -115,13 +129,14 @@ def test_serving_a_face_and_its_grad_cam_needs_neither_torch_nor_keras():
 
 
 @needs_data
-def test_resume_is_exact(tmp_path):
+def test_resume_is_exact(tmp_path, smoke_cache):
     """2 epochs in one go == 1 epoch, stop, resume for the 2nd (weights and optimizer step)."""
     from library.video import train
     from library.video.model import ModelConfig, build_model
 
     def run(out, *extra):
-        assert train.main(["--smoke", "--data-dir", str(DATA_DIR), "--out", str(out), *extra]) == 0
+        assert train.main(["--smoke", "--data-dir", str(DATA_DIR), "--out", str(out), "--cache", str(smoke_cache),
+                           *extra]) == 0
 
     run(tmp_path / "a")  # the smoke plan: 2 epochs
     run(tmp_path / "b", "--stop-after", "1")
@@ -139,8 +154,58 @@ def test_resume_is_exact(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     sa = json.loads((tmp_path / "a" / "checkpoints" / "state.json").read_text())
     sb = json.loads((tmp_path / "b" / "checkpoints" / "state.json").read_text())
-    assert [h["val_acc"] for h in sa["history"]] == [h["val_acc"] for h in sb["history"]]
+    for key in ("val_acc_fer2013", "val_acc_rafdb", "drawn_per_source"):
+        assert [h[key] for h in sa["history"]] == [h[key] for h in sb["history"]]
     assert [h["loss"] for h in sa["history"]] == pytest.approx([h["loss"] for h in sb["history"]], rel=1e-5)
+
+
+@needs_data
+def test_calibration_is_written_and_applied(smoke_dir, smoke_model, val_data):
+    """Training ends by fitting a temperature and an abstention threshold; the model applies both."""
+    meta = json.loads((smoke_dir / "expression.json").read_text())
+    t, threshold = meta["temperature"], meta["abstain_below"]
+    assert t > 0 and 0.0 <= threshold <= 1.0
+    assert smoke_model.temperature == t and smoke_model.abstain_below == threshold
+    cal = meta["calibration"]
+    assert set(cal["per_source"]) == {"fer2013", "rafdb"}
+    for figures in cal["per_source"].values():
+        assert 0 <= figures["ece"] <= 1 and 0 <= figures["ece_before"] <= 1
+    faces = val_data[0][:16]
+    calibrated = smoke_model.predict_proba(faces)
+    smoke_model.temperature = 1.0
+    try:
+        raw = smoke_model.predict_proba(faces)
+    finally:
+        smoke_model.temperature = t
+    expected = raw ** (1 / t)
+    np.testing.assert_allclose(calibrated, expected / expected.sum(axis=1, keepdims=True), atol=1e-6)
+    confident = [smoke_model.is_confident(p) for p in calibrated]
+    assert confident == [bool(p.max() >= threshold) for p in calibrated]
+
+
+def test_epoch_draw_balances_sources_and_classes():
+    from library.video.train.sources import draw_weights, epoch_draw
+
+    labels = np.array([3] * 900 + [1] * 100 + [3] * 50 + [0] * 50)
+    source = np.array([0] * 1000 + [1] * 100)
+    w = draw_weights(labels, source, {"fer2013": 0.5, "rafdb": 0.5}, class_power=0.5)
+    assert w.sum() == pytest.approx(1.0)
+    assert w[source == 0].sum() == pytest.approx(0.5) and w[source == 1].sum() == pytest.approx(0.5)
+    # inside a source, a class's share goes as count^(1 - power): sqrt(900) : sqrt(100) = 3 : 1
+    assert w[:900].sum() / w[900:1000].sum() == pytest.approx(3.0)
+    a, b = epoch_draw(w, 2000, seed=1, epoch=4), epoch_draw(w, 2000, seed=1, epoch=4)
+    assert np.array_equal(a, b) and not np.array_equal(a, epoch_draw(w, 2000, seed=1, epoch=5))
+    assert 0.45 < np.mean(source[a] == 1) < 0.55  # the small source gets its half
+
+
+def test_rafdb_held_out_fifth_is_fixed_and_per_class():
+    from library.video.train.prepare import held_out
+
+    labels = np.repeat(np.arange(7), [705, 717, 281, 4772, 1982, 1290, 2524])
+    mask = held_out(labels)
+    assert np.array_equal(mask, held_out(labels))
+    for c in range(7):
+        assert abs(mask[labels == c].mean() - 0.2) < 0.002
 
 
 @needs_data

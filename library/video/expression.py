@@ -2,7 +2,8 @@
 
     from library.video import FacialExpressionModel, EMOTIONS
     model = FacialExpressionModel.load()          # Models/video/expression.keras
-    proba = model.predict_proba(faces)            # (N, 7), rows sum to 1, EMOTIONS order
+    proba = model.predict_proba(faces)            # (N, 7), rows sum to 1, EMOTIONS order, calibrated
+    model.is_confident(proba[0])                  # False below the measured abstention threshold ("unclear")
     heat = model.grad_cam(faces[0])               # (48, 48) in [0, 1]
 
 Keras (and torch) are imported inside ``load`` so ``import library.video`` stays cheap.
@@ -30,6 +31,8 @@ DEFAULT_PATH = DEFAULT_DIR / MODEL_FILE  # the shipped model file
 # Horizontal-flip test-time augmentation: averaged over the face and its mirror image.
 # On by default because it measured better on val (see Models/video/expression.md).
 DEFAULT_FLIP_TTA = True
+# Used only when a model's metadata holds no measured threshold (as the voice model's default).
+DEFAULT_ABSTAIN_BELOW = 0.4
 
 
 def prepare_faces(faces) -> np.ndarray:
@@ -81,6 +84,10 @@ class FacialExpressionModel:
         self._onnx = onnx_session
         self.flip_tta = flip_tta
         self.meta = meta or {}
+        # Temperature scaling and the abstention threshold, fitted on validation by
+        # library/video/train/calibrate.py and kept in expression.json (1.0 / default when absent).
+        self.temperature = float(self.meta.get("temperature", 1.0))
+        self.abstain_below = float(self.meta.get("abstain_below", DEFAULT_ABSTAIN_BELOW))
         self.batch_size = batch_size
         self._cam_model = None
         self._cam_weights = None  # (kernel (C, 7), bias (7,)) for Grad-CAM on the ONNX graph
@@ -175,7 +182,15 @@ class FacialExpressionModel:
             p = 0.5 * (both[: len(x)] + both[len(x):])
         else:
             p = self._forward(x)
+        if self.temperature != 1.0:
+            # The network ends in a softmax, so p^(1/T) renormalised is softmax(logits / T).
+            p = np.exp(np.log(np.clip(p, 1e-12, None)) / self.temperature)
         return p / p.sum(axis=1, keepdims=True)
+
+    def is_confident(self, probabilities) -> bool:
+        """Whether the top probability reaches the threshold under which validation accuracy fell
+        below 40% (library/video/train/calibrate.py); below it the app should say "unclear"."""
+        return float(np.max(probabilities)) >= self.abstain_below
 
     def predict(self, faces) -> np.ndarray:
         """Most likely emotion name per face."""

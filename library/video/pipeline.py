@@ -99,7 +99,9 @@ class FacePipeline:
                       tracker: FaceTracker | None = None) -> FrameResult:
         """Analyse one RGB or grayscale uint8 frame. Without a tracker every call detects."""
         gray = FaceFinder.to_gray(img)
-        faces = self.faces(gray, tracker)
+        return self._result(gray, self.faces(gray, tracker), t)
+
+    def _result(self, gray: np.ndarray, faces: list[Face], t: float) -> FrameResult:
         crops = np.stack([align_face(gray, f.landmarks) for f in faces]) if faces else \
             np.zeros((0, 48, 48), dtype=np.uint8)
         probs = self.classify(crops)
@@ -120,8 +122,16 @@ class FacePipeline:
         """Decode a JPEG/PNG frame (type checked by content, size limits applied) and analyse it."""
         return self.analyse_image(decode_image(data, self.config.frame_limits, gray=True), t, tracker)
 
-    def largest_face_crop(self, img: np.ndarray) -> np.ndarray | None:
-        """Aligned 48x48 uint8 crop of the largest face (the model's exact input, for Grad-CAM)."""
+    def largest_face_crop(self, img: np.ndarray, still: bool = False) -> np.ndarray | None:
+        """Aligned 48x48 uint8 crop of the largest face (the model's exact input, for Grad-CAM);
+        ``still``: found as ``analyse_still`` finds it (what the expression model is trained on)."""
         gray = FaceFinder.to_gray(img)
-        faces = self.finder.find(gray)
+        faces = self.finder.find(gray, still=still)
         return align_face(gray, faces[0].landmarks) if faces else None
+
+    def analyse_still(self, img: np.ndarray, t: float = 0.0) -> FrameResult:
+        """Analyse one still picture (an upload, a photo, a face crop): like ``analyse_image`` but,
+        when the live settings find no face, with the crop pass and dlib's CNN detector
+        (library/video/faces.py; slower, so never on the live path)."""
+        gray = FaceFinder.to_gray(img)
+        return self._result(gray, self.finder.find(gray, still=True), t)

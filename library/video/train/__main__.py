@@ -1,0 +1,3 @@
+from library.video.train.run import main
+
+raise SystemExit(main())
