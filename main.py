@@ -21,13 +21,21 @@ from flask import Flask
 
 from library.history import HistoryStore
 from library.history.figures import FiguresCache
-from web import (api, assets, audio, audio_api, caching, capacity, idempotency, interview, interview_api,
-                 log_redaction, openapi, owner, pages, privacy, privacy_api, retention, security, text, video,
-                 video_api)
-from web.config import build_config
-from web.errors import register_error_handlers
-from web.json_body import BoundedJSONProvider
-from web.models import ModelRegistry, default_loaders
+from web import api, openapi, text
+from web.audio import api as audio_api
+from web.audio import pages as audio
+from web.home import pages
+from web.interview import api as interview_api
+from web.interview import pages as interview
+from web.platform import assets, caching, capacity, idempotency, log_redaction, owner, retention, security
+from web.privacy import api as privacy_api
+from web.privacy import pages as privacy
+from web.video import api as video_api
+from web.video import pages as video
+from web.platform.config import build_config
+from web.platform.errors import register_error_handlers
+from web.platform.json_body import BoundedJSONProvider
+from web.platform.models import ModelRegistry, default_loaders
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -193,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dev:
         create_app().run(host=args.host, port=args.port, debug=args.debug, threaded=True)
     else:
-        from web.serve import run_production
+        from web.platform.serve import run_production
 
         run_production(create_app, args.host, args.port, args.workers, args.threads)
     return 0

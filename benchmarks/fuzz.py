@@ -70,7 +70,7 @@ def _checks() -> list:
             response_schema_conformance]
 
 
-TOKEN_HEADER = "X-ESAPR-Token"  # web/owner.py
+TOKEN_HEADER = "X-ESAPR-Token"  # web/platform/owner.py
 
 
 def fuzz_operation(operation, examples: int, live_path: dict[str, str] | None = None,

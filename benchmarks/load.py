@@ -52,7 +52,7 @@ PATHS = {"text": "/api/v1/text", "frame": "/api/v1/video/frame", "audio": "/api/
          "session": "/api/v1/video/session", "finish": "/api/v1/video/session/{session}/finish"}
 FRAME_INTERVAL_S = 0.2  # the browser sends 5 frames a second
 REQUEST_TIMEOUT_S = 120
-# gunicorn closes a keep-alive connection idle for 5 s (web/serve.py): a client reconnects well before that rather
+# gunicorn closes a keep-alive connection idle for 5 s (web/platform/serve.py): a client reconnects well before that rather
 # than race the server's close (a request lost to that race would look like a server failure).
 STALE_CONNECTION_S = 1.0
 

@@ -263,7 +263,7 @@ class Server:
 
     def wait_until_idle(self, *, quiet_s: float = 1.5, timeout_s: float = 180) -> bool:
         """Wait until every worker has used almost no CPU for ``quiet_s``: the background warm-up
-        (web/serve.py loads every model after the fork) is over. False if that took too long."""
+        (web/platform/serve.py loads every model after the fork) is over. False if that took too long."""
         deadline = time.monotonic() + timeout_s
         pids = self.wait_for_workers(timeout_s=timeout_s)
         while time.monotonic() < deadline:

@@ -1,6 +1,6 @@
 """The one place that names the channels and their models.
 
-The web app (web/models.py, the serving warm-up), the batch engines (library/batch), the interview's
+The web app (web/platform/models.py, the serving warm-up), the batch engines (library/batch), the interview's
 fusion and reliability, and the pages read what a channel is called, which models it loads, and
 which metadata file holds its measured figures from here, so that adding or renaming one is one edit.
 

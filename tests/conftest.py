@@ -44,7 +44,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def shared_loaders():
     """Model loaders whose models are loaded once for the whole test session."""
-    from web.models import default_loaders
+    from web.platform.models import default_loaders
 
     cache: dict = {}
     loaders = default_loaders()

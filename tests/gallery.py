@@ -194,7 +194,7 @@ def main() -> int:
     sys.path[:0] = [str(here), str(here.parent)]
     from browser import chromium_page, live_server
     from conftest import make_test_app
-    from web.models import default_loaders
+    from web.platform.models import default_loaders
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="tmp/screenshots", type=Path)

@@ -420,7 +420,7 @@ def test_every_limit_is_configurable(app, client, key, value, request_of, status
                                  "FRAME_MAX_PIXELS", "VIDEO_MAX_SIDE", "VIDEO_MAX_PIXELS", "VIDEO_MAX_FPS",
                                  "AUDIO_MIN_RATE", "AUDIO_MAX_RATE", "AUDIO_MAX_CHANNELS"])
 def test_limits_come_from_esapr_environment_variables(monkeypatch, tmp_path, key):
-    from web.config import defaults
+    from web.platform.config import defaults
 
     monkeypatch.setenv(f"ESAPR_{key}", "7")
     assert defaults(tmp_path)[key] == 7

@@ -52,7 +52,7 @@ def test_a_request_still_running_gives_409_until_its_claim_goes_stale(db_app):
     client, store = db_app.test_client(), db_app.extensions["esapr_store"]
     # A claim with no answer, as a worker killed mid-request leaves it: found by the same scoping.
     with db_app.test_request_context("/api/v1/text", method="POST", headers={TOKEN: "t" * 32}):
-        from web.idempotency import _scoped_key
+        from web.platform.idempotency import _scoped_key
 
         scoped = _scoped_key("in-flight")
     assert claim(store, scoped, None, stale_after_s=600).outcome == "new"

@@ -35,7 +35,7 @@ def test_the_production_access_log_shows_no_token_and_no_session_id(tmp_path):
 
 
 def test_the_development_server_and_app_logs_are_redacted_too(app):
-    from web.log_redaction import RedactSecrets
+    from web.platform.log_redaction import RedactSecrets
 
     token, sid = "A" * 16 + "b_-" + "c" * 13, "0123456789abcdef" * 2
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s %s',

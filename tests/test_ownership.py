@@ -157,8 +157,8 @@ def test_reaching_the_store_makes_no_token(app):
     """store() only reads who the request is: the token a POST needs was given before the view ran."""
     from flask import session
 
-    from web.extensions import store
-    from web.owner import COOKIE_KEY
+    from web.platform.extensions import store
+    from web.platform.owner import COOKIE_KEY
 
     with app.test_request_context("/api/v1/text", method="POST"):
         assert store().owner is None and COOKIE_KEY not in session

@@ -1,10 +1,10 @@
-"""Every route states its own policy (web/policy.py): what analyses is rate-limited as an analysis and takes a slot."""
+"""Every route states its own policy (web/platform/policy.py): what analyses is rate-limited as an analysis and takes a slot."""
 
 from __future__ import annotations
 
 import pytest
 
-from web.policy import rate_limited
+from web.platform.policy import rate_limited
 
 
 def _views(app, blueprint=None):

@@ -498,7 +498,7 @@ def test_upload_names_never_become_paths(client, monkeypatch):
     import io
 
     from library.errors import BadInput
-    from web import video_api
+    from web.video import api as video_api
 
     received = []
 

@@ -45,7 +45,7 @@ def _has_loaded_torch(pid: int) -> bool:
 
 
 def test_home_page_answers_with_two_workers_and_serving_never_loads_torch(tmp_path):
-    # An empty database: the master creates the tables before the fork (web/serve.py), so the
+    # An empty database: the master creates the tables before the fork (web/platform/serve.py), so the
     # workers do not race to create them (a lost race used to halt the whole server).
     with Server(f"sqlite:///{tmp_path / 'history.sqlite3'}", workers=2) as server:  # returns at GET / == 200
         workers = server.wait_for_workers(2)
@@ -142,7 +142,7 @@ def test_the_master_creates_the_tables_before_any_worker_starts(tmp_path, monkey
     # and gunicorn then halted the whole server (3 starts in 13 with 8 workers, measured here).
     from sqlalchemy import create_engine, inspect
 
-    from web.serve import ProductionServer, run_production
+    from web.platform.serve import ProductionServer, run_production
 
     url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
     found = {}
@@ -158,7 +158,7 @@ def test_the_master_creates_the_tables_before_any_worker_starts(tmp_path, monkey
 
 
 def test_the_production_app_never_runs_in_debug_mode(tmp_path, shared_loaders, monkeypatch):
-    from web.serve import ProductionServer, options
+    from web.platform.serve import ProductionServer, options
 
     monkeypatch.setenv("FLASK_DEBUG", "1")
     plain = make_test_app(tmp_path, shared_loaders)

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, abort, jsonify, request
 from library.history import CHANNELS
 from library.history.public import summary_csv, text_summary
 from library.text import TRAITS
-from web.extensions import earlier, min_users_for_words
-from web.policy import heavy_analysis, rate_limited
+from web.platform.extensions import earlier, min_users_for_words
+from web.platform.policy import heavy_analysis, rate_limited
 from web.text import analyse_and_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

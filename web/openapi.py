@@ -62,7 +62,7 @@ def _path_param(name: str, description: str, enum=None) -> dict:
 
 SESSION = _path_param("session_id", "A session id from the matching start call.")
 TOKEN = {"name": "X-ESAPR-Token", "in": "header", "required": True, "schema": {"type": "string"},
-         "description": "Your private token: every analysis answer carries it in this header (web/owner.py)."}
+         "description": "Your private token: every analysis answer carries it in this header (web/platform/owner.py)."}
 STEP = _path_param("step", "The interview step.", STEPS)
 CHANNEL = _path_param("channel", "The channel.", ("text", "video", "audio", "interview"))
 
@@ -279,12 +279,12 @@ IDEMPOTENCY_KEY = {
                    "`Idempotent-Replayed: true`, instead of a second analysis; the same key with a different "
                    "request is 422. A request with no token matches nothing kept: send your token (or one you "
                    "made: 32 URL-safe random characters) from the first try. Answers are kept 24 h, and go "
-                   "when their analysis is deleted (web/idempotency.py)."}
+                   "when their analysis is deleted (web/platform/idempotency.py)."}
 
 
 def _with_common_answers(paths: dict) -> dict:
-    """Answers any operation may give, added to each: the rate limit (web/rate_limit.py), the
-    refusal of another site's browser requests (web/security.py), the database refusing writes."""
+    """Answers any operation may give, added to each: the rate limit (web/platform/rate_limit.py), the
+    refusal of another site's browser requests (web/platform/security.py), the database refusing writes."""
     retry = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}}
     out: dict = {}
     for path, operations in paths.items():

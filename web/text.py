@@ -7,8 +7,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from library.errors import InputError
 from library.history.text_compare import compare_text
 from library.text import TRAITS, TextAnalysis, analyse_text
-from web.extensions import earlier, min_users_for_words, models, store
-from web.policy import heavy_analysis, rate_limited
+from web.platform.extensions import earlier, min_users_for_words, models, store
+from web.platform.policy import heavy_analysis, rate_limited
 from web.text_input import text_from_request
 from web.wording import lean, ordinal_percentile
 

@@ -175,7 +175,7 @@ class Earlier:
 class FiguresCache:
     """Per channel, the arrays of ``ChannelFigures``, refreshed from the database by difference.
 
-    One per process (web/extensions.py keeps it with the app); safe to share between threads.
+    One per process (web/platform/extensions.py keeps it with the app); safe to share between threads.
     """
 
     def __init__(self, engine: Engine):

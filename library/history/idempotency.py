@@ -33,7 +33,7 @@ class _IdempotentRequestRow(Base):
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: still being answered
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # SHA-256 of what was asked (web/idempotency.py ``request_digest``); None on rows kept before #15.
+    # SHA-256 of what was asked (web/platform/idempotency.py ``request_digest``); None on rows kept before #15.
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 

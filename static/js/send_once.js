@@ -1,6 +1,6 @@
 // Sends one upload so that it is analysed once. Every attempt carries the same Idempotency-Key,
 // so when an answer is lost on its way back (a dropped connection, a restarted server worker)
-// the retry gets the stored answer instead of making a second analysis (web/idempotency.py).
+// the retry gets the stored answer instead of making a second analysis (web/platform/idempotency.py).
 // XMLHttpRequest rather than fetch: it reports upload progress for the bars.
 (function () {
   "use strict";
@@ -33,7 +33,7 @@
         try { data = JSON.parse(xhr.responseText); } catch (err) { data = {}; }
         // 409 "still being answered": the first attempt is still running on the server.
         if (xhr.status === 409 && /still being answered/.test(data.error || "") && attempt < ATTEMPTS) return later();
-        // 503 with Retry-After: the server is busy with other analyses (web/capacity.py); nothing was saved.
+        // 503 with Retry-After: the server is busy with other analyses (web/platform/capacity.py); nothing was saved.
         var retryAfter = parseInt(xhr.getResponseHeader("Retry-After"), 10);
         if (xhr.status === 503 && retryAfter > 0 && retryAfter <= 60 && attempt < ATTEMPTS) return later(retryAfter);
         on.answer(xhr.status, data);

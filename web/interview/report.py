@@ -32,8 +32,8 @@ from library.history.text_compare import compare_text
 from library.interview import engine, load_reliability
 from library.registry import CHANNELS
 from library.text import TRAITS
-from web.extensions import earlier, min_users_for_words, store
-from web.interview_session import SKIPPED, InterviewState
+from web.platform.extensions import earlier, min_users_for_words, store
+from web.interview.session import SKIPPED, InterviewState
 from web.wording import lean, ordinal_percentile
 
 CHANNEL_TITLES = {name: channel.report_title for name, channel in CHANNELS.items()}

@@ -1,7 +1,7 @@
 """The production server: gunicorn, several workers with a few threads each.
 
 Workers are gunicorn's asyncio (``asgi``) workers running the Flask app through
-web/buffering.py: the event loop reads each request whole, and only then does one of the
+web/platform/buffering.py: the event loop reads each request whole, and only then does one of the
 worker's threads run it, so slow clients cost a connection, never a thread (#15).
 
 Each worker builds its own app after the fork (no preload): a worker owns its database
@@ -22,9 +22,9 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from library.registry import WARM_UP
-from web.buffering import BufferedWSGI
-from web.capacity import threads_needed
-from web.config import env_int
+from web.platform.buffering import BufferedWSGI
+from web.platform.capacity import threads_needed
+from web.platform.config import env_int
 
 MB = 1024 * 1024
 
@@ -38,7 +38,7 @@ def options(host: str, port: int, workers: int | None = None) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
-        # The event loop reads requests whole (web/buffering.py); threads then run them, so that one
+        # The event loop reads requests whole (web/platform/buffering.py); threads then run them, so that one
         # worker can wait on the database while another request computes.
         "worker_class": "asgi",
         "worker_connections": env_int("ESAPR_WORKER_CONNECTIONS", 1000),
@@ -71,7 +71,7 @@ def options(host: str, port: int, workers: int | None = None) -> dict[str, Any]:
 def _warm_models(worker) -> None:
     if os.environ.get("ESAPR_WARM_MODELS", "1") == "0":
         return
-    app: Flask = worker.asgi.app  # the Flask app inside web/buffering.py's BufferedWSGI
+    app: Flask = worker.asgi.app  # the Flask app inside web/platform/buffering.py's BufferedWSGI
     registry = app.extensions["esapr_models"]
 
     def warm() -> None:
@@ -96,7 +96,7 @@ class ProductionServer(BaseApplication):
     def __init__(self, make_app: Callable[[], Flask], settings: dict[str, Any], threads: int | None = None):
         self._make_app = make_app
         self._settings = settings
-        self._threads = threads or env_int("ESAPR_THREADS", 0)  # 0: as many as web/capacity.py needs
+        self._threads = threads or env_int("ESAPR_THREADS", 0)  # 0: as many as web/platform/capacity.py needs
         super().__init__()
 
     def load_config(self) -> None:

@@ -28,7 +28,7 @@ class BufferedWSGI:
     """An ASGI application that runs a WSGI ``app`` on complete requests, in a pool of ``threads``."""
 
     def __init__(self, app: Callable, threads: int, max_body_bytes: int):
-        self.app = app  # the Flask app, for whoever needs it (the model warm-up in web/serve.py)
+        self.app = app  # the Flask app, for whoever needs it (the model warm-up in web/platform/serve.py)
         self.max_body_bytes = max_body_bytes
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="request")
 

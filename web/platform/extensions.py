@@ -6,15 +6,15 @@ from flask import current_app, has_request_context
 
 from library.history import HistoryStore
 from library.history.figures import Earlier, FiguresCache
-from web.models import ModelRegistry
+from web.platform.models import ModelRegistry
 
 
 def store() -> HistoryStore:
-    """The history store; inside a request, rows it adds belong to the requester (web/owner.py)."""
+    """The history store; inside a request, rows it adds belong to the requester (web/platform/owner.py)."""
     shared: HistoryStore = current_app.extensions["esapr_store"]
     if not has_request_context():
         return shared
-    from web.owner import request_owner
+    from web.platform.owner import request_owner
 
     return shared.for_owner(request_owner())
 

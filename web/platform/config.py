@@ -26,7 +26,7 @@ def _env_int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
 
 
-env_int = _env_int  # the public name, for web/serve.py
+env_int = _env_int  # the public name, for web/platform/serve.py
 
 
 def _env_list(name: str, default: list[str]) -> list[str]:
@@ -62,7 +62,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # Work budget (#15): pixels decoded (picture x every frame), from the container before decoding
         # and counted while decoding; the default is 2 minutes of 1080p at 30 fps.
         "VIDEO_MAX_DECODED_PIXELS": _env_int("ESAPR_VIDEO_MAX_DECODED_PIXELS", 1920 * 1080 * 30 * 120),
-        # Heavy analyses (uploads, texts, PDFs) one worker runs at once (web/capacity.py); with the
+        # Heavy analyses (uploads, texts, PDFs) one worker runs at once (web/platform/capacity.py); with the
         # per-analysis limits this bounds a worker's memory (README, Limits).
         "HEAVY_ANALYSES_PER_WORKER": _env_int("ESAPR_HEAVY_PER_WORKER", 2),
         # Requests over that cap wait for a slot, this many at most and this long at most, before a 503.
@@ -90,7 +90,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "GRADCAM_EVERY": _env_int("ESAPR_GRADCAM_EVERY", 10),
         "LIVE_SESSION_EXPIRY_S": _env_int("ESAPR_LIVE_SESSION_EXPIRY_S", 3600),
         "LIVE_SESSION_MAX_FRAMES": _env_int("ESAPR_LIVE_SESSION_MAX_FRAMES", 1500),
-        # A guided interview (web/interview_session.py): how long it can be left and continued,
+        # A guided interview (web/interview/session.py): how long it can be left and continued,
         # and how many answers, skips and retakes it may record.
         "INTERVIEW_EXPIRY_S": _env_int("ESAPR_INTERVIEW_EXPIRY_S", 2 * 3600),
         "INTERVIEW_MAX_EVENTS": _env_int("ESAPR_INTERVIEW_MAX_EVENTS", 60),
@@ -100,11 +100,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "RETENTION_PURGE_EVERY_S": _env_int("ESAPR_RETENTION_PURGE_EVERY_S", 3600),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # Web hardening (#6, web/security.py). Secure cookies only behind HTTPS, or the browser drops them.
+        # Web hardening (#6, web/platform/security.py). Secure cookies only behind HTTPS, or the browser drops them.
         "SESSION_COOKIE_SECURE": os.environ.get("ESAPR_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes", "on"),
         # Proxy hops in front of the app (0: none) whose X-Forwarded-For/-Proto/-Host are trusted.
         "TRUSTED_PROXIES": _env_int("ESAPR_TRUSTED_PROXIES", 0),
-        # Per-client limits kept in the database (web/rate_limit.py). Unset: on, except when TESTING;
+        # Per-client limits kept in the database (web/platform/rate_limit.py). Unset: on, except when TESTING;
         # ESAPR_RATE_LIMITS=0 turns them off.
         "RATE_LIMITS_ENABLED": os.environ.get("ESAPR_RATE_LIMITS"),
         "RATE_LIMIT_ANALYSIS": os.environ.get("ESAPR_RATE_LIMIT_ANALYSIS", "60/minute"),  # POSTs that analyse
@@ -115,7 +115,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # Privacy (#15): public aggregates show everyone's top words only once this many distinct
         # people (private tokens) contributed, so that no word list can be one person's.
         "PUBLIC_WORDS_MIN_USERS": _env_int("ESAPR_PUBLIC_WORDS_MIN_USERS", 20),
-        # Host names this app answers to (web/hosts.py); any other Host header gets 400 (DNS
+        # Host names this app answers to (web/platform/hosts.py); any other Host header gets 400 (DNS
         # rebinding). Comma-separated; ".example.org" allows its subdomains; "*" allows any host.
         # Not Flask's TRUSTED_HOSTS: Werkzeug 3.1 cannot match an IPv6 literal such as [::1] there.
         "ALLOWED_HOSTS": _env_list("ESAPR_TRUSTED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),

@@ -13,11 +13,11 @@ from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from library.errors import BadInput
 from library.history import SessionClosed
 from library.interview import STEPS
-from web import interview_session as interviews
-from web.extensions import store
-from web.interview_report import report_scores
-from web.interview_text import analyse_written_answer
-from web.policy import heavy_analysis, rate_limited
+from web.interview import session as interviews
+from web.platform.extensions import store
+from web.interview.report import report_scores
+from web.interview.text import analyse_written_answer
+from web.platform.policy import heavy_analysis, rate_limited
 
 bp = Blueprint("interview_api", __name__, url_prefix="/api/v1/interview")
 

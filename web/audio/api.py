@@ -7,8 +7,8 @@ from flask import Blueprint, current_app, jsonify, request
 from library.audio import analyse_signal
 from library.audio.decode import decode_audio
 from library.errors import BadInput
-from web.extensions import models, spoken_words_reader, store
-from web.policy import heavy_analysis, rate_limited
+from web.platform.extensions import models, spoken_words_reader, store
+from web.platform.policy import heavy_analysis, rate_limited
 
 bp = Blueprint("audio_api", __name__, url_prefix="/api/v1/audio")
 MB = 1024 * 1024

@@ -12,9 +12,9 @@ from library.video.frames import FrameLimits
 from library.video.live import analyse_live_frame, best_gradcam, session_tracker
 from library.video.summary import frame_sample, summarise
 from library.video.video_file import analyse_video
-from web.extensions import models, store
-from web.policy import heavy_analysis, rate_limited
-from web.video_sound import read_sound
+from web.platform.extensions import models, store
+from web.platform.policy import heavy_analysis, rate_limited
+from web.video.sound import read_sound
 
 bp = Blueprint("video_api", __name__, url_prefix="/api/v1/video")
 MB = 1024 * 1024

@@ -5,7 +5,7 @@
     @heavy_analysis
     def analyse_audio_api(): ...
 
-web/rate_limit.py and web/capacity.py read the marks of the view a request is routed to, so a new route states
+web/platform/rate_limit.py and web/platform/capacity.py read the marks of the view a request is routed to, so a new route states
 its own policy where it is written, instead of in lists of endpoint names elsewhere. A view under ``/api/``
 without a mark counts in the ``api`` group (unknown ``/api/`` paths too); other unmarked views are not limited.
 """
@@ -33,7 +33,7 @@ def rate_limited(group: str) -> Callable:
 
 def heavy_analysis(view: Callable) -> Callable:
     """The view decodes an upload or runs a model over a whole text, recording or video: it takes one of the
-    worker's analysis slots (web/capacity.py)."""
+    worker's analysis slots (web/platform/capacity.py)."""
     view.esapr_heavy = True
     return view
 

@@ -1,4 +1,4 @@
-"""The JSON face of web/privacy.py: a client's own results by its ``X-ESAPR-Token``."""
+"""The JSON face of web/privacy/pages.py: a client's own results by its ``X-ESAPR-Token``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from library.errors import InputError
 from library.history import CHANNELS
 from library.history.export import to_csv
 from library.history.owners import delete_owned, export_owned, looks_like_token, owned_analyses, owner_of
-from web.extensions import store
-from web.owner import HEADER
+from web.platform.extensions import store
+from web.platform.owner import HEADER
 
 bp = Blueprint("privacy_api", __name__, url_prefix="/api/v1/me")
 

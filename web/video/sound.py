@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from library.video.sound import SoundReading, analyse_sound
-from web.extensions import models, spoken_words_reader
+from web.platform.extensions import models, spoken_words_reader
 
 NO_MODEL = "The voice model is not installed on this server yet, so only the face was read."
 NO_RECORDING = "No microphone recording came with this answer, so only the face was read."

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, current_app, render_template
 
 from library.emotions import EMOTIONS
 from library.history.emotion_compare import compare_emotions
-from web.extensions import earlier, store
-from web.models import shipped_val_accuracy
-from web.policy import rate_limited
+from web.platform.extensions import earlier, store
+from web.platform.models import shipped_val_accuracy
+from web.platform.policy import rate_limited
 from web.wording import ordinal_percentile
 
 bp = Blueprint("video", __name__, url_prefix="/video")

@@ -6,7 +6,7 @@ made the home page wait a minute. A worker runs at most ``HEAVY_ANALYSES_PER_WOR
 time, so its memory is its models plus that many analyses' worst case (the README states the
 bound). Requests over the cap wait for a slot, at most ``HEAVY_WAIT_S``, in a waiting room of
 ``HEAVY_WAITING_PER_WORKER``; when that is full too, or the wait runs out, the answer is 503 at
-once. A waiting request holds a thread but no CPU; web/serve.py gives each worker threads for the
+once. A waiting request holds a thread but no CPU; web/platform/serve.py gives each worker threads for the
 running and waiting analyses and two more, so pages and live frames always find one free.
 
 Live frames are not counted: each is bounded to one decode of at most 9.4 Mpx and 10 scans
@@ -19,8 +19,8 @@ import threading
 
 from flask import Flask, current_app, g, request
 
-from web.errors import respond
-from web.policy import is_heavy
+from web.platform.errors import respond
+from web.platform.policy import is_heavy
 
 # Seconds a refused client is told to wait: about what one heavy analysis takes here.
 RETRY_AFTER_S = 5
@@ -60,7 +60,7 @@ def threads_needed(config) -> int:
 
 
 def init_app(app: Flask) -> None:
-    # Per app, so per worker process: every worker builds its own app after the fork (web/serve.py).
+    # Per app, so per worker process: every worker builds its own app after the fork (web/platform/serve.py).
     app.extensions["esapr_heavy_slots"] = Slots(app.config["HEAVY_ANALYSES_PER_WORKER"],
                                                 app.config["HEAVY_WAITING_PER_WORKER"])
     app.before_request(take_slot)

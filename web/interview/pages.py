@@ -3,7 +3,7 @@
 Each step page is the channel's own capture page with an ``interview`` context: the
 step's question (``pick_question``; a retake gets the next one), "Skip this step", and
 the URL the page's script posts the finished analysis to (``interview_api``), which
-answers with the next page. Session storage: ``web/interview_session.py``.
+answers with the next page. Session storage: ``web/interview/session.py``.
 
 An interview belongs to the browser (or API token) that started it: every page and action
 reads it through that owner, so a stranger's session id is 404. Only starting one (a POST
@@ -25,12 +25,12 @@ from library.errors import InputError
 from library.history import SessionClosed
 from library.interview import STEPS, pick_question
 from library.registry import CHANNELS
-from web import interview_session as interviews
-from web.assets import vega_bundle_path
-from web.extensions import store
-from web.interview_api import attach_answer, next_url
-from web.interview_report import report_scores, report_view
-from web.policy import heavy_analysis, rate_limited
+from web.interview import session as interviews
+from web.platform.assets import vega_bundle_path
+from web.platform.extensions import store
+from web.interview.api import attach_answer, next_url
+from web.interview.report import report_scores, report_view
+from web.platform.policy import heavy_analysis, rate_limited
 
 bp = Blueprint("interview", __name__, url_prefix="/interview")
 STEP_TITLES = {name: channel.title for name, channel in CHANNELS.items()}

@@ -2,7 +2,7 @@
 
 DNS rebinding: a page on evil.example re-points its own name at 127.0.0.1 and then talks to a
 local install as a same-origin page (its Origin matches its Host, so the cross-site check in
-web/security.py passes). Refusing hosts that are not ours stops that. The list is
+web/platform/security.py passes). Refusing hosts that are not ours stops that. The list is
 ``ALLOWED_HOSTS`` (env ``ESAPR_TRUSTED_HOSTS``); behind a proxy the host is the forwarded one
 (``TRUSTED_PROXIES``), i.e. the public name people type.
 """

@@ -15,7 +15,7 @@ Groups (limits from the config, e.g. ``"60/minute"``):
 - ``api``: every other request under ``/api/``.
 A client is ``request.remote_addr`` as ``client_key`` counts it: an IPv4 address alone, an
 IPv6 address by its /64 (library/history/rate_limits.py says why); behind proxies set
-``TRUSTED_PROXIES`` so that it is the real client's address (``web/security.py`` applies ProxyFix).
+``TRUSTED_PROXIES`` so that it is the real client's address (``web/platform/security.py`` applies ProxyFix).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from library.history import Limit, RateLimits
 from library.history.rate_limits import client_key
-from web.policy import rate_group
+from web.platform.policy import rate_group
 
 GROUP_CONFIG = {"frames": "RATE_LIMIT_FRAMES", "analysis": "RATE_LIMIT_ANALYSIS", "api": "RATE_LIMIT_API",
                 "pages": "RATE_LIMIT_PAGES"}
@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
 
 
 def group_of(req) -> str | None:
-    """The group a request is counted in (its view's mark, web/policy.py), or None when it is not limited."""
+    """The group a request is counted in (its view's mark, web/platform/policy.py), or None when it is not limited."""
     group = rate_group(req)
     if group is not None:
         return group

@@ -6,7 +6,7 @@ time). Only POSTs get a token made for them: looking at pages never makes one, a
 adopts one either (a GET cannot put someone else's token or interview into a browser).
 
 Results are theirs alone: every read of a stored analysis or of a capture goes through the
-owner hash of this request's token (``store()`` in web/extensions.py carries it), so another
+owner hash of this request's token (``store()`` in web/platform/extensions.py carries it), so another
 person's id answers 404 as if it did not exist. The private link /my/<token> acts for its
 token on that request only (``act_for``), without touching the cookie.
 """

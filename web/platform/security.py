@@ -2,14 +2,14 @@
 
 ``init_app(app)`` wires it all; create_app calls it once the blueprints are registered.
 
-- Only our own host names are answered (web/hosts.py, ``ALLOWED_HOSTS``): DNS rebinding.
+- Only our own host names are answered (web/platform/hosts.py, ``ALLOWED_HOSTS``): DNS rebinding.
 - HTML forms carry Flask-WTF's CSRF token (``csrf_token`` field, or the ``X-CSRFToken`` header
   from ``<meta name="csrf-token">`` for scripts). The JSON API under /api/ is exempt - its
   clients are programs, not pages holding a form - but no browser may write to anything from
   another site: an unsafe request whose ``Sec-Fetch-Site`` says cross-site, or whose ``Origin``
   names another host, is refused with 403 before any work or counting is done.
 - Every response gets a Content-Security-Policy without inline script or eval (charts use
-  Vega's expression interpreter, see web/assets.py), nosniff, no framing, no referrer (result
+  Vega's expression interpreter, see web/platform/assets.py), nosniff, no framing, no referrer (result
   pages are private links) and camera/microphone for this origin only. A route may set its own
   policy: these are defaults.
 """
@@ -22,7 +22,7 @@ from flask import Flask, Response, abort, current_app, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import hosts, rate_limit
+from web.platform import hosts, rate_limit
 
 # No 'unsafe-inline' anywhere, styles included: Vega draws with SVG attributes and the CSSOM, and the
 # <style> elements vega-embed and its tooltips would inject are turned off (static/js/charts.js) and

@@ -21,7 +21,7 @@ from flask import Flask, Response, current_app, g, request
 
 from library.errors import BadInput, UnprocessableInput
 from library.history import idempotency
-from web.owner import request_owner, request_token
+from web.platform.owner import request_owner, request_token
 
 KEY_HEADER = "Idempotency-Key"
 MAX_KEY_CHARS = 255

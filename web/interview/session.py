@@ -11,7 +11,7 @@ from flask import current_app
 from library.history import LiveSessions
 from library.interview import session as interview
 from library.interview.session import CHANNEL, SKIPPED, InterviewState, UnknownInterview
-from web.extensions import store
+from web.platform.extensions import store
 
 COOKIE_KEY = "interview_session"
 __all__ = ["CHANNEL", "COOKIE_KEY", "SKIPPED", "InterviewState", "UnknownInterview",

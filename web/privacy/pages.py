@@ -2,8 +2,8 @@
 
 Reached from this browser's cookie (/my) or from the private link (/my/<token>) that
 works on any device. The token never reaches the database (only its hash does), pages
-carrying it send no Referer (Referrer-Policy in web/security.py), are never cached
-(Cache-Control in web/private_pages.py) and the access log shows it redacted (web/log_redaction.py).
+carrying it send no Referer (Referrer-Policy in web/platform/security.py), are never cached
+(Cache-Control in web/private_pages.py) and the access log shows it redacted (web/platform/log_redaction.py).
 
 Through the private link a result opens at /my/<token>/result/<id>: the request acts for
 the link's token (``act_for``) without putting it into this browser's cookie, so a link
@@ -17,10 +17,13 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from library.history import CHANNELS
 from library.history.export import to_csv
 from library.history.owners import delete_owned, export_owned, looks_like_token, owned_analyses, owner_of
-from web import audio, interview, text, video
-from web.extensions import store
-from web.owner import act_for, link_token, request_token
-from web.policy import rate_limited
+from web import text
+from web.audio import pages as audio
+from web.interview import pages as interview
+from web.video import pages as video
+from web.platform.extensions import store
+from web.platform.owner import act_for, link_token, request_token
+from web.platform.policy import rate_limited
 from web.wording import describe_result
 
 bp = Blueprint("privacy", __name__, url_prefix="/my")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from library.interview.engine import written_answer_scores
-from web.extensions import models, store
+from web.platform.extensions import models, store
 from web.text_input import text_from_request
 
 

@@ -23,7 +23,7 @@ def _respond(status: int, message: str, headers: dict[str, str] | None = None):
     return render_template("errors/error.html", status=status, message=message), status, headers or {}
 
 
-respond = _respond  # the public name, for hooks that answer before a view runs (web/capacity.py)
+respond = _respond  # the public name, for hooks that answer before a view runs (web/platform/capacity.py)
 
 
 def register_error_handlers(app: Flask) -> None:
