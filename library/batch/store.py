@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from library.batch.rows import SCORES
-from library.history.schema import _AnalysisRow
 from library.history.store import HistoryStore
 
 
@@ -42,8 +38,7 @@ class BatchStore:
         ids = list(wanted)
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            with Session(self.history.engine) as session:
-                present = set(session.scalars(select(_AnalysisRow.public_id).where(_AnalysisRow.public_id.in_(chunk))))
+            present = self.history.ids_present(chunk)
             for public_id in chunk:
                 if public_id not in present:
                     added += self._insert(public_id, wanted[public_id])
@@ -51,9 +46,7 @@ class BatchStore:
 
     def _insert(self, public_id: str, row: dict[str, Any]) -> int:
         try:
-            with Session(self.history.engine) as session, session.begin():
-                session.add(_AnalysisRow(public_id=public_id, channel=row["channel"], owner=None,
-                                         created_at=datetime.now(timezone.utc), scores=json.loads(row[SCORES])))
+            self.history.add(row["channel"], json.loads(row[SCORES]), public_id=public_id)  # no owner: the batch's
         except IntegrityError:
             return 0  # another run stored it between our look and our write
         return 1

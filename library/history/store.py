@@ -142,11 +142,13 @@ class HistoryStore:
         with Session(self.engine) as session:
             return session.get(_SettingRow, name).value
 
-    def add(self, channel: str, scores: dict[str, Any]) -> Analysis:
+    def add(self, channel: str, scores: dict[str, Any], public_id: str | None = None) -> Analysis:
+        """Store one analysis as this store's owner's. ``public_id``: a chosen id (a batch derives it from the
+        file's content, so that the unique id makes a second copy of the same file an ``IntegrityError``)."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}; expected one of {CHANNELS}")
         row = _AnalysisRow(
-            public_id=uuid.uuid4().hex,
+            public_id=public_id or uuid.uuid4().hex,
             channel=channel,
             created_at=datetime.now(timezone.utc),
             scores=scores,
@@ -156,6 +158,11 @@ class HistoryStore:
             session.add(row)
             session.flush()
             return _as_analysis(row)
+
+    def ids_present(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are stored (any owner)."""
+        with Session(self.engine) as session:
+            return set(session.scalars(select(_AnalysisRow.public_id).where(_AnalysisRow.public_id.in_(ids))))
 
     def get(self, analysis_id: str, channel: str | None = None) -> Analysis | None:
         """Any row by its id, whoever owns it: for tools and tests. Requests use ``get_owned``."""
