@@ -313,6 +313,25 @@ def fuse(channels: Mapping[str, np.ndarray | Mapping[str, float] | None],
             coverage=coverage[c], dominant=EMOTIONS[idx[int(np.argmax(vectors[c][idx]))]],
             reliability=rel[c], weight=weights[c])
 
+    pairs = _pair_agreements(used, sets, vectors)
+    coherence, coherence_score = _coherence(pairs, len(used))
+
+    confidence = "low" if at_chance else confidence_word(margin)
+    if coherence == "low" and confidence == "fairly high":
+        confidence = "moderate"  # a confident blend of channels that contradict each other would overstate
+    state = MIXED if confidence == "low" or coherence == "low" else dominant
+
+    notes += _label_notes(used, sets, coverage, missing)
+
+    return FusedResult(
+        probabilities={e: float(p) for e, p in zip(EMOTIONS, fused)}, dominant=dominant, confidence=confidence,
+        margin=margin, coherence=coherence, coherence_score=coherence_score, state=state, channels_used=used,
+        channels_missing=missing, weights=weights, readings=readings, agreements=pairs, notes=notes)
+
+
+def _pair_agreements(used: Sequence[str], sets: Mapping[str, Sequence[str]],
+                     vectors: Mapping[str, np.ndarray]) -> list[PairAgreement]:
+    """How each pair of channels agrees, over the labels both can show."""
     pairs = []
     for a, b in combinations(used, 2):
         shared = [e for e in EMOTIONS if e in sets[a] and e in sets[b]]
@@ -323,13 +342,13 @@ def fuse(channels: Mapping[str, np.ndarray | Mapping[str, float] | None],
             continue
         da, db = shared[int(np.argmax(pa))], shared[int(np.argmax(pb))]
         pairs.append(PairAgreement((a, b), shared, agreement(pa, pb), (da, db), da == db))
-    coherence, coherence_score = _coherence(pairs, len(used))
+    return pairs
 
-    confidence = "low" if at_chance else confidence_word(margin)
-    if coherence == "low" and confidence == "fairly high":
-        confidence = "moderate"  # a confident blend of channels that contradict each other would overstate
-    state = MIXED if confidence == "low" or coherence == "low" else dominant
 
+def _label_notes(used: Sequence[str], sets: Mapping[str, Sequence[str]], coverage: Mapping[str, float],
+                 missing: Sequence[str]) -> list[str]:
+    """What the reading cannot say: labels a channel cannot show, mass outside the seven, channels absent."""
+    notes = []
     for c in used:
         lacking = [e for e in EMOTIONS if e not in sets[c]]
         if lacking:
@@ -344,8 +363,4 @@ def fuse(channels: Mapping[str, np.ndarray | Mapping[str, float] | None],
     if missing:
         notes.append("No reading from the " + " or the ".join(CHANNEL_WORDS.get(c, c) for c in missing)
                      + "; the others still report.")
-
-    return FusedResult(
-        probabilities={e: float(p) for e, p in zip(EMOTIONS, fused)}, dominant=dominant, confidence=confidence,
-        margin=margin, coherence=coherence, coherence_score=coherence_score, state=state, channels_used=used,
-        channels_missing=missing, weights=weights, readings=readings, agreements=pairs, notes=notes)
+    return notes
