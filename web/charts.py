@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
-import pandas as pd
 
 YOU = "You"
 OTHERS = "Earlier users (mean)"
@@ -18,6 +17,14 @@ PALETTE = alt.Scale(domain=[YOU, OTHERS], range=["#3b6fd8", "#b9c2d0"])
 # chart lists its key in ``usermeta.key`` and static/js/charts.js writes it under the chart as HTML.
 NARROW = 420
 
+
+
+def _table(rows, columns: list[str] | None = None) -> dict:
+    """Rows (dicts, or tuples named by ``columns``) as inline chart data: plain JSON values, no pandas needed
+    (it was 84 MB of the serving environment for nothing else)."""
+    if columns is not None:
+        rows = [{c: row[c] for c in columns} if isinstance(row, dict) else dict(zip(columns, row)) for row in rows]
+    return {"values": [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in rows]}
 
 def _keyed(spec: dict, items: list[tuple[str, str]]) -> dict:
     """``spec`` with its colour key (label, colour) for the page to draw under it."""
@@ -44,8 +51,8 @@ def trait_chart(traits: list[dict[str, Any]]) -> dict:
         rows.append({"trait": name, "who": YOU, "probability": item["probability"]})
         if item["earlier_mean"] is not None:
             rows.append({"trait": name, "who": OTHERS, "probability": item["earlier_mean"]})
-    data = pd.DataFrame(rows)
-    chance = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color="#666").encode(x="x:Q")
+    data = _table(rows)
+    chance = alt.Chart(_table([{"x": 0.5}])).mark_rule(strokeDash=[4, 4], color="#666").encode(x="x:Q")
     bars = alt.Chart(data).mark_bar().encode(
         y=alt.Y("trait:N", title=None, sort=[t["trait"].capitalize() for t in traits],
                 axis=alt.Axis(labelFontSize={"expr": f"width < {NARROW // 2} ? 11 : 13"})),
@@ -71,7 +78,7 @@ def words_charts(mine: list[tuple[str, int]], everyone: list[tuple[str, int]]) -
     top = max([r["share"] for r in shares(mine) + shares(everyone)] + [0.01])
 
     def chart(pairs, colour, title):
-        data = pd.DataFrame(shares(pairs), columns=["word", "share", "count"])
+        data = _table(shares(pairs), columns=["word", "share", "count"])
         return alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13)).mark_bar(color=colour).encode(
             x=alt.X("share:Q", title="Share of top-word mentions", scale=alt.Scale(domain=[0, top]),
                     axis=alt.Axis(format="%", tickCount=4)),
@@ -111,7 +118,7 @@ def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, 
     ``seconds``: a fixed time axis, for charts stacked on the same seconds (``answer_timeline_charts``)."""
     rows = [{"t": item["t"], "emotion": e, "probability": item["probabilities"][e]}
             for item in timeline for e in emotions]
-    data = pd.DataFrame(rows, columns=["t", "emotion", "probability"])
+    data = _table(rows, columns=["t", "emotion", "probability"])
     chart = alt.Chart(data).mark_area(interpolate="monotone").encode(
         x=_seconds_axis("t", seconds),
         y=alt.Y("probability:Q", stack="normalize", title=title,
@@ -145,7 +152,7 @@ def answer_timeline_charts(face: list[dict[str, Any]], voice: list[dict[str, Any
         specs["voice_timeline"] = emotion_timeline_chart(voice, emotions, seconds, "Voice")
     said = [s for s in segments or [] if float(s["start"]) < end]
     if said:
-        data = pd.DataFrame([{"start": s["start"], "end": min(float(s["end"]), end), "text": s["text"], "row": "Words"}
+        data = _table([{"start": s["start"], "end": min(float(s["end"]), end), "text": s["text"], "row": "Words"}
                              for s in said])
         specs["words_timeline"] = alt.Chart(data).mark_bar(color="#9ccf95", stroke="#4f8a47", height=18).encode(
             x=_seconds_axis("start", seconds), x2="end:Q",
@@ -164,7 +171,7 @@ def distribution_chart(mine: dict[str, float], earlier_mean: dict[str, float] | 
     rows = [{"emotion": e, "who": YOU, "share": mine[e]} for e in emotions]
     if earlier_mean:
         rows += [{"emotion": e, "who": OTHERS, "share": earlier_mean[e]} for e in emotions]
-    data = pd.DataFrame(rows)
+    data = _table(rows)
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("emotion:N", sort=list(emotions), title=None, axis=_emotion_axis()),
         xOffset=alt.XOffset("who:N", sort=[YOU, OTHERS]),
@@ -187,7 +194,7 @@ def value_among_others_chart(value: float, histogram: list[dict[str, float]], ti
     least = top / 60
     bars = [{"start": max(0.0, float(b["start"])), "end": max(float(b["end"]), max(0.0, float(b["start"])) + least),
              "count": b["count"]} for b in histogram if b["count"]]
-    data = pd.DataFrame(bars, columns=["start", "end", "count"])
+    data = _table(bars, columns=["start", "end", "count"])
     x_scale = alt.Scale(domain=[0, top], nice=True, clamp=True)
     hist = alt.Chart(data).mark_bar(color="#b9c2d0").encode(
         x=alt.X("start:Q", title=title, scale=x_scale, axis=alt.Axis(format="~r")), x2="end:Q",
@@ -195,7 +202,7 @@ def value_among_others_chart(value: float, histogram: list[dict[str, float]], ti
         tooltip=[alt.Tooltip("start:Q", title="from", format=".1f"), alt.Tooltip("end:Q", title="to", format=".1f"),
                  alt.Tooltip("count:Q", title="earlier users")],
     )
-    rule = alt.Chart(pd.DataFrame({"value": [value], "label": [YOU]})).mark_rule(color="#d64541", size=3).encode(
+    rule = alt.Chart(_table([{"value": value, "label": YOU}])).mark_rule(color="#d64541", size=3).encode(
         x=alt.X("value:Q", scale=x_scale), tooltip=[alt.Tooltip("value:Q", format=".1f", title=title)])
     return (hist + rule).properties(width="container", height=160).to_dict()
 
@@ -207,14 +214,14 @@ def gradcam_chart(view: dict[str, Any]) -> dict:
              for y in range(grid) for x in range(grid)]
     x_scale = alt.Scale(domain=[0, grid], nice=False, zero=True)
     y_scale = alt.Scale(domain=[0, grid], nice=False, reverse=True)
-    heat = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
+    heat = alt.Chart(_table(cells)).mark_rect().encode(
         x=alt.X("x:Q", scale=x_scale, axis=None), x2="x2:Q",
         y=alt.Y("y:Q", scale=y_scale, axis=None), y2="y2:Q",
         # The legend under the map: at its right it ran off a phone's screen.
         color=alt.Color("heat:Q", scale=alt.Scale(scheme="inferno", domain=[0, 100]), title="Attention",
                         legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200)),
     )
-    outline = alt.Chart(pd.DataFrame(view["outline"], columns=["x", "y"])).mark_circle(
+    outline = alt.Chart(_table(view["outline"], columns=["x", "y"])).mark_circle(
         color="#7fffd4", size=18, opacity=0.9, clip=True).encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale))
     return alt.layer(heat, outline).properties(width=240, height=240).to_dict()
 
@@ -234,7 +241,7 @@ def channels_chart(readings: dict[str, dict[str, float]], fused: dict[str, float
     rows += [{"emotion": e, "who": FUSED, "probability": float(fused[e])} for e in emotions]
     order = [CHANNEL_NAMES.get(c, c) for c in readings] + [FUSED]
     colours = {"Face": "#8fb3f0", "Voice": "#f0b37a", "Words": "#9ccf95", FUSED: "#1d2433"}
-    chart = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
+    chart = alt.Chart(_table(rows)).mark_bar().encode(
         x=alt.X("emotion:N", sort=list(emotions), title=None, axis=_emotion_axis()),
         xOffset=alt.XOffset("who:N", sort=order),
         y=alt.Y("probability:Q", title="Mean probability", axis=alt.Axis(format="%")),
