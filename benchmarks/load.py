@@ -203,12 +203,10 @@ class Client:
         return outcome
 
     def frame(self, payloads: Payloads, session: str, index: int) -> Outcome:
-        from urllib3 import encode_multipart_formdata
-
+        # As the live page sends it: the JPEG as the body, the session and the time in the query.
         jpeg = payloads.frames[index % len(payloads.frames)]
-        body, content_type = encode_multipart_formdata({
-            "frame": ("frame.jpg", jpeg, "image/jpeg"), "session": session, "t": f"{index * FRAME_INTERVAL_S:.1f}"})
-        return self.post("frame", PATHS["frame"], body, content_type, session=session)
+        query = urlencode({"session": session, "t": f"{index * FRAME_INTERVAL_S:.1f}"})
+        return self.post("frame", f"{PATHS['frame']}?{query}", jpeg, "image/jpeg", session=session)
 
     def finish(self, session: str) -> Outcome:
         return self.post("finish", PATHS["finish"].format(session=session), session=session)

@@ -109,3 +109,14 @@ def test_a_full_session_refuses_the_next_frame(app, client):
     session = client.post("/api/v1/video/session").get_json()["session"]
     assert [_frame(client, session, i).status_code for i in range(3)] == [200, 200, 409]
     assert client.get(f"/api/v1/video/session/{session}").get_json()["samples"] == 2
+
+
+def test_a_frame_sent_as_the_body_with_its_session_in_the_query_counts(app, client):
+    """How the live page sends frames: the JPEG as the whole body, no multipart form to parse."""
+    session = client.post("/api/v1/video/session").get_json()["session"]
+    for index in range(2):
+        response = client.post(f"/api/v1/video/frame?session={session}&t={index * 0.2:.1f}",
+                               data=jpeg_bytes(interview_frame(4 * index)), content_type="image/jpeg")
+        assert response.status_code == 200 and response.get_json()["frames_in_session"] == index + 1
+    finished = client.post(f"/api/v1/video/session/{session}/finish").get_json()
+    assert finished["frames_analysed"] == 2 and finished["timeline"][1]["t"] == 0.2

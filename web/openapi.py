@@ -166,9 +166,18 @@ PATHS = {
                       "404": _error("Unknown channel")},
     }},
     "/api/v1/video/frame": {"post": {
-        "summary": "Faces, landmarks and emotions in one JPEG/PNG frame (optionally part of a session)",
-        "requestBody": _multipart({"frame": {"type": "string", "format": "binary"}, "session": STR, "t": NUM},
-                                  ["frame"]),
+        "summary": "Faces, landmarks and emotions in one JPEG/PNG frame (optionally part of a session): "
+                   "the image as the whole body (image/jpeg or image/png, `session` and `t` in the query; what "
+                   "the live page sends, no multipart to parse) or in the multipart field `frame`",
+        "parameters": [{"name": "session", "in": "query", "required": False, "schema": STR,
+                        "description": "The capture session this frame belongs to."},
+                       {"name": "t", "in": "query", "required": False, "schema": NUM,
+                        "description": "Seconds since the capture began."}],
+        "requestBody": {"required": True, "content": {
+            **_multipart({"frame": {"type": "string", "format": "binary"}, "session": STR, "t": NUM},
+                         ["frame"])["content"],
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "image/png": {"schema": {"type": "string", "format": "binary"}}}},
         "responses": {**_ok(_ref("Frame")), "400": _error("No frame, or a bad `t`"),
                       "413": _error("Over the size limits (bytes, or width and height read from the header)"),
                       "415": _error("Not a JPEG or PNG (judged by content), a progressive JPEG or an animated PNG"),

@@ -117,11 +117,10 @@
     grab.getContext("2d").drawImage(video, 0, 0, width, height);
     inFlight = true;
     grab.toBlob(function (blob) {
-      var form = new FormData();
-      form.append("frame", blob, "frame.jpg");
-      form.append("session", sessionId);
-      form.append("t", t.toFixed(3));
-      postJSON(cfg.frameUrl, form)
+      // The JPEG is the whole body (Content-Type image/jpeg from the blob): the server parses no multipart form,
+      // about a millisecond of its CPU a frame at 5 frames a second.
+      var url = cfg.frameUrl + "?session=" + encodeURIComponent(sessionId) + "&t=" + t.toFixed(3);
+      postJSON(url, blob)
         .then(function (result) { if (running) draw(result, width, height); })
         .catch(function (err) { $("face-hint").textContent = err.message; })
         .then(function () { inFlight = false; });
