@@ -190,8 +190,11 @@ def test_analyse_still_classifies_the_tight_crop(astronaut):
     model = PlumbingModel()
     pipe = FacePipeline(model)
     tight = _crop(astronaut, 90, 165, 185, 260, 100)
-    assert pipe.analyse_image(tight).faces == []
+    assert pipe.analyse_image(tight, still=False).faces == []  # the live settings alone miss it
     assert len(pipe.analyse_still(tight).faces) == 1 and model.calls == [(1, 48, 48)]
+    # A picture handed to analyse_image on its own (no tracker) is read as a still: the public contract
+    # FacePipeline(...).analyse_image(rgb).main_face must not be None for a tight face crop.
+    assert pipe.analyse_image(tight).main_face is not None
     assert pipe.largest_face_crop(tight) is None and pipe.largest_face_crop(tight, still=True).shape == (48, 48)
 
 

@@ -23,7 +23,7 @@ def analyse_live_frame(pipeline: FacePipeline, data: bytes, t: float, with_gradc
     the eye aspect ratio and, at most, a coarse heat grid with landmark positions.
     """
     gray = decode_image(data, limits or pipeline.config.frame_limits, gray=True)
-    frame = pipeline.analyse_image(gray, t, tracker)
+    frame = pipeline.analyse_image(gray, t, tracker, still=False)  # a webcam frame: never the slow passes
     sample = frame_sample(frame)
     face = frame.main_face
     if with_gradcam and face is not None and hasattr(pipeline.model, "grad_cam"):

@@ -95,10 +95,19 @@ class FacePipeline:
                                f"expected {(len(crops), len(EMOTIONS))}")
         return probs
 
-    def analyse_image(self, img: np.ndarray, t: float = 0.0,
-                      tracker: FaceTracker | None = None) -> FrameResult:
-        """Analyse one RGB or grayscale uint8 frame. Without a tracker every call detects."""
+    def analyse_image(self, img: np.ndarray, t: float = 0.0, tracker: FaceTracker | None = None,
+                      still: bool | None = None) -> FrameResult:
+        """Analyse one RGB or grayscale uint8 picture.
+
+        With a tracker (a stream: a live capture, a video file) the fast live settings only. Without one, a
+        picture is read as ``analyse_still`` reads it (``still`` None or True): when the live settings find no
+        face, the tight-crop pass and dlib's CNN detector look again, so a photo or a face crop handed to this
+        method is not "no face" for want of the slow passes. ``still=False``: a webcam frame on its own, the
+        live settings only (the frame API's one-off frames).
+        """
         gray = FaceFinder.to_gray(img)
+        if tracker is None and still is not False:
+            return self._result(gray, self.finder.find(gray, still=True), t)
         return self._result(gray, self.faces(gray, tracker), t)
 
     def _result(self, gray: np.ndarray, faces: list[Face], t: float) -> FrameResult:
