@@ -111,7 +111,10 @@ def test_upload_video_file(client):
     body = response.get_json()
     assert body["frames_with_face"] >= 8 and body["source"] == "file"
     assert 1.5 <= body["duration_s"] <= 2.1
-    assert client.get(f"/video/result/{body['id']}").status_code == 200
+    assert "gradcam" not in body  # kept for the owner's dashboard, not sent back
+    page = client.get(f"/video/result/{body['id']}")
+    assert page.status_code == 200
+    assert 'id="chart-gradcam"' in page.get_data(as_text=True)  # an upload shows where the model looked too
 
 
 def test_upload_garbage_and_wrong_type(client):

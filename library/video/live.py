@@ -42,3 +42,26 @@ def best_gradcam(samples: list[tuple[float, dict[str, Any]]]) -> dict[str, Any] 
 def session_tracker(pipeline: FacePipeline, state: dict[str, Any] | None) -> FaceTracker:
     """The capture session's tracker, continued from the state its previous frame left in the session row."""
     return pipeline.tracker().restore(state)
+
+
+class GradCamPicker:
+    """Grad-CAM views of every ``every``-th frame with a face of a stream (an uploaded video), keeping the most
+    confident one, as a live capture keeps its clearest frame's. Use as ``analyse_video(on_frame=picker)``."""
+
+    def __init__(self, pipeline: FacePipeline, every: int = 10):
+        self.pipeline, self.every = pipeline, max(1, every)
+        self.best: dict[str, Any] | None = None
+        self._faces = 0
+
+    def __call__(self, gray: np.ndarray, frame: FrameResult) -> None:
+        face = frame.main_face
+        if face is None or not hasattr(self.pipeline.model, "grad_cam"):
+            return
+        self._faces += 1
+        if (self._faces - 1) % self.every:
+            return
+        landmarks = np.asarray(face.landmarks, dtype=np.float64)
+        heat = self.pipeline.model.grad_cam(align_face(gray, landmarks))
+        view = gradcam_view(heat, landmarks, face.dominant, face.probabilities[face.dominant], frame.t)
+        if self.best is None or view["probability"] > self.best["probability"]:
+            self.best = view

@@ -143,8 +143,12 @@ def analyse_video(
     max_fps: float = MAX_VIDEO_FPS,
     max_process_s: float = MAX_PROCESS_S,
     max_decoded_pixels: float = MAX_DECODED_PIXELS,
+    on_frame: Callable[[np.ndarray, FrameResult], None] | None = None,
 ) -> VideoResult:
     """Sample ``sample_fps`` frames a second and analyse each; see module docstring.
+
+    ``on_frame(gray, result)`` sees each sampled frame's pixels with its analysis while they are in memory
+    (e.g. ``GradCamPicker``, for the upload's Grad-CAM view); nothing of the pixels is kept here.
 
     ``progress(fraction)`` is called after each sampled frame (fraction of the duration, or of
     ``max_seconds`` when the container does not state a duration, as MediaRecorder WebM often
@@ -169,7 +173,7 @@ def analyse_video(
             raise UnprocessableInput("The video could not be read (damaged or unsupported encoding).") from exc
         with container:
             limits = _Limits(max_seconds, max_side, max_pixels, max_fps, max_process_s, max_decoded_pixels)
-            return _analyse_container(container, pipeline, sample_fps, limits, progress, blink_config)
+            return _analyse_container(container, pipeline, sample_fps, limits, progress, blink_config, on_frame)
     finally:
         source.close()
 
@@ -232,7 +236,8 @@ def _check_declared(container, stream, limits: _Limits) -> float | None:
     return duration if duration is not None and duration > 0 else None
 
 
-def _analyse_container(container, pipeline, sample_fps, limits: _Limits, progress, blink_config) -> VideoResult:
+def _analyse_container(container, pipeline, sample_fps, limits: _Limits, progress, blink_config,
+                       on_frame=None) -> VideoResult:
     names = set(container.format.name.split(","))
     if not names & ACCEPTED_FORMATS:
         raise UnsupportedMediaType("Please send an MP4, MOV or WebM video.")
@@ -274,6 +279,8 @@ def _analyse_container(container, pipeline, sample_fps, limits: _Limits, progres
             gray = _rotate(frame.to_ndarray(format="gray"), getattr(frame, "rotation", 0) or 0)
             result = pipeline.analyse_image(gray, t=t, tracker=tracker)
             frames.append(result)
+            if on_frame is not None:
+                on_frame(gray, result)
             face = result.main_face
             blinks.add(t, face.eye_aspect_ratio if face else None)
             if progress is not None:

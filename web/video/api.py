@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from library.errors import BadInput, UnprocessableInput
 from library.history import LiveSessions, SessionClosed
 from library.video.frames import FrameLimits
-from library.video.live import analyse_live_frame, best_gradcam, session_tracker
+from library.video.live import GradCamPicker, analyse_live_frame, best_gradcam, session_tracker
 from library.video.summary import frame_sample, summarise
 from library.video.video_file import analyse_video
 from web.platform.extensions import models, store
@@ -141,14 +141,16 @@ def analyse_video_api():
         raise UnprocessableInput("This capture session is unknown; start a new one.")
     # upload.stream is an in-memory buffer or an anonymous (already unlinked) temporary file.
     data = upload.stream.read()
-    result = analyse_video(data, models().get("face_pipeline"),
+    pipeline = models().get("face_pipeline")
+    picker = GradCamPicker(pipeline, every=config["GRADCAM_EVERY"])  # "where the model looked", as a live answer has
+    result = analyse_video(data, pipeline,
                            sample_fps=config["VIDEO_SAMPLE_FPS"], max_seconds=config["VIDEO_MAX_SECONDS"],
                            max_bytes=config["VIDEO_MAX_MB"] * MB, progress=progress,
                            max_side=config["VIDEO_MAX_SIDE"], max_pixels=config["VIDEO_MAX_PIXELS"],
                            max_fps=config["VIDEO_MAX_FPS"],
                            max_process_s=config["VIDEO_MAX_PROCESS_S"],
-                           max_decoded_pixels=config["VIDEO_MAX_DECODED_PIXELS"])
-    scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file")
+                           max_decoded_pixels=config["VIDEO_MAX_DECODED_PIXELS"], on_frame=picker)
+    scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file", gradcam=picker.best)
     scores["complete"] = result.complete
     # The sound track of the same file: voice and words on the face's clock (none: the face stands alone).
     scores.update(read_sound(data, max_bytes=config["VIDEO_MAX_MB"] * MB,
