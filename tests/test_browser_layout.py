@@ -85,3 +85,18 @@ def test_the_chart_keys_wrap_and_the_menus_have_names(site):
         assert right <= SIZES["phone"][0], "a key entry runs off the screen"
     assert page.get_attribute("#chart-channels summary", "aria-label")
     assert page.inner_text("nav a[aria-current=page]") == "Interview"
+
+
+def test_stacked_tables_keep_each_label_beside_its_value_on_a_phone(site):
+    """At 390 px a table's cells stack under their column names; a page's own table padding once outranked
+    the room left for the name, so "Most likely" was printed over "face: happy" (interview report)."""
+    page, base, pages = site
+    crowded = []
+    for target in pages:
+        open_page(page, base, target, SIZES["phone"])
+        crowded += page.evaluate("""(name) => Array.from(
+            document.querySelectorAll('table.stack tbody td[data-label]:not(.long):not(:first-child)'))
+            .filter(td => td.offsetWidth > 0)
+            .filter(td => parseFloat(getComputedStyle(td).paddingLeft) < 0.3 * td.offsetWidth)
+            .map(td => name + ': ' + td.dataset.label)""", target.name)
+    assert crowded == []
