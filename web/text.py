@@ -18,7 +18,8 @@ bp = Blueprint("text", __name__, url_prefix="/text")
 def analyse_and_store(req) -> tuple[str, TextAnalysis]:
     """Shared by the page's no-JavaScript form and the JSON API; returns the new id and the analysis."""
     text = text_from_request(req, current_app.config)
-    analysis = analyse_text(text, models().get("personality"), min_words=current_app.config["TEXT_MIN_WORDS"])
+    analysis = analyse_text(text, models().get("personality"), min_words=current_app.config["TEXT_MIN_WORDS"],
+                            emotion_model=models().get("text_emotion"))
     return store().add("text", analysis.to_dict()).id, analysis
 
 

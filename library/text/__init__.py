@@ -1,7 +1,8 @@
-"""Text channel: Big Five personality from a person's writing.
+"""Text channel: Big Five personality and emotion from a person's writing.
 
-Importing this package is cheap: scikit-learn/joblib load with the model
-(``PersonalityModel.load``), Keras/torch only inside the neural comparison code.
+Importing this package is cheap: scikit-learn/joblib and ONNX Runtime load with the models
+(``PersonalityModel.load``, ``TextEmotionModel.load``; both share one fine-tuned encoder,
+library/text/encoder.py); torch only in training (library/text/train/).
 """
 
 from library.text.analysis import TextAnalysis, analyse_text

@@ -67,10 +67,12 @@ class TextEmotionModel:
         if path.is_dir():
             path = path / MODEL_FILE
         if not path.is_file():
-            raise FileNotFoundError(f"no text emotion model at {path}; run `python -m library.text.emotion_train`")
+            raise FileNotFoundError(f"no text emotion model at {path}; run `python -m library.text.train.words`")
         payload = joblib.load(path)
         if not isinstance(payload, dict) or "estimator" not in payload:
             raise ValueError(f"{path} is not a TextEmotionModel file")
+        if hasattr(payload["estimator"], "attach"):  # words v2: the encoder file lies beside it
+            payload["estimator"].attach(path.parent)
         return cls(payload["estimator"], payload.get("info"))
 
     def save(self, path: str | Path) -> Path:
@@ -118,6 +120,14 @@ class TextEmotionModel:
         exactly the mass missing from each row of :meth:`predict_proba`."""
         isear = self.predict_isear_proba(texts)
         return isear[:, [ISEAR_LABELS.index(label) for label in EXTRA_LABELS]]
+
+    def read(self, text: str, explain: bool = True):
+        """One text -> :class:`~library.text.emotion_reading.EmotionReading`: the top reading, or
+        "unclear" below the measured confidence, or "neutral" where the measured rule allows it,
+        with the words that pushed the reading most (emotion_reading.py)."""
+        from library.text.emotion_reading import read_emotion
+
+        return read_emotion(self, _as_texts(text)[0], explain=explain)
 
     def __repr__(self) -> str:
         return f"TextEmotionModel({self.info.get('model', type(self.estimator).__name__)!r})"

@@ -1,6 +1,10 @@
-"""Train the shipped text emotion model (ISEAR) and write its model card.
+"""Train the v1 text emotion model (ISEAR: TF-IDF vs a word CNN) and write its card.
 
-    python -m library.text.emotion_train [--data-dir D] [--out Models/text] [--smoke] [--no-neural]
+    python -m library.text.emotion_train [--data-dir D] [--out tmp/text-tfidf] [--smoke] [--no-neural]
+
+The shipped model is words v2 (``python -m library.text.train.words``), which reuses this
+module's ``build_baseline`` as its TF-IDF part; this trainer stays as the v1 comparison and
+writes under tmp/ by default so it never replaces the shipped files.
 
 Steps: load and clean ISEAR -> grouped, stratified 5-fold CV of the TF-IDF baseline and of
 the word CNN on the same folds -> ship the one with the higher mean macro-F1, refitted on all
@@ -21,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from library.paths import MODELS_DIR
 from library.text.emotion import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS, TextEmotionModel
 from library.text.emotion_data import CV_FOLDS, CV_SEED, IsearData, cv_splits, load_isear
 from library.text.emotion_evaluate import cross_validate
+from library.text.train.personality import LEGACY_OUT
 
 BASELINE = "tfidf_word_char_lr"
 NEURAL = "word_cnn"
@@ -96,7 +100,7 @@ def _smoke_subset(data: IsearData) -> IsearData:
                      groups=data.groups[keep], n_raw=data.n_raw, dropped=data.dropped)
 
 
-def train(data_dir=None, out: Path = MODELS_DIR / "text", smoke: bool = False, neural: bool = True,
+def train(data_dir=None, out: Path = LEGACY_OUT, smoke: bool = False, neural: bool = True,
           seed: int = 0, command: str = "python -m library.text.emotion_train", log=print) -> dict:
     started = time.time()
     out = Path(out)
@@ -162,7 +166,7 @@ def train(data_dir=None, out: Path = MODELS_DIR / "text", smoke: bool = False, n
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None, help="data folder (default: ESAPR_DATA_DIR or ../shared/data)")
-    parser.add_argument("--out", default=str(MODELS_DIR / "text"), help="output folder for model and card")
+    parser.add_argument("--out", default=str(LEGACY_OUT), help="output folder for model and card")
     parser.add_argument("--smoke", action="store_true", help=f"tiny run on {SMOKE_ROWS} texts, 2 folds (CI)")
     parser.add_argument("--no-neural", action="store_true", help="skip the word CNN (baseline only)")
     parser.add_argument("--threads", type=int, default=1,

@@ -36,10 +36,12 @@ class PersonalityModel:
         if path.is_dir():
             path = path / MODEL_FILE
         if not path.is_file():
-            raise FileNotFoundError(f"no text model at {path}; run `python -m library.text.train`")
+            raise FileNotFoundError(f"no text model at {path}; run `python -m library.text.train.words`")
         payload = joblib.load(path)
         if not isinstance(payload, dict) or "estimator" not in payload:
             raise ValueError(f"{path} is not a PersonalityModel file")
+        if hasattr(payload["estimator"], "attach"):  # words v2: the encoder file lies beside it
+            payload["estimator"].attach(path.parent)
         return cls(payload["estimator"], payload.get("info"), tuple(payload.get("traits", ())))
 
     def save(self, path: str | Path) -> Path:

@@ -1,6 +1,9 @@
-"""Train the shipped text personality model and write its model card.
+"""Train the TF-IDF-only personality model (v1) and write its model card.
 
-    python -m library.text.train [--data-dir D] [--out Models/text] [--smoke] [--compare]
+    python -m library.text.train [--data-dir D] [--out tmp/text-tfidf] [--smoke] [--compare]
+
+The shipped personality model is words v2 (``python -m library.text.train.words``: per trait,
+this TF-IDF model, the encoder's embedding, or both); this trainer writes under tmp/ by default.
 
 Steps: (optional) CV comparison of all models -> CV of the shipped model on the training
 part of the fixed hold-out split -> fit on that part and score the validation part ->
@@ -19,7 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from library.paths import MODELS_DIR
+from library.paths import PROJECT_ROOT
+
+# Words v2 (train/words.py) ships Models/text; this TF-IDF-only trainer writes beside it, not over it.
+LEGACY_OUT = PROJECT_ROOT / "tmp" / "text-tfidf"
 from library.text.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split, load_essays
 from library.text.evaluate import confusion_counts, cross_validate, proba_matrix, trait_accuracies
 from library.text.model import PersonalityModel
@@ -71,7 +77,7 @@ def _latency_ms(model: PersonalityModel, text: str, repeats: int = 20) -> float:
     return 1000 * float(np.median(times))
 
 
-def train(data_dir=None, out: Path = MODELS_DIR / "text", model_name: str = SHIPPED_MODEL,
+def train(data_dir=None, out: Path = LEGACY_OUT, model_name: str = SHIPPED_MODEL,
           smoke: bool = False, compare: bool = False, neural_epochs: int = 8,
           command: str = "python -m library.text.train", log=print) -> dict:
     out = Path(out)
@@ -133,7 +139,7 @@ def train(data_dir=None, out: Path = MODELS_DIR / "text", model_name: str = SHIP
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None, help="data folder (default: ESAPR_DATA_DIR or ../shared/data)")
-    parser.add_argument("--out", default=str(MODELS_DIR / "text"), help="output folder for model and card")
+    parser.add_argument("--out", default=str(LEGACY_OUT), help="output folder for model and card")
     parser.add_argument("--model", default=SHIPPED_MODEL, choices=MODEL_NAMES)
     parser.add_argument("--smoke", action="store_true", help=f"tiny run on {SMOKE_ESSAYS} essays (CI)")
     parser.add_argument("--compare", action="store_true", help="run the full CV comparison first (slow: neural model)")

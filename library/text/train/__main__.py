@@ -1,0 +1,3 @@
+from library.text.train.personality import main
+
+raise SystemExit(main())
