@@ -195,8 +195,6 @@ def encoder_head(smoke: bool = False):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from library.text.pipelines import C_GRID
-
     return make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3] if not smoke
                                                                 else [0.01], cv=2 if smoke else 5, max_iter=2000))
 
