@@ -200,3 +200,25 @@ def test_words_training_smoke_run_writes_loadable_models(data_dir, tmp_path):
     assert main(["--smoke", "--data-dir", str(data_dir), "--work", str(work), "--out", str(out),
                  "--stages", "tfidf,encoder"]) == 0
     assert before and before == {f.name: f.stat().st_mtime for f in work.glob("isear_*fold*.npz")}
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+def test_text_page_names_the_emotion_and_the_words_that_pushed_it(client):
+    if not _v2_shipped():
+        pytest.skip("words v2 models absent")
+    angry = (ANGRY + " ") * 6  # the text page asks for 50 words
+    body = client.post("/api/v1/text", data={"text": angry}).get_json()
+    reading = body["emotion_reading"]
+    assert reading["shown"] == "angry" and reading["pushed_by"]
+    page = client.get(f"/text/result/{body['id']}").get_data(as_text=True)
+    assert "The emotion in your words" in page and "cannot read surprise" in page
+    assert f"<strong>{reading['pushed_by'][0][0]}</strong>" in page
+
+    plain = ("Return a new list containing all items from the iterable in ascending order. A custom key "
+             "function can be supplied to customise the sort order, and the reverse flag can be set to "
+             "request the result in descending order. The sort is stable and runs in place when asked. ") * 2
+    body = client.post("/api/v1/text", data={"text": plain}).get_json()
+    assert body["emotion_reading"]["shown"] in {"neutral", "unclear"}
+    page = client.get(f"/text/result/{body['id']}").get_data(as_text=True)
+    assert f'<span class="big">{body["emotion_reading"]["shown"]}</span>' in page
