@@ -21,7 +21,7 @@ from flask import Flask
 
 from library.history import HistoryStore
 from library.history.figures import FiguresCache
-from web import api, openapi, text
+from web import openapi
 from web.audio import api as audio_api
 from web.audio import pages as audio
 from web.home import pages
@@ -30,6 +30,8 @@ from web.interview import pages as interview
 from web.platform import assets, caching, capacity, idempotency, log_redaction, owner, retention, security
 from web.privacy import api as privacy_api
 from web.privacy import pages as privacy
+from web.text import api
+from web.text import pages as text
 from web.video import api as video_api
 from web.video import pages as video
 from web.platform.config import build_config

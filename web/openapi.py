@@ -73,7 +73,17 @@ SCHEMAS = {
     "Emotions": _prob_map(EMOTIONS),
     "Traits": _prob_map(TRAITS),
     "TextAnalysis": _obj({"id": STR, "traits": _ref("Traits"), "word_count": INT,
-                          "top_words": {"type": "array", "items": {"type": "array", "prefixItems": [STR, INT]}}}),
+                          "top_words": {"type": "array", "items": {"type": "array", "prefixItems": [STR, INT]}},
+                          "emotion_reading": _ref("EmotionReading")}),
+    "EmotionReading": _obj({
+        "state": {"enum": ["named", "unclear", "neutral"]},
+        "shown": {"type": "string", "description": "what the page names: the label, or unclear / neutral"},
+        "label": {"enum": ["happy", "angry", "sad", "fear", "disgust", "shame", "guilt"]},
+        "confidence": NUM, "probabilities": {"type": "object", "additionalProperties": NUM},
+        "unclear_below": NUM, "neutral_possible": {"type": "boolean"},
+        "pushed_by": {"type": "array", "description": "(word, points of the label it adds), most first",
+                      "items": {"type": "array", "prefixItems": [STR, NUM]}},
+        "explained_by": {"enum": ["occlusion", "linear", ""]}}),
     "TextHistory": _obj({"channel": STR, "count": INT, "traits": {"type": "object"},
                          "word_count": {"type": ["object", "null"]},
                          "top_words": {"type": "array", "description": "everyone's most used words, summed; empty "

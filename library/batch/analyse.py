@@ -94,16 +94,12 @@ def _audio(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
 
 
 def _text(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
-    from library.text import analyse_text, read_text_upload
-    from library.text.emotion import EXTRA_LABELS
+    from library.interview.engine import written_answer_scores
+    from library.text import read_text_upload
 
     text = read_text_upload(data, name, max_pdf_pages=LIMITS["pdf_max_pages"])
-    scores = analyse_text(text, engines.get("personality"), min_words=LIMITS["text_min_words"]).to_dict()
-    model = engines.get("text_emotion")
-    row, extra = model.predict_proba(text)[0], model.predict_extra(text)[0]
-    scores["emotion"] = {"probabilities": {e: round(float(p), 4) for e, p in zip(EMOTIONS, row)},
-                         "extra": {k: round(float(p), 4) for k, p in zip(EXTRA_LABELS, extra)}}
-    return scores
+    return written_answer_scores(text, engines.get("personality"), engines.get("text_emotion"),
+                                 min_words=LIMITS["text_min_words"])
 
 
 def analyse_file(path: Path, engines: Engines) -> dict[str, Any]:

@@ -39,10 +39,12 @@ def text_emotion_scores(model, text: str) -> dict[str, Any]:
 
 
 def written_answer_scores(text: str, personality, text_emotion, min_words: int) -> dict[str, Any]:
-    """What the interview stores for a written answer (``UnprocessableInput`` when it is too short)."""
+    """What is stored for a written answer (the interview's, or a text in a batch): Big Five, the emotion
+    reading the page shows (unclear/neutral, the words that pushed it) and the probabilities the fusion takes
+    (``UnprocessableInput`` when it is too short)."""
     from library.text import analyse_text
 
-    analysis = analyse_text(text, personality, min_words=min_words)
+    analysis = analyse_text(text, personality, min_words=min_words, emotion_model=text_emotion)
     return {**analysis.to_dict(), "emotion": text_emotion_scores(text_emotion, text)}
 
 

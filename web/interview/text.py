@@ -6,7 +6,7 @@ from flask import current_app
 
 from library.interview.engine import written_answer_scores
 from web.platform.extensions import models, store
-from web.text_input import text_from_request
+from web.text.input import text_from_request
 
 
 def analyse_written_answer(request) -> str:

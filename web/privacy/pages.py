@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from library.history import CHANNELS
 from library.history.export import to_csv
 from library.history.owners import delete_owned, export_owned, looks_like_token, owned_analyses, owner_of
-from web import text
+from web.text import pages as text
 from web.audio import pages as audio
 from web.interview import pages as interview
 from web.video import pages as video

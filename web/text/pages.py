@@ -9,7 +9,7 @@ from library.history.text_compare import compare_text
 from library.text import TRAITS, TextAnalysis, analyse_text
 from web.platform.extensions import earlier, min_users_for_words, models, store
 from web.platform.policy import heavy_analysis, rate_limited
-from web.text_input import text_from_request
+from web.text.input import text_from_request
 from web.wording import lean, ordinal_percentile
 
 bp = Blueprint("text", __name__, url_prefix="/text")

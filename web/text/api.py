@@ -1,4 +1,5 @@
-"""JSON API, version 1."""
+"""JSON API of the text channel (POST /api/v1/text), and the public aggregates of every channel
+(/api/v1/history/...: no ids, no one person's words), under the blueprint "api"."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from library.history.public import summary_csv, text_summary
 from library.text import TRAITS
 from web.platform.extensions import earlier, min_users_for_words
 from web.platform.policy import heavy_analysis, rate_limited
-from web.text import analyse_and_store
+from web.text.pages import analyse_and_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
