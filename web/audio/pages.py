@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, current_app, render_template
 
 from library.emotions import EMOTIONS
 from library.history.emotion_compare import compare_emotions
-from web.platform.extensions import earlier, store
+from web.platform.extensions import earlier, owned_or_404
 from web.platform.models import shipped_val_accuracy
 from web.platform.policy import rate_limited
 
@@ -27,9 +27,7 @@ def capture():
 def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
-    stored = store().get_owned(analysis_id, channel="audio")
-    if stored is None:
-        abort(404, "You have no audio analysis with this id.")
+    stored = owned_or_404("audio", analysis_id, "audio analysis")
     scores = stored.scores
     view = compare_emotions(scores, earlier("audio", stored.seq), EMOTIONS)
     specs = {

@@ -27,7 +27,7 @@ from library.interview import STEPS, pick_question
 from library.registry import CHANNELS
 from web.interview import session as interviews
 from web.platform.assets import vega_bundle_path
-from web.platform.extensions import store
+from web.platform.extensions import owned_or_404
 from web.interview.api import attach_answer, next_url
 from web.interview.report import report_scores, report_view
 from web.platform.policy import heavy_analysis, rate_limited
@@ -176,10 +176,7 @@ def report(session_id: str):
 
 
 def _stored_report(report_id: str):
-    stored = store().get_owned(report_id, channel="interview")
-    if stored is None:
-        abort(404, "You have no interview report with this id.")
-    return stored
+    return owned_or_404("interview", report_id, "interview report")
 
 
 @bp.get("/report/<report_id>")

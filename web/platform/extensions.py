@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context
+from flask import abort, current_app, has_request_context
 
 from library.history import HistoryStore
 from library.history.figures import Earlier, FiguresCache
@@ -17,6 +17,14 @@ def store() -> HistoryStore:
     from web.platform.owner import request_owner
 
     return shared.for_owner(request_owner())
+
+
+def owned_or_404(channel: str, analysis_id: str, what: str):
+    """The requester's stored analysis of ``channel``, or a 404 that says the same for someone else's as for none."""
+    stored = store().get_owned(analysis_id, channel=channel)
+    if stored is None:
+        abort(404, f"You have no {what} with this id.")
+    return stored
 
 
 def models() -> ModelRegistry:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from library.errors import InputError
 from library.history.text_compare import compare_text
 from library.text import TRAITS, TextAnalysis, analyse_text
-from web.platform.extensions import earlier, min_users_for_words, models, store
+from web.platform.extensions import earlier, min_users_for_words, models, owned_or_404, store
 from web.platform.policy import heavy_analysis, rate_limited
 from web.text.input import text_from_request
 from web.wording import lean, ordinal_percentile
@@ -47,9 +47,7 @@ def submit():
 def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
-    stored = store().get_owned(analysis_id, channel="text")
-    if stored is None:
-        abort(404, "You have no text analysis with this id.")
+    stored = owned_or_404("text", analysis_id, "text analysis")
     view = compare_text(stored.scores, earlier("text", stored.seq), TRAITS, min_users_for_words())
     view["words_min_users"] = min_users_for_words()
     for item in view["traits"]:
