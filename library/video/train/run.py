@@ -281,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--warmup-epochs", type=int, default=None)
+    ap.add_argument("--source-shares", type=str, default=None, metavar="fer2013=0.5,rafdb=0.5",
+                    help="share of each epoch's draw per source")
     ap.add_argument("--init-from", type=str, default=None, metavar="MODEL.keras",
                     help="start from the weights of an exported model of the same architecture")
     ap.add_argument("--no-bf16", action="store_true", help="train in float32")
@@ -306,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("epochs", "batch_size", "lr", "warmup_epochs", "init_from"):
         if getattr(a, name) is not None:
             setattr(cfg, name, getattr(a, name))
+    if a.source_shares:
+        cfg.source_shares = {k: float(v) for k, v in (kv.split("=") for kv in a.source_shares.split(","))}
     if a.no_bf16:
         cfg.mixed_bfloat16 = False
     ckpt = a.checkpoint_dir or ((a.out / "checkpoints") if a.smoke else PROJECT_ROOT / "checkpoints" / "video-v2" / "run")
