@@ -130,3 +130,17 @@ def test_upload_garbage_and_wrong_type(client):
 def test_video_page_asks_consent_first(client):
     page = client.get("/video/").get_data(as_text=True)
     assert 'id="consent-box"' in page and "disabled" in page and "No picture or video of you is kept" in page
+
+
+def test_a_face_reading_under_the_measured_threshold_reads_unclear(client, app):
+    """The summary says whether the face reading clears the model's measured threshold; the page says
+    'unclear' (with the lean) when it does not."""
+    pipeline = app.extensions["esapr_models"].get("face_pipeline")
+    session = client.post("/api/v1/video/session").get_json()["session"]
+    assert _post_frame(client, jpeg_bytes(interview_frame()), session=session, t="0").status_code == 200
+    body = client.post(f"/api/v1/video/session/{session}/finish").get_json()
+    top = max(body["distribution"].values())
+    assert body["confident"] is (top >= pipeline.model.abstain_below)
+    page = client.get(f"/video/result/{body['id']}").get_data(as_text=True)
+    shown = "unclear" if not body["confident"] else body["dominant"]
+    assert f'id="face-dominant">{shown}<' in page

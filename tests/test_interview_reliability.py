@@ -64,8 +64,17 @@ def test_shipped_models_are_read_at_call_time():
     rel = load_reliability()
     video = json.loads((MODELS_DIR / "video" / "expression.json").read_text())
     text = json.loads((MODELS_DIR / "text" / "emotion.json").read_text())
-    assert rel["video"].score == pytest.approx(video["val_acc"])
+    assert rel["video"].score == pytest.approx(video["calibration"]["per_source"]["fer2013"]["accuracy"])
     assert rel["text"].score == pytest.approx(text["cv"][text["model"]]["accuracy"]["mean"])
     audio_meta = MODELS_DIR / "audio" / "speech_emotion.json"
     if audio_meta.is_file():  # written when the audio training run finishes
         assert rel["audio"].score == pytest.approx(json.loads(audio_meta.read_text())["val"]["accuracy"])
+
+
+def test_every_shipped_model_gives_the_fusion_a_measured_figure():
+    """A model retrained with a new metadata layout must not silently drop its channel from every interview
+    (the faces v2 file once lacked the key the reader looked for: the face 'had no measured figure')."""
+    from library.interview.reliability import load_reliability
+
+    for channel, reliability in load_reliability().items():
+        assert reliability.score is not None and 0.3 < reliability.score < 1, (channel, reliability.measure)

@@ -103,7 +103,9 @@ SCHEMAS = {
                           "blinks_per_minute": NULLABLE_NUM, "timeline": ARRAY},
                          # The answer's sound (an upload's own track; the live page's microphone recording):
                          # null with `voice_note` saying why when there is none; the face stands either way.
-                         {"voice": {"oneOf": [_ref("VoiceReading"), {"type": "null"}]},
+                         {"confident": {"type": ["boolean", "null"], "description": "false: the face reading is "
+                                        "under the model's measured threshold (the page says unclear)"},
+                          "voice": {"oneOf": [_ref("VoiceReading"), {"type": "null"}]},
                           "transcript": {"oneOf": [_ref("Transcript"), {"type": "null"}]},
                           "words": {"oneOf": [_ref("SpokenWords"), {"type": "null"}]},
                           "voice_note": {"type": ["string", "null"], "description": "why there is no voice reading "

@@ -56,7 +56,8 @@ def _video(data: bytes, engines: Engines) -> dict[str, Any]:
 
     result = analyse_video(data, engines.get("face_pipeline"), sample_fps=LIMITS["video_sample_fps"],
                            max_seconds=LIMITS["video_max_seconds"], max_bytes=LIMITS["video_max_bytes"])
-    scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file")
+    scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file",
+                       abstain_below=getattr(engines.get("face_pipeline").model, "abstain_below", None))
     scores.pop("gradcam", None)
     scores["complete"] = result.complete
     scores.update(_sound(data, engines))

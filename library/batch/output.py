@@ -16,6 +16,7 @@ import csv
 import fcntl
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,9 @@ class Output:
         self.meta_columns = list(dict.fromkeys(
             [c for row in self.previous for c in row if c not in NAMES and c != SCORES] + list(meta_columns)))
         self.schema = schema(self.meta_columns)
-        self._run = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        # Unique per run, not per second and process: two runs of one process within a second (a resumed run right
+        # after an interrupted one) wrote the same part names, so the second overwrote the first's rows.
+        self._run = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._count = 0
         self._csv = self._rewrite_csv(self.previous)
 

@@ -55,8 +55,14 @@ def gradcam_view(heat: np.ndarray, landmarks: Sequence[Sequence[float]], emotion
 
 
 def summarise(samples: Sequence[tuple[float, dict[str, Any]]], source: str,
-              gradcam: dict[str, Any] | None = None, blink_config: BlinkConfig | None = None) -> dict[str, Any]:
-    """Scores of one video session from its time-ordered ``(t, frame_sample)`` pairs."""
+              gradcam: dict[str, Any] | None = None, blink_config: BlinkConfig | None = None,
+              abstain_below: float | None = None) -> dict[str, Any]:
+    """Scores of one video session from its time-ordered ``(t, frame_sample)`` pairs.
+
+    ``abstain_below``: the expression model's measured threshold (``FacialExpressionModel.abstain_below``);
+    ``confident`` is False when the answer's mean reading tops out below it, and the page then says "unclear".
+    The threshold was measured on single faces; the mean over an answer's frames is flatter, so this errs
+    towards "unclear". None: not judged (a model without calibration)."""
     counter = BlinkCounter(blink_config or BlinkConfig())
     timeline, rows = [], []
     for t, sample in samples:
@@ -84,4 +90,6 @@ def summarise(samples: Sequence[tuple[float, dict[str, Any]]], source: str,
         "blinks_per_minute": None if per_minute is None else round(per_minute, 2),
         "timeline": timeline,
         "gradcam": gradcam,
+        "confident": (None if abstain_below is None or distribution is None
+                      else bool(max(distribution.values()) >= abstain_below)),
     }
