@@ -25,17 +25,16 @@ from library.registry import CHANNELS
 
 
 
-def text_emotion_scores(model, text: str) -> dict[str, Any]:
-    """``{"probabilities": {emotion: p}, "extra": {"shame": p, "guilt": p}}`` from a ``TextEmotionModel``.
-
-    The probabilities are not renormalised: they sum to 1 - shame - guilt, as the fusion expects.
-    """
+def fusion_emotion(reading) -> dict[str, Any]:
+    """``{"probabilities": {emotion: p}, "extra": {"shame": p, "guilt": p}}`` for the fusion, from the text's
+    ``EmotionReading`` (the same calibrated probabilities the page shows, so the model runs once). The
+    probabilities are not renormalised: they sum to 1 - shame - guilt, as the fusion expects; surprise and neutral,
+    which the words cannot show, are 0."""
     from library.text.emotion import EXTRA_LABELS
 
-    row = model.predict_proba(text)[0]
-    extra = model.predict_extra(text)[0]
-    return {"probabilities": {e: round(float(p), 4) for e, p in zip(EMOTIONS, row)},
-            "extra": {label: round(float(p), 4) for label, p in zip(EXTRA_LABELS, extra)}}
+    p = reading.probabilities
+    return {"probabilities": {e: round(float(p.get(e, 0.0)), 4) for e in EMOTIONS},
+            "extra": {label: round(float(p[label]), 4) for label in EXTRA_LABELS}}
 
 
 def written_answer_scores(text: str, personality, text_emotion, min_words: int) -> dict[str, Any]:
@@ -45,7 +44,7 @@ def written_answer_scores(text: str, personality, text_emotion, min_words: int) 
     from library.text import analyse_text
 
     analysis = analyse_text(text, personality, min_words=min_words, emotion_model=text_emotion)
-    return {**analysis.to_dict(), "emotion": text_emotion_scores(text_emotion, text)}
+    return {**analysis.to_dict(), "emotion": fusion_emotion(analysis.emotion_reading)}
 
 
 def report_scores(steps: Mapping[str, str | None], rows: Mapping[str, Mapping[str, Any] | None],
