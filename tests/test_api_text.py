@@ -158,12 +158,6 @@ def test_pages_render(client):
     assert "hiring" in about and "schooling" in about
 
 
-def test_vega_bundle_is_served_locally(client):
-    response = client.get("/vendor/vega-bundle.js")
-    assert response.status_code == 200
-    assert b"window.vegaEmbed" in response.data
-
-
 def test_secret_key_generated_once_and_kept_in_the_database(tmp_path, monkeypatch):
     from main import create_app
 

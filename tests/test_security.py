@@ -97,21 +97,6 @@ def test_pages_have_no_inline_script_or_style(client):
         assert " style=" not in html and "<style" not in html, path
 
 
-def test_the_vendored_vega_embed_styles_match_the_bundle():
-    """static/vendor/vega-embed/vega-embed.css is vega-embed's and vega-tooltip's CSS, copied from the bundle:
-    this fails when vl-convert-python brings new ones (copy them again)."""
-    import vl_convert
-
-    from main import PROJECT_ROOT
-
-    bundle = vl_convert.javascript_bundle()
-    vendored = (PROJECT_ROOT / "static/vendor/vega-embed/vega-embed.css").read_text(encoding="utf-8")
-    sections = re.split(r"\n/\* vega-(?:embed|tooltip) \*/\n", vendored)[1:]
-    assert len(sections) == 2
-    for css in sections:
-        assert css.strip() and css.replace("\n", "\\n") in bundle
-
-
 def test_downloaded_report_is_an_attachment(client, app):
     started = client.post("/api/v1/interview")
     session_id = started.get_json()["session"]
