@@ -45,7 +45,7 @@ test-fast: setup-dev
 
 smoke-train: setup-dev
 	$(PY) -m library.text.train --smoke --out tmp/smoke-text
-	$(PY) -m library.text.emotion_train --smoke --out tmp/smoke-text-emotion
+	$(PY) -m library.text.train.emotion --smoke --out tmp/smoke-text-emotion
 	$(PY) -m library.video.train --smoke --out tmp/smoke-video
 	$(PY) -m library.audio.train --smoke --out tmp/smoke-audio
 

@@ -14,8 +14,8 @@ from library.emotions import EMOTIONS
 from library.errors import BadInput
 from library.paths import MODELS_DIR
 from library.text import TextEmotionModel
-from library.text.emotion import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS
-from library.text.emotion_data import clean_text, group_ids, is_non_response
+from library.text.emotion.data import clean_text, group_ids, is_non_response
+from library.text.emotion.model import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS
 
 SHIPPED = MODELS_DIR / "text" / "emotion.joblib"
 
@@ -132,7 +132,7 @@ def test_duplicate_texts_share_a_group():
 
 def test_word_cnn_pickles_with_its_weights():
     pytest.importorskip("torch")
-    from library.text.emotion_neural import WordCNN
+    from library.text.emotion.neural import WordCNN
 
     texts = [f"{w} day number {i}" for i in range(10) for w in ("happy good", "sad bad", "angry mad")]
     labels = ["joy", "sadness", "anger"] * 10
@@ -145,7 +145,7 @@ def test_word_cnn_pickles_with_its_weights():
 
 @pytest.fixture(scope="module")
 def isear(data_dir):
-    from library.text.emotion_data import isear_path, load_isear
+    from library.text.emotion.data import isear_path, load_isear
 
     if not isear_path(data_dir).is_file():
         pytest.skip(f"{isear_path(data_dir)} is absent")
@@ -153,7 +153,7 @@ def isear(data_dir):
 
 
 def test_loading_drops_non_answers_and_groups_duplicates(isear):
-    from library.text.emotion_data import cv_splits
+    from library.text.emotion.data import cv_splits
 
     assert isear.n_raw == 6133 and 5900 < len(isear.texts) < 6133
     assert all(t.strip() and not is_non_response(t) for t in isear.texts)
@@ -164,9 +164,9 @@ def test_loading_drops_non_answers_and_groups_duplicates(isear):
 
 def test_baseline_beats_floor_on_a_grouped_held_out_fold(isear):
     """One fold of the CV, recomputed (a few seconds); the card's 5-fold mean is ~0.60."""
-    from library.text.emotion_data import cv_splits
-    from library.text.emotion_evaluate import fold_scores
-    from library.text.emotion_train import build_baseline
+    from library.text.emotion.data import cv_splits
+    from library.text.emotion.evaluate import fold_scores
+    from library.text.train.emotion import build_baseline
 
     from threadpoolctl import threadpool_limits
 
@@ -180,7 +180,7 @@ def test_baseline_beats_floor_on_a_grouped_held_out_fold(isear):
 
 
 def test_smoke_training_writes_a_loadable_model(isear, tmp_path):
-    from library.text.emotion_train import main
+    from library.text.train.emotion import main
 
     assert main(["--smoke", "--out", str(tmp_path)]) == 0
     for name in ("emotion.joblib", "emotion.json", "emotion.md", "emotion_confusion.png"):

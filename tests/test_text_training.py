@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from library.text import TRAITS, PersonalityModel
-from library.text.data import essays_path, holdout_split, load_essays
+from library.text.personality.data import essays_path, holdout_split, load_essays
 
 pytestmark = pytest.mark.skipif(
     not essays_path().is_file(),

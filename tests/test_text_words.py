@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from library.paths import MODELS_DIR, PROJECT_ROOT
-from library.text.calibration import ece, fit_temperature, softmax
+from library.text.emotion.calibration import ece, fit_temperature, softmax
 
 TEXT_DIR = MODELS_DIR / "text"
 ENCODER = TEXT_DIR / "words_encoder.int8.onnx"
@@ -80,7 +80,7 @@ def test_long_texts_are_cut_into_windows_that_cover_every_token():
 
 
 def test_deduplication_keeps_one_copy_and_drops_texts_with_two_labels():
-    from library.text.emotion_data import IsearData, group_ids
+    from library.text.emotion.data import IsearData, group_ids
     from library.text.train.words import deduplicate
 
     texts = ["When my dog died.", "when my dog died", "I passed my exam!", "I passed my exam",
@@ -97,8 +97,8 @@ ANGRY = "I was furious when my flatmate stole my money and then lied to my face 
 
 
 def test_obvious_answers_are_named_with_the_words_that_carry_them(emotion):
-    from library.text.emotion import ISEAR_LABELS
-    from library.text.emotion_reading import _without
+    from library.text.emotion.model import ISEAR_LABELS
+    from library.text.emotion.reading import _without
 
     reading = emotion.read(ANGRY)
     assert reading.state == "named" and reading.label == "angry", reading

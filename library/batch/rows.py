@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from library.emotions import EMOTIONS
-from library.text.traits import TRAITS
+from library.text.personality.traits import TRAITS
 
 # (name, type) in output order; "str", "float", "int", "bool", all nullable.
 COLUMNS: tuple[tuple[str, str], ...] = (

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 
 from library.emotions import EMOTIONS
 from library.history.schema import _AnalysisRow
-from library.text.traits import TRAITS
+from library.text.personality.traits import TRAITS
 
 # Per channel: column name -> (path in the scores JSON, keys of a dict value or None for a number).
 FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]]] = {

@@ -52,8 +52,8 @@ def voice_predictions(data_dir) -> tuple[np.ndarray, np.ndarray]:
 def text_predictions(data_dir) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold (N, 7) EMOTIONS-order probabilities (not renormalised, like the app) and labels."""
     from library.text.emotion import ISEAR_LABELS, TO_EMOTIONS
-    from library.text.emotion_data import cv_splits, load_isear
-    from library.text.emotion_train import build_baseline
+    from library.text.emotion.data import cv_splits, load_isear
+    from library.text.train.emotion import build_baseline
 
     data = load_isear(data_dir)
     isear = np.zeros((len(data.texts), len(ISEAR_LABELS)))

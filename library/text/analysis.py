@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from library.errors import BadInput, UnprocessableInput
-from library.text.emotion_reading import EmotionReading
+from library.text.emotion.reading import EmotionReading
 from library.text.preprocess import content_words, count_words
 
 

@@ -170,3 +170,28 @@ def shared_encoder(folder: str | Path | None = None, onnx_file: str = ONNX_FILE)
         if key not in _shared:
             _shared[key] = WordsEncoder.load(key.parent, onnx_file)
         return _shared[key]
+
+
+class UsesEncoder:
+    """Mixin of the estimators that read the shared encoder (emotion/blend.py, personality/blend.py):
+    the encoder file is found next to the model file at load time, never pickled with it."""
+
+    encoder_file = ONNX_FILE
+    _folder: Path | None = None
+    _encoder = None
+
+    def attach(self, folder: str | Path, encoder=None) -> None:
+        """Tell the estimator where its encoder file lies (the folder it was loaded from); or give
+        it its own encoder (a benchmark that must not share the process-wide one)."""
+        self._folder = Path(folder)
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> WordsEncoder:
+        return self._encoder if self._encoder is not None else shared_encoder(self._folder, self.encoder_file)
+
+    def __getstate__(self):  # the encoder is found again at load time, never pickled
+        state = dict(self.__dict__)
+        state.pop("_folder", None)
+        state.pop("_encoder", None)
+        return state

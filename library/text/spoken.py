@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from library.emotions import EMOTIONS
-from library.text.emotion import EXTRA_LABELS
+from library.text.emotion.model import EXTRA_LABELS
 from library.text.preprocess import count_words
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from library.text.emotion import ISEAR_LABELS
-from library.text.traits import TRAITS
+from library.text.emotion.model import ISEAR_LABELS
+from library.text.personality.traits import TRAITS
 
 REPRODUCE = "python -m library.text.train.words"
 NAMES = {"tfidf": "TF-IDF + LR", "encoder": "fine-tuned MiniLM", "ensemble": "ensemble (both, equal weights)",
@@ -102,7 +102,7 @@ def emotion_card(f: dict) -> str:
                  "Below the 50% needed: not shipped; the page says the model cannot tell a text without emotion "
                  "from an ambiguous one."),
               "- **Why**: the page lists the words that pushed the top reading most (occlusion for short texts, the "
-              "linear model's coefficients for long ones; library/text/emotion_reading.py).", "",
+              "linear model's coefficients for long ones; library/text/emotion/reading.py).", "",
               "## Speed (one thread)", "",
               f"- 40-word answer, emotion: {f['speed']['answer_40_words_emotion_ms']} ms (target ≤ 15 ms).",
               f"- 650-word text, traits + emotion (one encoder pass shared): "

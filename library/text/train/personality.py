@@ -26,11 +26,11 @@ from library.paths import PROJECT_ROOT
 
 # Words v2 (train/words.py) ships Models/text; this TF-IDF-only trainer writes beside it, not over it.
 LEGACY_OUT = PROJECT_ROOT / "tmp" / "text-tfidf"
-from library.text.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split, load_essays
-from library.text.evaluate import confusion_counts, cross_validate, proba_matrix, trait_accuracies
-from library.text.model import PersonalityModel
-from library.text.pipelines import MODEL_NAMES, build_pipeline
-from library.text.traits import TRAITS
+from library.text.personality.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split, load_essays
+from library.text.personality.evaluate import confusion_counts, cross_validate, proba_matrix, trait_accuracies
+from library.text.personality.model import PersonalityModel
+from library.text.personality.pipelines import MODEL_NAMES, build_pipeline
+from library.text.personality.traits import TRAITS
 
 # Chosen by the CV comparison (Models/text/cv_comparison.json, docs/decisions.md).
 SHIPPED_MODEL = "tfidf_content_lemma_lr"
@@ -89,7 +89,7 @@ def train(data_dir=None, out: Path = LEGACY_OUT, model_name: str = SHIPPED_MODEL
 
     comparison_file = out / "cv_comparison.json"
     if compare:
-        from library.text.compare import run_comparison
+        from library.text.train.compare import run_comparison
 
         models = MODEL_NAMES[:2] if smoke else MODEL_NAMES
         run_comparison(texts, labels, comparison_file, models=models, neural=not smoke,
@@ -121,7 +121,7 @@ def train(data_dir=None, out: Path = LEGACY_OUT, model_name: str = SHIPPED_MODEL
     latency = _latency_ms(PersonalityModel.load(model_path), texts[int(np.argmin(
         [abs(len(t.split()) - 650) for t in texts]))])
 
-    from library.text.card import write_card, write_confusion
+    from library.text.personality.card import write_card, write_confusion
 
     write_confusion(out, validation)
     card = write_card(out, model_name=model_name, description=DESCRIPTIONS.get(model_name, model_name),

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from library.text.calibration import ece, fit_temperature, nll, reliability, softmax
-from library.text.emotion import ISEAR_LABELS
+from library.text.emotion.calibration import ece, fit_temperature, nll, reliability, softmax
+from library.text.emotion.model import ISEAR_LABELS
 from library.text.encoder import ONNX_FILE, TOKENIZER_FILE
 
 UNCLEAR_BELOW = 0.5
@@ -62,9 +62,9 @@ def candidate_scores(oof: dict, name: str, encoder_key: str = "enc") -> np.ndarr
 
 
 def evaluate_candidate(scores: np.ndarray, y: np.ndarray, fold: np.ndarray) -> dict:
-    """CV figures of one candidate: per-fold accuracy/macro-F1 and per class (emotion_evaluate),
+    """CV figures of one candidate: per-fold accuracy/macro-F1 and per class (emotion/evaluate.py),
     ECE and log loss before and after temperature (cross-fitted), the shipped temperature."""
-    from library.text.emotion_evaluate import fold_scores, summarise
+    from library.text.emotion.evaluate import fold_scores, summarise
 
     labels = np.asarray(ISEAR_LABELS)
     folds = [fold_scores(labels[y[fold == k]], labels[scores[fold == k].argmax(1)]) for k in np.unique(fold)]
@@ -125,12 +125,12 @@ def neutral_rule(dd, splits, oof: dict, work: Path, log, smoke: bool = False) ->
 
 def personality(work: Path, data_dir, log, smoke: bool = False) -> dict:
     """Per-trait comparison TF-IDF / encoder / both on the same folds; the fitted PersonalityBlend."""
-    from library.text.blend import PersonalityBlend
-    from library.text.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split, load_essays
-    from library.text.evaluate import _pre_normalise
-    from library.text.pipelines import build_pipeline
+    from library.text.personality.blend import PersonalityBlend
+    from library.text.personality.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split, load_essays
+    from library.text.personality.evaluate import _pre_normalise
+    from library.text.personality.pipelines import build_pipeline
+    from library.text.personality.traits import TRAITS
     from library.text.train.personality import SHIPPED_MODEL
-    from library.text.traits import TRAITS
 
     feats = np.load(work / "essay_features.npz")
     x, labels = feats["features"].astype(np.float64), feats["labels"]
@@ -201,10 +201,10 @@ def encoder_head(smoke: bool = False):
 
 def ship(dd, splits, work: Path, out: Path, data_dir=None, smoke: bool = False,
          command: str = "", log=print) -> dict:
-    from library.text.blend import EmotionBlend
-    from library.text.emotion import TextEmotionModel
-    from library.text.emotion_train import build_baseline
-    from library.text.model import PersonalityModel
+    from library.text.emotion.blend import EmotionBlend
+    from library.text.emotion.model import TextEmotionModel
+    from library.text.personality.model import PersonalityModel
+    from library.text.train.emotion import build_baseline
 
     start = time.time()
     out.mkdir(parents=True, exist_ok=True)
@@ -275,9 +275,9 @@ def ship(dd, splits, work: Path, out: Path, data_dir=None, smoke: bool = False,
 
 def measure_speed(out: Path, texts: list[str]) -> dict:
     """Median ms on one thread: a ~40-word answer (emotion) and a ~650-word essay (traits + emotion)."""
-    from library.text.emotion import TextEmotionModel
+    from library.text.emotion.model import TextEmotionModel
     from library.text.encoder import WordsEncoder
-    from library.text.model import PersonalityModel
+    from library.text.personality.model import PersonalityModel
 
     emotion, pers = TextEmotionModel.load(out), PersonalityModel.load(out)
     # a private one-thread encoder (the shared one may cache): measure cold encodes

@@ -15,7 +15,7 @@ or a kill loses at most the fold in progress):
    trait, refits of the linear models, model files and cards (ship.py).
 
 ISEAR is deduplicated before splitting (duplicates by letters-only text; a text given under
-different emotions is dropped as ambiguous) and non-answers are dropped (emotion_data.py).
+different emotions is dropped as ambiguous) and non-answers are dropped (emotion/data.py).
 Folds: 5-fold StratifiedGroupKFold (seed 42) by emotion, grouped by text.
 """
 
@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from library.paths import MODELS_DIR, PROJECT_ROOT
-from library.text.emotion import ISEAR_LABELS
-from library.text.emotion_data import CV_FOLDS, CV_SEED, IsearData, cv_splits, load_isear
+from library.text.emotion.data import CV_FOLDS, CV_SEED, IsearData, cv_splits, load_isear
+from library.text.emotion.model import ISEAR_LABELS
 from library.text.encoder import ONNX_FILE, TOKENIZER_FILE
 
 DEFAULT_WORK = PROJECT_ROOT / "tmp" / "words_v2"
@@ -89,7 +89,7 @@ def _save(path: Path, **arrays) -> None:
 def stage_tfidf(dd: Deduplicated, splits, work: Path, log) -> None:
     import joblib
 
-    from library.text.emotion_train import build_baseline
+    from library.text.train.emotion import build_baseline
 
     for k, (train, test) in enumerate(splits):
         path = work / f"isear_tfidf_fold{k}.npz"
@@ -177,8 +177,8 @@ def stage_final_encoder(dd: Deduplicated, work: Path, log, max_steps=None, from_
 
 
 def stage_essay_features(work: Path, data_dir, log, smoke: bool = False) -> None:
-    from library.text.data import load_essays
     from library.text.encoder import WordsEncoder
+    from library.text.personality.data import load_essays
 
     path = work / "essay_features.npz"
     if path.exists():

@@ -122,10 +122,10 @@ class TextEmotionModel:
         return isear[:, [ISEAR_LABELS.index(label) for label in EXTRA_LABELS]]
 
     def read(self, text: str, explain: bool = True):
-        """One text -> :class:`~library.text.emotion_reading.EmotionReading`: the top reading, or
+        """One text -> :class:`~library.text.emotion.reading.EmotionReading`: the top reading, or
         "unclear" below the measured confidence, or "neutral" where the measured rule allows it,
-        with the words that pushed the reading most (emotion_reading.py)."""
-        from library.text.emotion_reading import read_emotion
+        with the words that pushed the reading most (reading.py)."""
+        from library.text.emotion.reading import read_emotion
 
         return read_emotion(self, _as_texts(text)[0], explain=explain)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from library.text.traits import TRAITS
+from library.text.personality.traits import TRAITS
 
 LIMITS = """\
 - It was trained on 1,972 stream-of-consciousness essays written by US psychology

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from library.text.emotion.model import ISEAR_LABELS
 from library.text.preprocess import stop_words
 
 # ISEAR's labels in the project's words (the five shared ones as the face channel names them).
@@ -89,8 +90,6 @@ def linear_words(tfidf, text: str, top_label: str) -> list[tuple[str, float]]:
 
 
 def read_emotion(model, text: str, explain: bool = True) -> "EmotionReading":
-    from library.text.emotion import ISEAR_LABELS
-
     info = model.info
     est = model.estimator
     proba = model.predict_isear_proba([text])[0]

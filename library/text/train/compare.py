@@ -1,4 +1,4 @@
-"""Cross-validated comparison of every text model (``train --compare``).
+"""Cross-validated comparison of every personality model (``python -m library.text.train --compare``).
 
 All models see the same folds: 5-fold stratified CV on the *training part* of the
 fixed hold-out split, so the validation essays stay unseen by model selection.
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from library.text.data import CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED, cv_splits, holdout_split
-from library.text.evaluate import cross_validate
-from library.text.pipelines import MODEL_NAMES, Normalise, build_pipeline
-from library.text.traits import TRAITS
+from library.text.personality.data import CV_FOLDS, CV_SEED, HOLDOUT_FRACTION, HOLDOUT_SEED, cv_splits, holdout_split
+from library.text.personality.evaluate import cross_validate
+from library.text.personality.pipelines import MODEL_NAMES, Normalise, build_pipeline
+from library.text.personality.traits import TRAITS
 
 NEURAL_NAME = "w2v_conv_lstm"
 
@@ -26,7 +26,7 @@ NEURAL_NAME = "w2v_conv_lstm"
 def _neural(epochs: int, seed: int):
     from sklearn.pipeline import Pipeline
 
-    from library.text.neural import Word2VecConvLSTM
+    from library.text.personality.neural import Word2VecConvLSTM
 
     return Pipeline([("normalise", Normalise(drop_stopwords=True, lemmatise=True)),
                      ("clf", Word2VecConvLSTM(epochs=epochs, patience=2, seed=seed))])

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from library.paths import MODELS_DIR
-from library.text.traits import TRAITS
+from library.text.personality.traits import TRAITS
 
 MODEL_FILE = "personality.joblib"
 DEFAULT_PATH = MODELS_DIR / "text" / MODEL_FILE

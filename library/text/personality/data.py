@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from library.paths import default_data_dir
-from library.text.traits import TRAITS
+from library.text.personality.traits import TRAITS
 
 # CSV column of each trait, in TRAITS order. Labels are "y" (high) / "n" (low).
 TRAIT_COLUMNS = {

@@ -1,6 +1,6 @@
 """Train the v1 text emotion model (ISEAR: TF-IDF vs a word CNN) and write its card.
 
-    python -m library.text.emotion_train [--data-dir D] [--out tmp/text-tfidf] [--smoke] [--no-neural]
+    python -m library.text.train.emotion [--data-dir D] [--out tmp/text-tfidf] [--smoke] [--no-neural]
 
 The shipped model is words v2 (``python -m library.text.train.words``), which reuses this
 module's ``build_baseline`` as its TF-IDF part; this trainer stays as the v1 comparison and
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from library.text.emotion import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS, TextEmotionModel
-from library.text.emotion_data import CV_FOLDS, CV_SEED, IsearData, cv_splits, load_isear
-from library.text.emotion_evaluate import cross_validate
+from library.text.emotion.data import CV_FOLDS, CV_SEED, IsearData, cv_splits, load_isear
+from library.text.emotion.evaluate import cross_validate
+from library.text.emotion.model import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS, TextEmotionModel
 from library.text.train.personality import LEGACY_OUT
 
 BASELINE = "tfidf_word_char_lr"
@@ -63,7 +63,7 @@ def build_baseline():
 
 
 def build_neural(seed: int = 0, smoke: bool = False):
-    from library.text.emotion_neural import WordCNN
+    from library.text.emotion.neural import WordCNN
 
     if smoke:  # a tiny net for 2 epochs: checks the plumbing, not the figures
         return WordCNN(embed_dim=16, filters=8, epochs=2, seed=seed)
@@ -101,7 +101,7 @@ def _smoke_subset(data: IsearData) -> IsearData:
 
 
 def train(data_dir=None, out: Path = LEGACY_OUT, smoke: bool = False, neural: bool = True,
-          seed: int = 0, command: str = "python -m library.text.emotion_train", log=print) -> dict:
+          seed: int = 0, command: str = "python -m library.text.train.emotion", log=print) -> dict:
     started = time.time()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -140,7 +140,7 @@ def train(data_dir=None, out: Path = LEGACY_OUT, smoke: bool = False, neural: bo
     sample = min(texts, key=lambda t: abs(len(t.split()) - 20))
     load_seconds, latency = _timings(model_path, sample)
 
-    from library.text.emotion_card import write_card, write_confusion_png
+    from library.text.emotion.card import write_card, write_confusion_png
 
     summary = data_summary(data)
     write_confusion_png(out / "emotion_confusion.png", cv[shipped],
@@ -172,7 +172,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch and BLAS threads (default 1: the machine is shared; see docs/decisions.md)")
     args = parser.parse_args(argv)
-    command = "python -m library.text.emotion_train " + " ".join(
+    command = "python -m library.text.train.emotion " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     from threadpoolctl import threadpool_limits
 

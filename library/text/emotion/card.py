@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from library.emotions import EMOTIONS
-from library.text.emotion import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS, UNSEEN_EMOTIONS
+from library.text.emotion.model import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS, UNSEEN_EMOTIONS
 
 LIMITS = """\
 - It was trained on ISEAR: short first-person reports, written by students in 37

@@ -1,6 +1,6 @@
 """Grouped cross-validation and per-class figures for the text emotion models.
 
-Every model sees the same folds (``emotion_data.cv_splits``). Per fold: accuracy,
+Every model sees the same folds (``data.cv_splits``). Per fold: accuracy,
 macro-F1 and per-class precision/recall/F1; the out-of-fold predictions of all folds
 are pooled into one confusion matrix. Labels are ISEAR's, in ``ISEAR_LABELS`` order.
 """
@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from library.text.emotion import ISEAR_LABELS
+from library.text.emotion.model import ISEAR_LABELS
 
 
 def fold_scores(y_true, y_pred, labels=ISEAR_LABELS) -> dict:

@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from library.text.traits import TRAITS
+from library.text.personality.traits import TRAITS
 
 
 def proba_matrix(estimator, X) -> np.ndarray:
