@@ -102,7 +102,7 @@ def main() -> int:
 
     from library.audio import analyse_recording  # noqa: F401  (imports before the memory baseline)
     from library.audio.decode import decode_audio
-    from library.audio.engine import SpeechEmotionModel
+    from library.audio.model import SpeechEmotionModel
     from library.audio.features import resample
 
     before = rss_mb()

@@ -16,7 +16,7 @@ share each pass found and the time a picture; "v1 settings" is the detector befo
 enlarging, no still passes).
 
 The expression model is the trained one when ``Models/video/`` has it; otherwise an untrained
-net of the same architecture (library.video.model), which costs the same to run.
+net of the same architecture (library.video.train.network), which costs the same to run.
 Figures are medians per frame (the machine may be shared; medians resist that noise).
 """
 
@@ -73,7 +73,7 @@ class _UntrainedStandIn:
     def __init__(self):
         import library.keras_backend  # noqa: F401  (sets KERAS_BACKEND=torch)
         import torch
-        from library.video.model import ModelConfig, build_model
+        from library.video.train.network import ModelConfig, build_model
 
         self.torch = torch
         self.net = build_model(ModelConfig())
@@ -86,7 +86,7 @@ class _UntrainedStandIn:
 
 def load_model():
     try:
-        from library.video.expression import FacialExpressionModel
+        from library.video.model import FacialExpressionModel
 
         model = FacialExpressionModel.load()
         tta = "flip TTA" if model.flip_tta else "no TTA"

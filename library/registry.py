@@ -52,7 +52,7 @@ def _personality(_cache: ModelCache):
 
 
 def _expression(_cache: ModelCache):
-    from library.video.expression import FacialExpressionModel
+    from library.video.model import FacialExpressionModel
 
     return FacialExpressionModel.load()
 

@@ -19,7 +19,7 @@ FPS = 5
 
 @pytest.fixture
 def _needs_face_model():
-    from library.video.expression import DEFAULT_PATH
+    from library.video.model import DEFAULT_PATH
 
     if not DEFAULT_PATH.exists():
         pytest.skip(f"no trained expression model at {DEFAULT_PATH}")

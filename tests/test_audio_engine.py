@@ -17,7 +17,7 @@ import pytest
 
 from library.audio import AUDIO_FORMATS, AudioAnalysis, SpeechEmotionModel, TimelinePoint, analyse_recording
 from library.audio.decode import decode_audio, sniff
-from library.audio.engine import DEFAULT_DIR, MODEL_FILE
+from library.audio.model import DEFAULT_DIR, MODEL_FILE
 from library.emotions import EMOTIONS
 from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
 from media import av_bytes, sf_bytes
@@ -89,7 +89,7 @@ def test_audio_formats_names_the_six_containers():
 
 
 def test_resampling_to_16k_keeps_a_tone():
-    from library.audio.engine import prepare_signal
+    from library.audio.model import prepare_signal
 
     for sr in (8000, 22050, 44100, 48000):
         t = np.arange(int(sr * 1.0)) / sr

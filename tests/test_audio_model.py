@@ -28,7 +28,7 @@ def corpora(data_dir):
 
 
 def test_corpora_labels_speakers_and_sexes(corpora):
-    from library.audio.corpora import list_clips
+    from library.audio.train.corpora import list_clips
 
     clips = list_clips(corpora)
     by_corpus = Counter(c.corpus for c in clips)
@@ -88,7 +88,7 @@ def test_abstain_threshold_marks_where_accuracy_falls():
 def test_augmentations_keep_length_and_speech(corpora):
     from library.audio.train.augment import CONDITIONS, augment
     from library.audio.train.prepare import read_clip
-    from library.audio.corpora import list_clips
+    from library.audio.train.corpora import list_clips
 
     x = read_clip(list_clips(corpora, ("savee",))[0])
     rng = np.random.default_rng(0)
@@ -106,7 +106,7 @@ def test_smoke_training_gives_loadable_model_and_card(corpora, tmp_path):
     from library.audio import SpeechEmotionModel
     from library.audio.train.__main__ import main
     from library.audio.train.prepare import read_clip
-    from library.audio.corpora import list_clips
+    from library.audio.train.corpora import list_clips
 
     out = tmp_path / "model"
     main(["--smoke", "--data-dir", str(corpora), "--out", str(out), "--cache", str(tmp_path / "cache"),
@@ -151,7 +151,7 @@ def test_shipped_model_reads_unseen_style_of_speech_without_collapsing(corpora):
     """Through the public API, every corpus's clips spread over the classes (the old model read a
     new corpus as one emotion): no class takes more than half of a balanced sample."""
     from library.audio import SpeechEmotionModel
-    from library.audio.corpora import list_clips
+    from library.audio.train.corpora import list_clips
     from library.audio.train.prepare import read_clip
 
     model = SpeechEmotionModel.load()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("chromium")  # skips the module, saying why
 
 @pytest.fixture(autouse=True)
 def _needs_face_model():
-    from library.video.expression import DEFAULT_PATH
+    from library.video.model import DEFAULT_PATH
 
     if not DEFAULT_PATH.exists():
         pytest.skip(f"no trained expression model at {DEFAULT_PATH}")

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("chromium")  # skips the module, saying why
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, shared_loaders, chromium):
-    from library.video.expression import DEFAULT_PATH
+    from library.video.model import DEFAULT_PATH
     from conftest import make_test_app
 
     if not DEFAULT_PATH.exists():

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.usefixtures("chromium")  # skips the module, saying why
 
 
 def test_live_interview_draws_face_box_and_reaches_dashboard(app, tmp_path):
-    from library.video.expression import DEFAULT_PATH
+    from library.video.model import DEFAULT_PATH
 
     if not DEFAULT_PATH.exists():
         pytest.skip(f"no trained expression model at {DEFAULT_PATH}")

@@ -15,7 +15,7 @@ CHARTS = ("timeline", "voice_timeline", "words_timeline")
 
 
 def _ready(app, tmp_path, seconds: int, models=("face_pipeline",)):
-    from library.video.expression import DEFAULT_PATH
+    from library.video.model import DEFAULT_PATH
 
     if not DEFAULT_PATH.exists():
         pytest.skip(f"no trained expression model at {DEFAULT_PATH}")

@@ -72,7 +72,7 @@ def test_missing_file_and_no_files(tmp_path):
 
 
 def test_voice_recording(tmp_path):
-    from library.audio.engine import DEFAULT_DIR, MODEL_FILE
+    from library.audio.model import DEFAULT_DIR, MODEL_FILE
 
     if not (DEFAULT_DIR / MODEL_FILE).exists():
         pytest.skip(f"no trained speech model at {DEFAULT_DIR / MODEL_FILE} (python -m library.audio.train)")

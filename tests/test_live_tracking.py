@@ -15,7 +15,7 @@ from media import interview_frame, jpeg_bytes
 
 @pytest.fixture(autouse=True)
 def _needs_model(app):
-    from library.video.expression import DEFAULT_PATH
+    from library.video.model import DEFAULT_PATH
 
     if not DEFAULT_PATH.exists():
         pytest.skip(f"no trained expression model at {DEFAULT_PATH} (python -m library.video.train)")

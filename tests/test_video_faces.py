@@ -53,9 +53,9 @@ def pipeline():
 @pytest.fixture(scope="module")
 def expression_model():
     try:
-        from library.video.expression import FacialExpressionModel
+        from library.video.model import FacialExpressionModel
     except ImportError as exc:
-        pytest.skip(f"library.video.expression is not available yet ({exc})")
+        pytest.skip(f"library.video.model is not available yet ({exc})")
     if not hasattr(FacialExpressionModel, "load"):
         pytest.skip("FacialExpressionModel.load is not implemented yet")
     try:

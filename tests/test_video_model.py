@@ -19,7 +19,7 @@ from library.paths import MODELS_DIR, PROJECT_ROOT, default_data_dir
 DATA_DIR = default_data_dir()
 HAVE_DATA = ((DATA_DIR / "fer2013" / "train.npz").is_file() and (DATA_DIR / "fer2013" / "val.npz").is_file()
              and (DATA_DIR / "rafdb" / "train_labels.csv").is_file())
-SHIPPED = MODELS_DIR / "video" / "expression.keras"
+SHIPPED = MODELS_DIR / "video" / "expression.onnx"  # what the app runs
 # Floor for the shipped model on FER2013 val (flip TTA, calibrated): what the shipped file measured
 # (Models/video/expression.md: v2 0.6679; v1 0.6709) less 0.02, rounded down.
 VAL_ACCURACY_FLOOR = 0.65
@@ -36,7 +36,7 @@ def smoke_cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def val_data():
-    from library.video.data import load_split
+    from library.video.train.data import load_split
 
     return load_split(DATA_DIR, "val")
 
@@ -91,11 +91,11 @@ def test_smoke_training_gives_loadable_model(smoke_dir, smoke_model, val_data):
 
 @needs_data
 def test_onnx_copy_scores_like_the_keras_model(smoke_dir, smoke_model, val_data):
-    from library.video import FacialExpressionModel
+    from library.video.train.keras_model import KerasExpressionModel
 
     assert (smoke_dir / "expression.onnx").is_file()  # written by training beside the .keras
     assert smoke_model.backend == "onnxruntime"
-    keras_only = FacialExpressionModel.load(smoke_dir, use_onnx=False)
+    keras_only = KerasExpressionModel.load(smoke_dir)
     assert keras_only.backend == "keras"
     faces = val_data[0][:64]
     np.testing.assert_allclose(smoke_model.predict_proba(faces), keras_only.predict_proba(faces), atol=1e-5)
@@ -104,13 +104,48 @@ def test_onnx_copy_scores_like_the_keras_model(smoke_dir, smoke_model, val_data)
 @needs_data
 def test_grad_cam_on_the_onnx_graph_equals_keras_autograd(smoke_dir, smoke_model, val_data):
     """Serving computes Grad-CAM from the ONNX copy (no torch); it must be the training framework's map."""
-    from library.video import FacialExpressionModel
+    from library.video.train.keras_model import KerasExpressionModel
 
-    assert smoke_model.grad_cam_without_keras  # training wrote the two-output graph and the dense weights
-    keras_only = FacialExpressionModel.load(smoke_dir, use_onnx=False)
+    keras_only = KerasExpressionModel.load(smoke_dir)
     for face in val_data[0][:5]:
         for c in (None, 3):
             np.testing.assert_allclose(smoke_model.grad_cam(face, c), keras_only.grad_cam(face, c), atol=1e-4)
+
+
+@needs_data
+def test_serving_loads_from_the_runtime_files_alone(smoke_dir, tmp_path, val_data):
+    """The app ships expression.onnx, expression_cam.npz and expression.json: no .keras file needed."""
+    import shutil
+
+    from library.video import FacialExpressionModel
+
+    for name in ("expression.onnx", "expression_cam.npz", "expression.json"):
+        shutil.copy(smoke_dir / name, tmp_path / name)
+    alone, full = FacialExpressionModel.load(tmp_path), FacialExpressionModel.load(smoke_dir)
+    faces = val_data[0][:8]
+    np.testing.assert_array_equal(alone.predict_proba(faces), full.predict_proba(faces))
+    np.testing.assert_array_equal(alone.grad_cam(faces[0]), full.grad_cam(faces[0]))
+    assert alone.meta == full.meta and "temperature" in alone.meta
+    (tmp_path / "expression_cam.npz").unlink()  # an export without the dense weights: scores, no Grad-CAM
+    with pytest.raises(RuntimeError, match="export_onnx"):
+        FacialExpressionModel.load(tmp_path).grad_cam(faces[0])
+
+
+def test_shipped_keras_files_load_and_agree_with_their_onnx_copies():
+    """The shipped .keras files name the custom batch norm by its registered name ("esapr>TorchBatchNorm"),
+    not by the module that held it; they must load (v1 is the warm start of training) and score and map
+    faces as the ONNX copies the app runs."""
+    from library.video import FacialExpressionModel
+    from library.video.train.keras_model import KerasExpressionModel
+
+    folders = [d for d in (MODELS_DIR / "video", MODELS_DIR / "video" / "v1") if (d / "expression.keras").is_file()]
+    if not folders:
+        pytest.skip("no shipped .keras file")
+    faces = np.random.default_rng(0).integers(0, 256, (6, 48, 48), dtype=np.uint8)
+    for folder in folders:
+        reference, served = KerasExpressionModel.load(folder), FacialExpressionModel.load(folder)
+        np.testing.assert_allclose(reference.predict_proba(faces), served.predict_proba(faces), atol=1e-5)
+        np.testing.assert_allclose(reference.grad_cam(faces[0]), served.grad_cam(faces[0]), atol=1e-4)
 
 
 def test_serving_a_face_and_its_grad_cam_needs_neither_torch_nor_keras():
@@ -132,7 +167,7 @@ def test_serving_a_face_and_its_grad_cam_needs_neither_torch_nor_keras():
 def test_resume_is_exact(tmp_path, smoke_cache):
     """2 epochs in one go == 1 epoch, stop, resume for the 2nd (weights and optimizer step)."""
     from library.video import train
-    from library.video.model import ModelConfig, build_model
+    from library.video.train.network import ModelConfig, build_model
 
     def run(out, *extra):
         assert train.main(["--smoke", "--data-dir", str(DATA_DIR), "--out", str(out), "--cache", str(smoke_cache),
@@ -251,7 +286,7 @@ def test_grad_cam(smoke_model, val_data):
 def test_augment_batch_keeps_shape_and_range():
     import torch
 
-    from library.video.data import AugmentConfig, augment_batch
+    from library.video.train.data import AugmentConfig, augment_batch
 
     x = torch.rand(16, 1, 48, 48) * 255
     g = torch.Generator().manual_seed(0)
@@ -262,7 +297,7 @@ def test_augment_batch_keeps_shape_and_range():
 
 
 def test_clean_train_drops_blank_duplicates_and_val_overlap():
-    from library.video.data import clean_train
+    from library.video.train.data import clean_train
 
     rng = np.random.default_rng(0)
     imgs = rng.integers(0, 256, (6, 48, 48), dtype=np.uint8)
@@ -292,11 +327,10 @@ def test_torch_batch_norm_matches_keras_batch_norm():
     """The fused-kernel BN must compute what Keras' BatchNormalization computes."""
     import torch
 
-    from library.keras_backend import keras
-    from library.video.model import batch_norm_class
+    from library.keras_backend import TorchBatchNorm, keras
 
     x = np.random.default_rng(0).normal(1.0, 3.0, (8, 5, 6, 6)).astype("float32")
-    fast, ref = batch_norm_class()(axis=1), keras.layers.BatchNormalization(axis=1)
+    fast, ref = TorchBatchNorm(axis=1), keras.layers.BatchNormalization(axis=1)
     for layer in (fast, ref):
         layer.build(x.shape)
         layer.gamma.assign(np.linspace(0.5, 1.5, 5))

@@ -255,7 +255,7 @@ def test_flac_of_unknown_length_is_decoded_as_a_stream():
 
 def test_onnx_runtime_leaves_no_debug_log_nor_telemetry_files(tmp_path):
     # What a worker does: load the face model, which scores on ONNX Runtime.
-    script = ("import os; from library.video.expression import FacialExpressionModel; "
+    script = ("import os; from library.video.model import FacialExpressionModel; "
               "model = FacialExpressionModel.load(); assert model.backend == 'onnxruntime'; print(os.getpid())")
     env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
     env.update(HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"))

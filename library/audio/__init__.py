@@ -1,4 +1,16 @@
-"""Audio channel: speech-emotion recognition from recordings (RAVDESS-trained, 7 emotions).
+"""Audio channel: speech-emotion recognition from recordings (7 emotions), and the transcript.
+
+Files in pipeline order (input -> features -> model -> result):
+
+    decode       an uploaded or recorded file, from memory, typed by content, within limits
+    features     mono, 16 kHz, voice activity, clipping
+    encoder      the frozen Whisper tiny.en encoder (CTranslate2): one pass per recording
+    windows      which encoder frames each reading pools: the whole clip, each second
+    head         the trained part: pooled states -> calibrated probabilities (numpy)
+    model        SpeechEmotionModel: encoder + head, scikit-learn-like
+    transcribe   Transcriber: the words, decoded from the same encoder pass
+    recording    one recording -> the stored voice analysis (typed)
+    train/       corpora, features, heads, calibration, card (``python -m library.audio.train``)
 
     from library.audio import SpeechEmotionModel, analyse_recording, AudioAnalysis, AUDIO_FORMATS
     model = SpeechEmotionModel.load()                       # frozen Whisper encoder + calibrated head
@@ -12,7 +24,7 @@ is decoded, CTranslate2 when a model is loaded; training (torch-free too) lives 
 """
 
 from library.audio.decode import AUDIO_FORMATS
-from library.audio.engine import SpeechEmotionModel
+from library.audio.model import SpeechEmotionModel
 from library.audio.recording import AudioAnalysis, TimelinePoint, analyse_recording, analyse_signal
 from library.audio.transcribe import Transcriber, Transcript, TranscriptSegment
 from library.emotions import EMOTIONS

@@ -85,7 +85,7 @@ class Transcriber:
         return cls(encoder or WhisperEncoder.load(threads=threads), beam_size)
 
     def transcribe(self, signal, sample_rate: int, *, encoded: EncodedAudio | None = None) -> Transcript:
-        from library.audio.engine import prepare_signal
+        from library.audio.model import prepare_signal
 
         x = prepare_signal(signal, sample_rate)  # checked, mono, 16 kHz (a no-op resample at 16 kHz)
         self._first_window.value = encoded.chunks[0] if encoded is not None and encoded.chunks else None

@@ -31,7 +31,7 @@ def voice_predictions(data_dir) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold (by speaker) voice probabilities of the shipped recipe over all four corpora."""
     import json
 
-    from library.audio.engine import DEFAULT_DIR, META_FILE
+    from library.audio.model import DEFAULT_DIR, META_FILE
     from library.audio.train.__main__ import load_corpus
     from library.audio.train.evaluate import speaker_folds
     from library.audio.train.heads import HeadConfig

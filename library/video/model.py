@@ -1,155 +1,201 @@
-"""Xception-family CNN for 48x48 grayscale faces (Keras 3, any backend; we run torch).
+"""Public API of the video channel: load the shipped expression model and score faces.
 
-Shape, following Xception's entry/middle/exit flows scaled down for 48x48 inputs:
+    from library.video import FacialExpressionModel, EMOTIONS
+    model = FacialExpressionModel.load()          # Models/video/expression.onnx (+ _cam.npz, .json)
+    proba = model.predict_proba(faces)            # (N, 7), rows sum to 1, EMOTIONS order, calibrated
+    model.is_confident(proba[0])                  # False below the measured abstention threshold ("unclear")
+    heat = model.grad_cam(faces[0])               # (48, 48) in [0, 1]
 
-  input (0..255) -> Rescaling -> stem: Conv3x3 x len(stem) (BN, ReLU)
-  -> entry blocks: [ReLU SepConv BN ReLU SepConv BN MaxPool2x2] + Conv1x1/2 shortcut
-  -> middle blocks (same width, identity shortcut): 3 x [ReLU SepConv BN]
-  -> exit: SepConv BN ReLU ("last_conv", used by Grad-CAM) -> GAP -> Dropout -> Dense softmax
-
-The config is a plain dataclass so the trainer, the exporter and the loader build the
-same net from the same numbers (saved next to the weights).
+Runs on ONNX Runtime and numpy only, from the runtime files alone: no Keras or torch (the Keras
+network and its exporter are training code, library/video/train/; the training lane checks that
+this class scores and maps faces as the Keras model does: train/keras_model.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import json
+from pathlib import Path
+
+import numpy as np
 
 from library.emotions import EMOTIONS
+from library.errors import BadInput
+from library.paths import MODELS_DIR
 
-LAST_CONV = "last_conv"
+FACE_SIZE = 48
+DEFAULT_DIR = MODELS_DIR / "video"
+META_FILE = "expression.json"
+ONNX_FILE = "expression.onnx"  # exported from the training's .keras file (library/video/train/export_onnx.py)
+CAM_FILE = "expression_cam.npz"  # its dense weights: Grad-CAM from the ONNX graph (export_onnx.py)
+DEFAULT_PATH = DEFAULT_DIR / ONNX_FILE  # the shipped model file the app runs
+# Horizontal-flip test-time augmentation: averaged over the face and its mirror image.
+# On by default because it measured better on val (see Models/video/expression.md).
+DEFAULT_FLIP_TTA = True
+# Used only when a model's metadata holds no measured threshold (as the voice model's default).
+DEFAULT_ABSTAIN_BELOW = 0.4
 
 
-def _torch_batch_norm_class():
-    """A BatchNormalization whose training/inference math is torch's fused kernel.
+def prepare_faces(faces) -> np.ndarray:
+    """Validate and convert face crops to float32 (N, 48, 48) with values in 0..255.
 
-    Why: Keras-on-torch implements BN with ~10 separate elementwise ops (moments, sub,
-    mul, rsqrt, ...) that, with their autograd, took ~40% of a training step in the
-    profile (docs/decisions.md). Same variables and config as the Keras layer, so
-    weights and saved files are interchangeable; on other backends it falls back.
+    Accepts (48,48), (N,48,48) or (N,48,48,1); uint8/integer arrays in 0..255, or floats
+    either in 0..1 (scaled up, as images from most libraries) or in 0..255.
     """
-    from library.keras_backend import keras
-
-    @keras.saving.register_keras_serializable(package="esapr")
-    class TorchBatchNorm(keras.layers.BatchNormalization):
-        def call(self, inputs, training=None, mask=None):
-            if keras.backend.backend() != "torch" or self.axis != 1 or not (self.center and self.scale):
-                return super().call(inputs, training=training, mask=mask)
-            import torch.nn.functional as F
-
-            return F.batch_norm(
-                inputs, self.moving_mean.value, self.moving_variance.value,
-                self.gamma.value, self.beta.value,
-                training=bool(training) and self.trainable,
-                momentum=1.0 - self.momentum, eps=self.epsilon,
-            )
-
-    return TorchBatchNorm
-
-
-_BN_CLASS = None
-
-
-def batch_norm_class():
-    global _BN_CLASS  # built once: Keras' serialisation registry must see one class
-    if _BN_CLASS is None:
-        _BN_CLASS = _torch_batch_norm_class()
-    return _BN_CLASS
+    x = np.asarray(faces)
+    if x.dtype == object or x.dtype.kind not in "uif":
+        raise BadInput(f"faces must be a numeric array, got dtype {x.dtype}")
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.shape[1:] != (FACE_SIZE, FACE_SIZE):
+        raise BadInput(
+            f"faces must be grayscale {FACE_SIZE}x{FACE_SIZE} crops shaped (48,48), (N,48,48) "
+            f"or (N,48,48,1); got {np.shape(faces)}"
+        )
+    if x.dtype.kind == "f":
+        if not np.all(np.isfinite(x)):
+            raise BadInput("faces contain NaN or infinite values")
+        x = x.astype(np.float32)
+        if x.size and x.min() >= 0.0 and x.max() <= 1.0:
+            x = x * 255.0  # a 0..1 float image
+        return np.clip(x, 0.0, 255.0)
+    if x.size and (x.min() < 0 or x.max() > 255):
+        raise BadInput("integer faces must hold 8-bit gray levels (0..255)")
+    return x.astype(np.float32)
 
 
-@dataclass(frozen=True)
-class ModelConfig:
-    # Defaults = the shipped size ("small_mid"), chosen from measured s/epoch (docs/decisions.md).
-    stem: tuple[int, ...] = (16, 32)
-    entry: tuple[int, ...] = (64, 128, 256)
-    middle: int = 2  # residual blocks at the last entry width, on 6x6 maps
-    exit_width: int = 512
-    dropout: float = 0.3
-    input_size: int = 48
-    num_classes: int = len(EMOTIONS)
-    name: str = "xception_fer_small_mid"
-    # channels_first avoids the NHWC<->NCHW copies Keras-on-torch makes around every conv
-    # (measured: they were ~25% of a training step with channels_last).
-    data_format: str = "channels_first"
+def read_meta(folder: Path) -> dict:
+    """The model's ``expression.json`` (calibration, training figures), or {} when absent."""
+    path = Path(folder) / META_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+
+class FacialExpressionModel:
+    """Seven-class facial-expression classifier over 48x48 grayscale face crops.
+
+    Scores with the ONNX export (``expression.onnx``) in ONNX Runtime: ~14x faster than Keras on
+    one core, same outputs (docs/decisions.md). Grad-CAM comes from the same graph's last
+    convolution and the dense weights in ``expression_cam.npz``.
+    """
+
+    classes_ = EMOTIONS
+
+    def __init__(self, onnx_session, *, flip_tta: bool = DEFAULT_FLIP_TTA, meta: dict | None = None,
+                 cam_weights: tuple[np.ndarray, np.ndarray] | None = None, batch_size: int = 256):
+        self._onnx = onnx_session
+        self.flip_tta = flip_tta
+        self.meta = meta or {}
+        # Temperature scaling and the abstention threshold, fitted on validation by
+        # library/video/train/calibrate.py and kept in expression.json (1.0 / default when absent).
+        self.temperature = float(self.meta.get("temperature", 1.0))
+        self.abstain_below = float(self.meta.get("abstain_below", DEFAULT_ABSTAIN_BELOW))
+        self.batch_size = batch_size
+        self._outputs = (None, None)  # ONNX output names: (probabilities, last convolution or None)
+        if onnx_session is not None:
+            ranks = {len(o.shape): o.name for o in onnx_session.get_outputs()}
+            self._outputs = (ranks[2], ranks.get(4))
+        # (kernel (C, 7), bias (7,)) of the dense layer: Grad-CAM on the ONNX graph's last convolution
+        self._cam_weights = cam_weights if self._outputs[1] is not None else None
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
-        known = {f.name for f in fields(cls)}
-        d = {k: v for k, v in d.items() if k in known}  # tolerate keys of older configs
-        for k in ("stem", "entry"):
-            if k in d:
-                d[k] = tuple(d[k])
-        return cls(**d)
+    def load(cls, path: str | Path | None = None, *, flip_tta: bool = DEFAULT_FLIP_TTA,
+             threads: int = 1) -> "FacialExpressionModel":
+        """Load the model in ``path`` (its folder, or any of its files; default Models/video/):
+        ``expression.onnx``, with ``expression.json`` (calibration) and ``expression_cam.npz``
+        (Grad-CAM) beside it when present.
 
+        ``threads``: ONNX Runtime intra-op threads. One is the fastest per face here (a 48x48
+        net is too small to split) and leaves the other cores to other requests.
+        """
+        folder = Path(path) if path is not None else DEFAULT_DIR
+        if not folder.is_dir():
+            folder = folder.parent
+        onnx_path = folder / ONNX_FILE
+        if not onnx_path.is_file():
+            raise FileNotFoundError(f"no facial-expression model at {onnx_path} (train one: python -m "
+                                    "library.video.train; export a .keras file: python -m library.video.train.export_onnx)")
+        meta = read_meta(folder)
+        import onnxruntime as ort
 
-# Sizes compared in docs/decisions.md (seconds/epoch measured on this machine).
-CANDIDATES: dict[str, ModelConfig] = {
-    "tiny": ModelConfig(stem=(8, 8), entry=(16, 32), middle=0, exit_width=32, dropout=0.0, name="xception_fer_tiny"),
-    "small": ModelConfig(stem=(16, 32), entry=(64, 128, 256), middle=0, exit_width=256, name="xception_fer_small"),
-    # small's 48/24/12 px stages plus two middle blocks and a wider exit at 6x6 px, where
-    # extra capacity costs little time.
-    "small_mid": ModelConfig(stem=(16, 32), entry=(64, 128, 256), middle=2, exit_width=512, name="xception_fer_small_mid"),
-    "medium": ModelConfig(stem=(32, 64), entry=(128, 256, 512), middle=0, exit_width=512, name="xception_fer_medium"),
-    "large": ModelConfig(stem=(32, 64), entry=(128, 256, 512), middle=2, exit_width=728, name="xception_fer_large"),
-}
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        cam_weights = None
+        if (folder / CAM_FILE).is_file():
+            with np.load(folder / CAM_FILE) as z:
+                cam_weights = (z["kernel"].astype(np.float64), z["bias"].astype(np.float64))
+        return cls(session, flip_tta=flip_tta, meta=meta, cam_weights=cam_weights)
 
+    @property
+    def grad_cam_without_keras(self) -> bool:
+        """Always true: Grad-CAM never loads Keras here (a server's warm-up asks before Grad-CAM's first use)."""
+        return True
 
-def build_model(cfg: ModelConfig, *, dtype_policy: str | None = None):
-    """Build (not compile) the network. ``dtype_policy`` e.g. "mixed_bfloat16"; the softmax
-    head always runs in float32 so probabilities are not rounded to bf16."""
-    from library.keras_backend import keras
-    from keras import layers
+    @property
+    def backend(self) -> str:
+        return "onnxruntime"
 
-    kw = {"dtype": dtype_policy} if dtype_policy else {}
-    df = {"data_format": cfg.data_format}
-    axis = 1 if cfg.data_format == "channels_first" else -1
-    s = cfg.input_size
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        name = self._onnx.get_inputs()[0].name
+        out = [self._onnx.run([self._outputs[0]], {name: x[i:i + self.batch_size, :, :, None]})[0]
+               for i in range(0, len(x), self.batch_size)]
+        return np.concatenate(out).astype(np.float64)
 
-    def conv(x, f, k, stride=1, name=None):
-        return layers.Conv2D(f, k, strides=stride, padding="same", use_bias=False, name=name, **df, **kw)(x)
+    def predict_proba(self, faces) -> np.ndarray:
+        """Probabilities (N, 7) in EMOTIONS order for face crops (see ``prepare_faces``)."""
+        x = prepare_faces(faces)
+        if len(x) == 0:
+            return np.zeros((0, len(EMOTIONS)))
+        if self.flip_tta:
+            # One pass over the faces and their mirror images together (one call, not two).
+            both = self._forward(np.concatenate([x, np.ascontiguousarray(x[:, :, ::-1])]))
+            p = 0.5 * (both[: len(x)] + both[len(x):])
+        else:
+            p = self._forward(x)
+        if self.temperature != 1.0:
+            # The network ends in a softmax, so p^(1/T) renormalised is softmax(logits / T).
+            p = np.exp(np.log(np.clip(p, 1e-12, None)) / self.temperature)
+        return p / p.sum(axis=1, keepdims=True)
 
-    def sep(x, f, name=None):
-        return layers.SeparableConv2D(f, 3, padding="same", use_bias=False, name=name, **df, **kw)(x)
+    def is_confident(self, probabilities) -> bool:
+        """Whether the top probability reaches the threshold under which validation accuracy fell
+        below 40% (library/video/train/calibrate.py); below it the app should say "unclear"."""
+        return float(np.max(probabilities)) >= self.abstain_below
 
-    def bn(x, name=None):
-        return batch_norm_class()(axis=axis, name=name, **kw)(x)
+    def predict(self, faces) -> np.ndarray:
+        """Most likely emotion name per face."""
+        return np.asarray(EMOTIONS)[self.predict_proba(faces).argmax(axis=1)]
 
-    def relu(x, name=None):
-        return layers.ReLU(name=name, **kw)(x)
+    def grad_cam(self, face, class_index: int | None = None) -> np.ndarray:
+        """Grad-CAM heatmap (48, 48) in [0, 1] over one face for ``class_index``
+        (default: the predicted class), from the last convolutional block."""
+        x = prepare_faces(face)
+        if len(x) != 1:
+            raise BadInput("grad_cam takes exactly one face")
+        if class_index is not None and not 0 <= int(class_index) < len(EMOTIONS):
+            raise BadInput(f"class_index must be in 0..{len(EMOTIONS) - 1}")
+        return self._grad_cam(x, class_index)
 
-    inputs = keras.Input((s, s, 1), name="face")  # callers always pass NHWC
-    x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="rescale", **kw)(inputs)
-    if cfg.data_format == "channels_first":
-        # On torch, permuting an NHWC tensor gives an NCHW *view* with channels_last
-        # strides; oneDNN then keeps every later conv in its fast NHWC layout while Keras
-        # does no transposes (measured: 2.7 -> see docs/decisions.md s/step).
-        x = layers.Permute((3, 1, 2), name="to_nchw", **kw)(x)
-    for i, f in enumerate(cfg.stem):
-        x = relu(bn(conv(x, f, 3, name=f"stem_conv{i}")))
+    def _grad_cam(self, x: np.ndarray, class_index: int | None) -> np.ndarray:
+        """Grad-CAM from the ONNX graph's last convolution: for global average pooling then one dense
+        layer, the gradient of a class logit with respect to each channel is that channel's dense
+        weight over the map's area, so the map is the dense-weighted sum of the channels (CAM)."""
+        import cv2
 
-    for b, f in enumerate(cfg.entry):
-        shortcut = bn(conv(x, f, 1, stride=2, name=f"entry{b}_shortcut"))
-        y = x if b == 0 else relu(x)  # stem already ends in ReLU
-        y = relu(bn(sep(y, f, name=f"entry{b}_sep0")))
-        y = bn(sep(y, f, name=f"entry{b}_sep1"))
-        # 2x2/2 'valid' pooling: maps are even-sized (48->24->12->6), and Keras-on-torch
-        # implements 'same' pooling with a slow replication pad (measured in the profile).
-        y = layers.MaxPooling2D(2, strides=2, padding="valid", **df, **kw)(y)
-        x = layers.Add(name=f"entry{b}_add", **kw)([y, shortcut])
-
-    width = cfg.entry[-1] if cfg.entry else cfg.stem[-1]
-    for m in range(cfg.middle):
-        y = x
-        for j in range(3):
-            y = bn(sep(relu(y), width, name=f"middle{m}_sep{j}"))
-        x = layers.Add(name=f"middle{m}_add", **kw)([y, x])
-
-    x = relu(bn(sep(x, cfg.exit_width, name="exit_sep")), name=LAST_CONV)
-    x = layers.GlobalAveragePooling2D(name="gap", **df, **kw)(x)
-    if cfg.dropout > 0:
-        x = layers.Dropout(cfg.dropout, name="dropout", **kw)(x)
-    outputs = layers.Dense(cfg.num_classes, activation="softmax", name="probs", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name=cfg.name)
+        if self._cam_weights is None:
+            raise RuntimeError(f"this export has no Grad-CAM weights ({CAM_FILE} and the graph's last "
+                               "convolution); re-export it: python -m library.video.train.export_onnx MODEL.keras")
+        kernel, bias = self._cam_weights
+        name = self._onnx.get_inputs()[0].name
+        conv = self._onnx.run([self._outputs[1]], {name: x[:, :, :, None]})[0][0].astype(np.float64)
+        if conv.shape[0] != kernel.shape[0]:  # channels last
+            conv = conv.transpose(2, 0, 1)
+        logits = conv.mean(axis=(1, 2)) @ kernel + bias
+        c = int(logits.argmax()) if class_index is None else int(class_index)
+        cam = np.maximum(np.tensordot(kernel[:, c], conv, axes=1), 0.0)
+        # bilinear with half-pixel centres, as torch's interpolate(align_corners=False)
+        cam = cv2.resize(cam, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_LINEAR)
+        top = cam.max()
+        return cam / top if top > 0 else np.zeros_like(cam)

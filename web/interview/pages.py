@@ -106,7 +106,7 @@ def _step_context(state: interviews.InterviewState, step: str) -> dict:
 
 
 def _speech_model_installed() -> bool:
-    from library.audio.engine import DEFAULT_DIR, MODEL_FILE
+    from library.audio.model import DEFAULT_DIR, MODEL_FILE
 
     return (DEFAULT_DIR / MODEL_FILE).is_file()
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from library.audio.engine import META_FILE, MODEL_FILE
+from library.audio.model import META_FILE, MODEL_FILE
 from library.audio.train import card
 from library.audio.train.evaluate import N_FOLDS, grouped_report, speaker_folds, summary
 from library.audio.train.heads import HeadConfig

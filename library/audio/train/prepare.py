@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from library.audio.corpora import CORPORA, Clip, list_clips
+from library.audio.train.corpora import CORPORA, Clip, list_clips
 from library.audio.encoder import WhisperEncoder, frame_mask
 from library.audio.features import voice_mask
 from library.audio.train.augment import augment

@@ -21,7 +21,7 @@ import numpy as np
 
 from library.audio.train.evaluate import abstain_threshold, ece, fit_temperature
 from library.training import atomic_write_text, classification_metrics, log
-from library.video.expression import META_FILE, FacialExpressionModel
+from library.video.model import META_FILE, FacialExpressionModel
 
 ABSTAIN_FLOOR = 0.4  # as the voice model: below this accuracy a bin's answer is "unclear"
 

@@ -1,4 +1,4 @@
-"""The expression model's card (``Models/video/expression.md``), from figures library/video/evaluate.py measured."""
+"""The expression model's card (``Models/video/expression.md``), from figures library/video/train/evaluate.py measured."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ Date: {CARD_DATE}. File: `{model_path.name}` ({size / 1e6:.2f} MB, {n_params:,} 
 faces with its ONNX copy `expression.onnx` in ONNX Runtime (no torch), flip TTA (face + mirror), then
 temperature scaling (T = {model.temperature:.3f}); below a top probability of {model.abstain_below:.2f} the model
 says it is not confident (`FacialExpressionModel.is_confident`), and the app should show "unclear".
-All figures below were measured by `python -m library.video.evaluate` on the files as they are now.
+All figures below were measured by `python -m library.video.train.evaluate` on the files as they are now.
 
 ## What it is
 The v1 network (Xception-family CNN on 48×48 gray faces, `Models/video/v1/`, trained on FER2013 only),
@@ -158,7 +158,7 @@ at least 40% of the time (the voice model's rule). With it the model answers {fe
 python -m library.video.train.prepare --data-dir /work/shared/data     # RAF-DB through the face step (cached, ~15-25 min)
 {TRAIN_CMD}
 # an interrupted run continues exactly with --resume (weights, optimizer, epoch, LR step, draws)
-python -m library.video.evaluate --data-dir /work/shared/data          # this card
+python -m library.video.train.evaluate --data-dir /work/shared/data          # this card
 ```
 Training ends by calibrating (`python -m library.video.train.calibrate` does it alone).
 A smoke run (`python -m library.video.train --smoke`, tiny net, both sources, seconds of training) runs in the tests.

@@ -35,11 +35,9 @@ from library.training import atomic_write_text as _atomic_write_text
 from library.training import load_checkpoint, save_checkpoint
 from library.training import log as _log
 from library.training import seed_dropout as _seed_dropout
-from library.video import data as D
-from library.video.model import CANDIDATES, ModelConfig, build_model
-
-MODEL_FILE = "expression.keras"
-META_FILE = "expression.json"
+from library.video.model import META_FILE, ONNX_FILE
+from library.video.train import data as D
+from library.video.train.network import CANDIDATES, KERAS_FILE, ModelConfig, build_model, load_keras
 
 
 @dataclass
@@ -105,13 +103,13 @@ def export_inference_model(model, model_cfg: ModelConfig, out_dir: Path, meta: d
     out_dir.mkdir(parents=True, exist_ok=True)
     clean = build_model(model_cfg, dtype_policy=None)
     clean.set_weights(model.get_weights())
-    path = out_dir / MODEL_FILE
-    tmp = out_dir / ("tmp_" + MODEL_FILE)
+    path = out_dir / KERAS_FILE
+    tmp = out_dir / ("tmp_" + KERAS_FILE)
     clean.save(tmp)
     os.replace(tmp, path)
-    # The app scores faces with the ONNX copy (library/video/onnx_export.py); written from
+    # The app scores faces with the ONNX copy (library/video/train/export_onnx.py); written from
     # the same weights at the same moment so the two files never disagree.
-    from library.video.onnx_export import ONNX_FILE, export_onnx
+    from library.video.train.export_onnx import export_onnx
 
     export_onnx(clean, out_dir / ONNX_FILE)
     meta = dict(meta, params=int(clean.count_params()), file_bytes=path.stat().st_size,
@@ -179,7 +177,7 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path, ckpt_dir: Path, resum
              f"best epoch {state['best_epoch']})")
     else:
         if cfg.init_from:
-            init = keras.saving.load_model(cfg.init_from, compile=False)
+            init = load_keras(cfg.init_from)
             model.set_weights(init.get_weights())
             _log(f"initialised from {cfg.init_from}")
         state = {"epoch": 0, "best": None, "best_epoch": 0, "train_seconds": 0.0,

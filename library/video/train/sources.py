@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from library.emotions import EMOTIONS
-from library.video import data as D
+from library.video.train import data as D
 from library.video.train import prepare as P
 
 SOURCES = ("fer2013", "rafdb")

@@ -1,6 +1,6 @@
 """Export the expression model to ONNX, the file the app runs.
 
-    python -m library.video.onnx_export [Models/video/expression.keras]
+    python -m library.video.train.export_onnx [Models/video/expression.keras]
 
 Why: Keras on torch runs a 48x48 face in ~29 ms on one core, almost all of it
 per-layer Python overhead; the same graph in ONNX Runtime takes ~2 ms with
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from library.video.expression import CAM_FILE, DEFAULT_PATH, ONNX_FILE, FacialExpressionModel
+from library.video.model import CAM_FILE, DEFAULT_DIR, ONNX_FILE
+from library.video.train.network import KERAS_FILE, LAST_CONV, load_keras
 
 
 def export_onnx(keras_model, path: Path) -> Path:
@@ -28,10 +29,9 @@ def export_onnx(keras_model, path: Path) -> Path:
     The graph has two outputs: the probabilities, and the last convolution's activations. With the
     dense layer's weights (``expression_cam.npz`` beside it) they give Grad-CAM without torch: after
     global average pooling and one dense layer, Grad-CAM's channel weights are the dense weights of
-    the class divided by the map's area, so the map is CAM (library/video/expression.py).
+    the class divided by the map's area, so the map is CAM (library/video/model.py).
     """
     from library.keras_backend import keras
-    from library.video.model import LAST_CONV
 
     keras_model(np.zeros((2, 48, 48, 1), np.float32), training=False)  # export needs a called model
     both = keras.Model(keras_model.inputs, [keras_model.outputs[0], keras_model.get_layer(LAST_CONV).output])
@@ -53,9 +53,9 @@ def export_onnx(keras_model, path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model", nargs="?", type=Path, default=DEFAULT_PATH, help="the .keras file")
+    ap.add_argument("model", nargs="?", type=Path, default=DEFAULT_DIR / KERAS_FILE, help="the .keras file")
     a = ap.parse_args(argv)
-    keras_model = FacialExpressionModel.load_keras(a.model)
+    keras_model = load_keras(a.model)
     out = export_onnx(keras_model, a.model.with_name(ONNX_FILE))
     print(f"wrote {out} ({out.stat().st_size:,} bytes)")
     return 0

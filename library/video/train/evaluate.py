@@ -1,6 +1,6 @@
 """Evaluate the shipped expression model on both validation sets and write its model card.
 
-    python -m library.video.evaluate [--data-dir D] [--model Models/video/expression.keras]
+    python -m library.video.train.evaluate [--data-dir D] [--model Models/video/expression.keras]
                                      [--checkpoint-dir checkpoints/video-v2/run] [--baseline Models/video/v1]
 
 Validation sets: FER2013 val (3,589 faces) and the held-out fifth of RAF-DB's training split, its
@@ -22,7 +22,8 @@ import numpy as np
 from library.audio.train.evaluate import ece
 from library.paths import PROJECT_ROOT, default_data_dir
 from library.training import classification_metrics, plot_confusion
-from library.video.expression import DEFAULT_DIR, MODEL_FILE, FacialExpressionModel
+from library.video.model import DEFAULT_DIR, ONNX_FILE, FacialExpressionModel
+from library.video.train.network import KERAS_FILE
 
 CM_FILES = {"fer2013": "expression_confusion.png", "rafdb": "expression_confusion_rafdb.png"}
 TITLES = {"fer2013": "FER2013 val", "rafdb": "RAF-DB held-out fifth (faces found)"}
@@ -67,7 +68,7 @@ def evaluate(model_path: Path, data_dir: Path, ckpt_dir: Path | None, baseline: 
     results["rafdb"]["pictures"] = pictures
     results["rafdb"]["accuracy_end_to_end"] = results["rafdb"]["accuracy"] * results["rafdb"]["n"] / pictures
     base = None
-    if baseline is not None and (baseline / MODEL_FILE).is_file():
+    if baseline is not None and (baseline / ONNX_FILE).is_file():
         old = FacialExpressionModel.load(baseline)
         base = {name: figures(old, x, y) for name, (x, y) in data.val.items()}
         base["rafdb"]["accuracy_end_to_end"] = base["rafdb"]["accuracy"] * base["rafdb"]["n"] / pictures
@@ -93,12 +94,12 @@ def evaluate(model_path: Path, data_dir: Path, ckpt_dir: Path | None, baseline: 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=None)
-    ap.add_argument("--model", type=Path, default=DEFAULT_DIR / MODEL_FILE)
+    ap.add_argument("--model", type=Path, default=DEFAULT_DIR / KERAS_FILE)
     ap.add_argument("--checkpoint-dir", type=Path, default=PROJECT_ROOT / "checkpoints" / "video-v2" / "run",
                     help="read the training run's state.json for the card (if present)")
     ap.add_argument("--baseline", type=Path, default=DEFAULT_DIR / "v1", help="the previous model, for comparison")
     a = ap.parse_args(argv)
-    model_path = a.model / MODEL_FILE if a.model.is_dir() else a.model
+    model_path = a.model / KERAS_FILE if a.model.is_dir() else a.model
     result = evaluate(model_path, a.data_dir or default_data_dir(), a.checkpoint_dir, a.baseline)
     print(json.dumps(result, indent=2))
     return 0
