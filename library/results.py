@@ -1,18 +1,27 @@
-"""The stored results, typed: what face and voice analyses share, under names that say what each number is.
+"""The stored results, typed: every stored analysis is written and read through one dataclass of its kind.
 
-A stored face (video) or voice (audio) analysis holds, besides its channel's own figures, the same five
-things: a timeline of probabilities, the mean probabilities, the share of time each emotion was on top,
-the dominant emotion and whether the reading is confident. The stored JSON grew per channel, so the same
-key means different things — ``distribution`` is the mean over frames for the face but the share of
-seconds for the voice. ``EmotionSummary.from_scores`` reads either (rows of every age), so nothing else
-needs to know which key holds what; ``to_dict`` gives the explicit names.
+    result = read_result("audio", stored.scores)     # -> library.audio.recording.AudioAnalysis
+    result.summary.mean_probabilities                # what face and voice share, under explicit names
+    store.add("audio", result)                       # HistoryStore writes result.to_dict()
+
+The kinds (``STORED_RESULTS``): a face (video) analysis ``library.video.summary.VideoAnalysis``, a voice
+(audio) analysis ``library.audio.recording.AudioAnalysis``, a text analysis ``library.text.analysis.TextAnalysis``
+and an interview report ``library.interview.engine.InterviewResult``. Each has ``to_dict`` (the stored JSON)
+and ``from_dict`` (rows of every age: keys added over time get their old meaning; keys it does not know are
+kept, so a row read and written again is unchanged).
+
+The stored JSON keys themselves stay as they were: the dashboards read a few numbers straight from the JSON
+by path (library/history/figures.py) and rows of every age exist. So the same key still means different things
+per channel — ``distribution`` is the mean over frames for the face but the share of seconds for the voice —
+and only ``EmotionSummary`` (the five things face and voice share: timeline, mean probabilities, share of time,
+dominant, confident) knows which; everything else reads the explicit names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, Self
 
 from library.emotions import EMOTIONS
 
@@ -41,10 +50,11 @@ class EmotionSummary:
     extra: dict[str, Any] = field(default_factory=dict)  # the channel's other stored figures, as stored
 
     @classmethod
-    def from_scores(cls, channel: str, scores: Mapping[str, Any]) -> EmotionSummary:
+    def from_dict(cls, channel: str, scores: Mapping[str, Any]) -> EmotionSummary:
+        """The summary of a stored face or voice row of any age."""
         if channel not in EMOTION_CHANNELS:
             raise ValueError(f"{channel!r} results are not emotion summaries; those are {EMOTION_CHANNELS}")
-        timeline = [TimelinePoint(float(p["t"]), dict(p["probabilities"])) for p in scores.get("timeline") or []]
+        timeline = read_timeline(scores.get("timeline"))
         if channel == "video":  # the face: "distribution" is the mean over frames with a face
             mean, share = scores.get("distribution"), None
         else:  # the voice: the whole clip's reading, and "distribution" the share of seconds
@@ -57,7 +67,8 @@ class EmotionSummary:
                    dominant=scores.get("dominant"), confident=scores.get("confident"),
                    extra={k: v for k, v in scores.items() if k not in known})
 
-    def to_dict(self) -> dict[str, Any]:
+    def explicit(self) -> dict[str, Any]:
+        """The summary under explicit names (not the stored keys): for readers outside Python."""
         return {"channel": self.channel, "duration_s": self.duration_s,
                 "timeline": [{"t": p.t, "probabilities": p.probabilities} for p in self.timeline],
                 "mean_probabilities": self.mean_probabilities, "share_of_time": self.share_of_time,
@@ -70,3 +81,79 @@ def share_on_top(timeline: Sequence[TimelinePoint]) -> dict[str, float]:
     for point in timeline:
         counts[point.dominant] = counts.get(point.dominant, 0) + 1
     return {e: round(n / len(timeline), 4) for e, n in counts.items()}
+
+
+def read_timeline(points: Sequence[Mapping[str, Any]] | None) -> list[TimelinePoint]:
+    return [TimelinePoint(float(p["t"]), dict(p["probabilities"])) for p in points or []]
+
+
+def write_timeline(points: Sequence[TimelinePoint], digits: int | None = None) -> list[dict[str, Any]]:
+    """The stored form of a timeline (``digits``: rounded, as the voice stores it; None: as computed)."""
+    if digits is None:
+        return [{"t": p.t, "probabilities": dict(p.probabilities)} for p in points]
+    return [{"t": round(p.t, 3), "probabilities": {e: round(v, digits) for e, v in p.probabilities.items()}}
+            for p in points]
+
+
+def unknown_keys(scores: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
+    """What a stored row holds besides the fields its dataclass knows: kept, so reading and writing a row keeps it."""
+    return {k: v for k, v in scores.items() if k not in known}
+
+
+# -- every stored kind ------------------------------------------------------------------------------
+
+class StoredResult(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_dict(cls, scores: Mapping[str, Any]) -> Self: ...
+
+
+def _video() -> type[StoredResult]:
+    from library.video.summary import VideoAnalysis
+
+    return VideoAnalysis
+
+
+def _audio() -> type[StoredResult]:
+    from library.audio.recording import AudioAnalysis
+
+    return AudioAnalysis
+
+
+def _text() -> type[StoredResult]:
+    from library.text.analysis import TextAnalysis
+
+    return TextAnalysis
+
+
+def _interview() -> type[StoredResult]:
+    from library.interview.engine import InterviewResult
+
+    return InterviewResult
+
+
+# Imported when first used, so that importing this module (the history store does) loads no channel.
+STORED_RESULTS: dict[str, Callable[[], type[StoredResult]]] = {
+    "video": _video, "audio": _audio, "text": _text, "interview": _interview}
+
+
+def result_type(kind: str) -> type[StoredResult]:
+    if kind not in STORED_RESULTS:
+        raise ValueError(f"no stored result of kind {kind!r}; the kinds are {tuple(STORED_RESULTS)}")
+    return STORED_RESULTS[kind]()
+
+
+def read_result(kind: str, scores: Mapping[str, Any]) -> StoredResult:
+    """A stored row's scores as the dataclass of its kind (rows of every age)."""
+    return result_type(kind).from_dict(scores)
+
+
+def stored_form(kind: str, result: StoredResult) -> dict[str, Any]:
+    """What the store writes for ``result``; a ``TypeError`` for anything but the dataclass of ``kind``
+    (a plain dict would bypass the one place that knows each key)."""
+    expected = result_type(kind)
+    if not isinstance(result, expected):
+        raise TypeError(f"a {kind} analysis is stored as {expected.__module__}.{expected.__name__}, "
+                        f"not {type(result).__name__}")
+    return result.to_dict()

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 
 from library.emotions import EMOTIONS
+from library.results import TimelinePoint
 from web import charts
 
 PROBS = {e: 1 / len(EMOTIONS) for e in EMOTIONS}
-TIMELINE = [{"t": t, "probabilities": PROBS} for t in range(5)]
+TIMELINE = [TimelinePoint(float(t), PROBS) for t in range(5)]
 
 
 def _specs():

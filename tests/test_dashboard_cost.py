@@ -17,6 +17,7 @@ from library.history import HistoryStore
 from library.history.owners import owner_of
 from library.history.schema import _AnalysisRow
 from library.text import TRAITS
+from library.results import read_result
 from sample_texts import ESSAY
 
 WORDS = ["river", "exam", "mother", "coffee", "tired", "music", "friend", "rain", "work", "sleep"]
@@ -91,7 +92,7 @@ def test_the_cached_figures_follow_additions_deletions_and_late_commits(tmp_path
         assert dict(earlier.top_words(len(WORDS), min_users=1)) == expected["words"]
         # Change the history between looks: new rows, deleted rows, and a row slipped in under an old seq.
         for _ in range(3):
-            store.for_owner(owner_of(f"{rng.randint(0, 99):032d}")).add("text", _text_scores(rng))
+            store.for_owner(owner_of(f"{rng.randint(0, 99):032d}")).add("text", read_result("text", _text_scores(rng)))
         with store.engine.begin() as conn:
             conn.execute(delete(_AnalysisRow).where(_AnalysisRow.seq.in_(rng.sample(seqs, 4))))
             gap = next(s for s in range(1, max(seqs)) if s not in seqs) if step % 2 else None
@@ -109,9 +110,9 @@ def test_words_wait_for_enough_distinct_people(tmp_path):
     cache = FiguresCache(store.engine)
     rng = random.Random(2)
     for _ in range(10):  # one prolific person
-        store.for_owner(owner_of("a" * 32)).add("text", _text_scores(rng))
+        store.for_owner(owner_of("a" * 32)).add("text", read_result("text", _text_scores(rng)))
     everyone = cache.channel("text").before(None)
     assert everyone.distinct_users == 1 and everyone.top_words(15, min_users=2) == []
-    store.for_owner(owner_of("b" * 32)).add("text", _text_scores(rng))
+    store.for_owner(owner_of("b" * 32)).add("text", read_result("text", _text_scores(rng)))
     assert cache.channel("text").before(None).top_words(15, min_users=2) != []
     store.close()

@@ -11,6 +11,7 @@ import pytest
 
 from library.history import HistoryStore, merge_word_counts, percentile, summarise_traits
 from library.history.export import to_csv
+from library.results import read_result
 
 
 def _scores(i: int) -> dict:
@@ -20,7 +21,7 @@ def _scores(i: int) -> dict:
 def _write_many(url: str, writer: int, n: int) -> None:
     store = HistoryStore(url)
     for i in range(n):
-        store.add("text", {**_scores(i), "writer": writer, "i": i})
+        store.add("text", read_result("text", {**_scores(i), "writer": writer, "i": i}))
     store.close()
 
 
@@ -65,9 +66,9 @@ def test_concurrent_processes_lose_nothing_on_postgresql(database_url):
 
 def test_order_get_and_earlier_rows(database_url):
     store = HistoryStore(database_url)
-    first = store.add("text", _scores(1))
-    second = store.add("text", _scores(2))
-    store.add("audio", {"dominant": "sad"})
+    first = store.add("text", read_result("text", _scores(1)))
+    second = store.add("text", read_result("text", _scores(2)))
+    store.add("audio", read_result("audio", {"dominant": "sad"}))
     assert store.get(second.id).scores["word_count"] == 102
     assert store.get(second.id, channel="audio") is None
     assert store.get("nope") is None
@@ -91,7 +92,7 @@ def test_percentile_and_summaries():
 
 def test_csv_export_flattens_and_defuses_formulas(database_url):
     store = HistoryStore(database_url)
-    store.add("text", {"traits": {"openness": 0.7}, "word_count": 80, "top_words": [["=cmd", 3]], "note": "=1+1"})
+    store.add("text", read_result("text", {"traits": {"openness": 0.7}, "word_count": 80, "top_words": [["=cmd", 3]], "note": "=1+1"}))
     text = "".join(to_csv(store.iter_channel("text")))
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 1
@@ -114,12 +115,13 @@ def test_live_session_collects_samples_then_becomes_one_analysis(database_url):
     live.add(session_id, "video", 0.3, {})
     with pytest.raises(SessionClosed):
         live.add(session_id, "video", 0.4, {})  # full
-    analysis = live.finish(session_id, "video", {"dominant": "happy"})
-    assert store.get(analysis.id).scores == {"dominant": "happy"}
+    result = read_result("video", {"dominant": "happy"})
+    analysis = live.finish(session_id, "video", result)
+    assert store.get(analysis.id).scores == result.to_dict()
     assert live.analysis_of(session_id) == analysis.id
     assert live.samples(session_id) == []  # per-frame samples dropped once summarised
     with pytest.raises(SessionClosed):
-        live.finish(session_id, "video", {})  # only once
+        live.finish(session_id, "video", read_result("video", {}))  # only once
     with pytest.raises(SessionClosed):
         live.add("unknown", "video", 0.0, {})
 

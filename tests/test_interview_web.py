@@ -13,6 +13,7 @@ import re
 import pytest
 
 from library.emotions import EMOTIONS
+from library.results import read_result
 from sample_texts import ESSAY
 
 
@@ -37,7 +38,7 @@ def video_row(client, app, main="happy") -> str:
     scores = {"source": "live", "duration_s": 5.0, "frames_analysed": 10, "frames_with_face": 10,
               "distribution": _probs(main), "dominant": main, "blinks": 1, "blinks_per_minute": 12.0,
               "timeline": [{"t": t / 2, "probabilities": _probs(main)} for t in range(10)], "gradcam": None}
-    return owned_store(client, app).add("video", scores).id
+    return owned_store(client, app).add("video", read_result("video", scores)).id
 
 
 def audio_row(client, app, main="happy") -> str:
@@ -46,7 +47,7 @@ def audio_row(client, app, main="happy") -> str:
               "distribution": {e: float(e == main) for e in EMOTIONS}, "dominant": main,
               "mean_probabilities": probs, "voiced_fraction": 0.8, "clipping_fraction": 0.0, "clipped": False,
               "sample_rate": 48000}
-    return owned_store(client, app).add("audio", scores).id
+    return owned_store(client, app).add("audio", read_result("audio", scores)).id
 
 
 def start(client) -> str:

@@ -12,6 +12,7 @@ from library.interview import fuse, load_reliability
 from library.interview.combine import answer_inputs, combine
 from library.interview.fusion import CHANCE
 from library.interview.words import SPOKEN_WORD_ERROR, WordsSource, pool_words
+from library.results import read_result
 from sample_texts import ESSAY
 from test_interview_web import _probs, audio_row, owned_store, start, token_of, video_row
 
@@ -63,7 +64,8 @@ def test_spoken_words_alone_make_a_words_channel_and_move_the_fused_reading():
     if reliability["text"].score is None or reliability["video"].score is None:
         pytest.skip("the shipped face or text model has no measured accuracy")
     face_only = fuse({"video": _probs("sad")}, {"video": reliability["video"].score})
-    inputs = answer_inputs({"video": {"distribution": _probs("sad"), **_spoken("happy", "what a wonderful day")}},
+    inputs = answer_inputs({"video": read_result("video", {"distribution": _probs("sad"),
+                                                           **_spoken("happy", "what a wonderful day")})},
                            reliability)
     report, words = combine(inputs)
     fused = report.fused
@@ -87,7 +89,7 @@ def _spoken_row(client, app, channel: str, row_id: str, main: str, text: str) ->
     """A copy of a stored video or voice row with a transcript and its words added."""
     store = owned_store(client, app)
     scores = {**store.get(row_id).scores, **_spoken(main, text)}
-    return store.add(channel, scores).id
+    return store.add(channel, read_result(channel, scores)).id
 
 
 def test_report_fuses_written_and_spoken_words_and_shows_what_was_said(client, app):

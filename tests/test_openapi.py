@@ -7,6 +7,7 @@ import re
 import struct
 
 import pytest
+from library.results import read_result
 from jsonschema import Draft202012Validator
 
 from media import interview_frame, jpeg_bytes, make_video
@@ -50,9 +51,9 @@ def _make_calls(app, client):
                                              "session": video_session, "t": "0"})
     interview = client.post("/api/v1/interview").get_json()["session"]
     empty_interview = client.post("/api/v1/interview").get_json()["session"]
-    video_id = store.add("video", {"distribution": {e: 1 / 7 for e in
+    video_id = store.add("video", read_result("video", {"distribution": {e: 1 / 7 for e in
                                                     ("angry", "disgust", "fear", "happy", "sad", "surprise",
-                                                     "neutral")}}).id
+                                                     "neutral")}})).id
     clip = make_video([interview_frame(dx=i) for i in range(5)], fps=5)
 
     def post(url, **kw):

@@ -9,6 +9,7 @@ import pytest
 
 from library.emotions import EMOTIONS
 from library.history.owners import owner_of
+from library.results import read_result
 from sample_texts import ESSAY, GLOOMY
 
 HEADER = "X-ESAPR-Token"
@@ -29,7 +30,7 @@ def _finished_interview(client, app) -> tuple[str, str]:
     """A finished interview of ``client`` (a video answer of theirs, the rest skipped): (session, report id)."""
     started = client.post("/api/v1/interview")
     session_id, token = started.get_json()["session"], started.headers[HEADER]
-    video_id = app.extensions["esapr_store"].for_owner(owner_of(token)).add("video", _video_scores()).id
+    video_id = app.extensions["esapr_store"].for_owner(owner_of(token)).add("video", read_result("video", _video_scores())).id
     client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_id})
     client.post(f"/api/v1/interview/{session_id}/audio/skip")
     client.post(f"/api/v1/interview/{session_id}/text/skip")
@@ -56,7 +57,7 @@ def test_a_result_page_opens_only_for_its_owner(app, client):
     """Before: any id opened /text/result/<id> (and the others) with no cookie or token."""
     text_id = client.post("/api/v1/text", data={"text": ESSAY}).get_json()["id"]
     token = _token_of(client)
-    video_id = app.extensions["esapr_store"].for_owner(owner_of(token)).add("video", _video_scores()).id
+    video_id = app.extensions["esapr_store"].for_owner(owner_of(token)).add("video", read_result("video", _video_scores())).id
     _, report_id = _finished_interview(client, app)
     pages = [f"/text/result/{text_id}", f"/video/result/{video_id}", f"/interview/report/{report_id}",
              f"/interview/report/{report_id}.html", f"/interview/report/{report_id}.json"]
@@ -97,7 +98,7 @@ def test_an_interview_cannot_take_someone_elses_analysis(app, client):
     """Attaching a stranger's analysis id would show their figures in one's own report."""
     victim = app.test_client()
     victims_video = app.extensions["esapr_store"].for_owner(
-        owner_of(victim.post("/api/v1/video/session").headers[HEADER])).add("video", _video_scores("sad")).id
+        owner_of(victim.post("/api/v1/video/session").headers[HEADER])).add("video", read_result("video", _video_scores("sad"))).id
     session_id = client.post("/api/v1/interview").get_json()["session"]
     refused = client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": victims_video})
     assert refused.status_code == 400 and "no video analysis" in refused.get_json()["error"]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from library.history import HistoryStore
 from library.history.owners import owner_of, purge
 from library.history.schema import _AnalysisRow
+from library.results import read_result
 from media import interview_frame, jpeg_bytes, make_video
 from sample_texts import ESSAY
 from speech import wav_bytes
@@ -99,7 +100,7 @@ def _age(store: HistoryStore, analysis_id: str, days: float) -> None:
 
 def test_retention_purges_expired_rows_and_keeps_recent_ones(db_app):
     store = db_app.extensions["esapr_store"]
-    old, recent = store.add("text", {"n": 1}), store.add("text", {"n": 2})
+    old, recent = store.add("text", read_result("text", {"n": 1})), store.add("text", read_result("text", {"n": 2}))
     _age(store, old.id, 400)
     _age(store, recent.id, 10)
     assert purge(store, keep_days=0, live_keep_s=3600)["analyses"] == 0  # 0 keeps all
@@ -134,7 +135,7 @@ def test_an_older_database_gains_the_owner_column(tmp_path):
     engine.dispose()
     store = HistoryStore(url).for_owner(owner_of("t" * 32))
     assert store.get("a").scores == {"n": 1}  # old rows kept
-    assert store.add("text", {"n": 2}) is not None
+    assert store.add("text", read_result("text", {"n": 2})) is not None
     store.close()
 
 

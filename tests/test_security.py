@@ -14,6 +14,7 @@ import pytest
 from browser import live_server
 from conftest import make_test_app
 from library.emotions import EMOTIONS
+from library.results import read_result
 
 TEST_SECRET = "test-only-key-" + "s3cr3t"
 
@@ -53,7 +54,7 @@ def _video_row(app, token: str) -> str:
     scores = {"source": "live", "duration_s": 5.0, "frames_analysed": 10, "frames_with_face": 10,
               "distribution": probs, "dominant": "neutral", "blinks": 1, "blinks_per_minute": 12.0,
               "timeline": [{"t": t / 2, "probabilities": probs} for t in range(10)], "gradcam": None}
-    return app.extensions["esapr_store"].for_owner(owner_of(token)).add("video", scores).id
+    return app.extensions["esapr_store"].for_owner(owner_of(token)).add("video", read_result("video", scores)).id
 
 
 # --- headers --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ than 50% of earlier users"; rows on "My results" showed only a date and a channe
 from __future__ import annotations
 
 from library.history.compare import percentile, tied_share
+from library.results import read_result
 from web.wording import describe_result, ordinal_percentile
 
 
@@ -20,13 +21,17 @@ def test_equal_scores_read_the_same_not_higher():
     assert ordinal_percentile(None, 0) == "no earlier users yet"
 
 
+def _described(kind: str, stored: dict) -> str:
+    return describe_result(kind, read_result(kind, stored))  # as "My results" reads a stored row
+
+
 def test_each_stored_result_says_what_it_is():
-    text = describe_result("text", {"word_count": 312, "traits": {"openness": 0.81, "neuroticism": 0.55}})
+    text = _described("text", {"word_count": 312, "traits": {"openness": 0.81, "neuroticism": 0.55}})
     assert text == "312 words; openness: leans high"
-    assert describe_result("video", {"source": "file", "frames_with_face": 40, "dominant": "happy",
-                                     "duration_s": 20.4}) == "uploaded video, face: happy, 20 s"
-    assert describe_result("video", {"source": "live", "frames_with_face": 0, "duration_s": 45}) == \
+    assert _described("video", {"source": "file", "frames_with_face": 40, "dominant": "happy",
+                                "duration_s": 20.4}) == "uploaded video, face: happy, 20 s"
+    assert _described("video", {"source": "live", "frames_with_face": 0, "duration_s": 45}) == \
         "live video, no face found, 45 s"
-    assert describe_result("audio", {"dominant": "sad", "confident": False, "duration_s": 15}) == "voice: unclear, 15 s"
+    assert _described("audio", {"dominant": "sad", "confident": False, "duration_s": 15}) == "voice: unclear, 15 s"
     interview = {"report": {"fused": {"dominant": "happy"}}, "steps": {"video": "a1", "audio": "skipped", "text": "t1"}}
-    assert describe_result("interview", interview) == "combined: happy; 2 of 3 steps answered"
+    assert _described("interview", interview) == "combined: happy; 2 of 3 steps answered"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+
+from library.results import TimelinePoint
 
 YOU = "You"
 OTHERS = "Earlier users (mean)"
@@ -111,13 +114,13 @@ def _seconds_axis(field: str, seconds: tuple[float, float] | None) -> alt.X:
                  axis=alt.Axis(tickMinStep=1, format="d"))
 
 
-def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, ...],
+def emotion_timeline_chart(timeline: Sequence[TimelinePoint], emotions: tuple[str, ...],
                            seconds: tuple[float, float] | None = None, title: str = "Probability",
                            legend: bool = True) -> dict:
     """Stacked probabilities of each emotion over time (one row per analysed frame or second).
     ``seconds``: a fixed time axis, for charts stacked on the same seconds (``answer_timeline_charts``)."""
-    rows = [{"t": item["t"], "emotion": e, "probability": item["probabilities"][e]}
-            for item in timeline for e in emotions]
+    rows = [{"t": point.t, "emotion": e, "probability": point.probabilities[e]}
+            for point in timeline for e in emotions]
     data = _table(rows, columns=["t", "emotion", "probability"])
     chart = alt.Chart(data).mark_area(interpolate="monotone").encode(
         x=_seconds_axis("t", seconds),
@@ -135,7 +138,7 @@ def emotion_timeline_chart(timeline: list[dict[str, Any]], emotions: tuple[str, 
     return _keyed(spec, _scale_key(EMOTION_COLOURS, list(emotions))) if legend else spec
 
 
-def answer_timeline_charts(face: list[dict[str, Any]], voice: list[dict[str, Any]] | None,
+def answer_timeline_charts(face: Sequence[TimelinePoint], voice: Sequence[TimelinePoint] | None,
                            segments: list[dict[str, Any]] | None, duration_s: float,
                            emotions: tuple[str, ...]) -> dict[str, dict]:
     """One answer's face, voice and words on the same seconds: up to three charts to stack, each with
@@ -143,7 +146,7 @@ def answer_timeline_charts(face: list[dict[str, Any]], voice: list[dict[str, Any
     transcript's segments as bars over the seconds they were said (the text in their tooltips; the
     page lists them too), cut at the answer's end (Whisper's last timestamp may overshoot the sound).
     The emotion colour key is drawn once, under the last emotion chart."""
-    end = max([float(duration_s or 0)] + [float(p["t"]) for p in face + (voice or [])]) or 1.0
+    end = max([float(duration_s or 0)] + [p.t for p in [*face, *(voice or [])]]) or 1.0
     seconds = (0.0, end)
     specs = {}
     if face:

@@ -32,27 +32,26 @@ def ordinal_percentile(value: float | None, n_earlier: int, tied: float | None =
     return f"{words} (only {n_earlier} so far)"
 
 
-def describe_result(channel: str, scores: dict) -> str:
+def describe_result(channel: str, result) -> str:
     """One line that tells a stored result from the others in a list ("My results"): its main
-    reading and its length, from the figures stored with it."""
+    reading and its length, from the figures stored with it (``result``: the dataclass of its kind)."""
     def seconds(value) -> str:
         return f", {float(value):.0f} s" if value else ""
 
     if channel == "text":
-        traits = scores.get("traits") or {}
+        traits = result.traits
         strongest = max(traits, key=lambda t: abs(traits[t] - 0.5), default=None)
         lean_words = f"; {strongest}: {lean(traits[strongest])}" if strongest else ""
-        return f"{scores.get('word_count', 0)} words{lean_words}"
+        return f"{result.word_count} words{lean_words}"
     if channel == "video":
-        kind = "uploaded video" if scores.get("source") == "file" else "live video"
-        face = f"face: {scores['dominant']}" if scores.get("frames_with_face") and scores.get("dominant") else "no face found"
-        return f"{kind}, {face}{seconds(scores.get('duration_s'))}"
+        kind = "uploaded video" if result.source == "file" else "live video"
+        face = f"face: {result.dominant}" if result.frames_with_face and result.dominant else "no face found"
+        return f"{kind}, {face}{seconds(result.duration_s)}"
     if channel == "audio":
-        reading = scores.get("dominant") if scores.get("confident", True) else "unclear"
-        return f"voice: {reading or '—'}{seconds(scores.get('duration_s'))}"
+        reading = result.dominant if result.confident else "unclear"
+        return f"voice: {reading or '—'}{seconds(result.duration_s)}"
     if channel == "interview":
-        fused = (scores.get("report") or {}).get("fused") or {}
-        steps = scores.get("steps") or {}
-        answered = [s for s, v in steps.items() if v and v != "skipped"]
-        return f"combined: {fused.get('dominant', '—')}; {len(answered)} of {len(steps) or 3} steps answered"
+        fused = result.report.get("fused") or {}
+        answered = result.answered()
+        return f"combined: {fused.get('dominant', '—')}; {len(answered)} of {len(result.steps) or 3} steps answered"
     return ""

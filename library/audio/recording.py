@@ -19,7 +19,9 @@ then says "unclear" instead of naming ``dominant``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -27,22 +29,13 @@ from library.audio.decode import MB, decode_audio
 from library.audio.features import SAMPLE_RATE, clipping_fraction, resample
 from library.emotions import EMOTIONS
 from library.errors import UnprocessableInput
+from library.results import EmotionSummary, TimelinePoint, read_timeline, unknown_keys, write_timeline
 
 log = logging.getLogger(__name__)
 
 MIN_VOICED_FRACTION = 0.03  # of 10-ms frames ...
 MIN_VOICED_SECONDS = 0.2  # ... and at least this much voice in total
 CLIPPED_FRACTION = 0.02  # >= 2% of samples at the ceiling: heavy clipping (clean speech <= 0.9%, features.py)
-
-
-@dataclass
-class TimelinePoint:
-    t: float  # seconds, start of the step
-    probabilities: dict[str, float]  # EMOTIONS order
-
-    @property
-    def dominant(self) -> str:
-        return max(self.probabilities, key=self.probabilities.get)
 
 
 @dataclass
@@ -59,12 +52,17 @@ class AudioAnalysis:
     confident: bool = True  # False: the top probability is under the model's abstention threshold ("unclear")
     transcript: dict | None = None  # Transcript.to_dict() when a transcriber ran; {"text": ""...} when no words
     words: dict | None = None  # SpokenWords.to_dict(): the text channel's reading of the transcript
+    extra: dict[str, Any] = field(default_factory=dict)  # stored keys of other ages, kept as they were
+
+    @property
+    def summary(self) -> EmotionSummary:
+        """What the voice shares with the face: ``distribution`` here is the share of seconds."""
+        return EmotionSummary.from_dict("audio", self.to_dict())
 
     def to_dict(self) -> dict:
         return {
             "duration_s": round(self.duration_s, 3),
-            "timeline": [{"t": round(p.t, 3), "probabilities": {e: round(v, 4) for e, v in p.probabilities.items()}}
-                         for p in self.timeline],
+            "timeline": write_timeline(self.timeline, digits=4),
             "distribution": {e: round(v, 4) for e, v in self.distribution.items()},
             "dominant": self.dominant,
             "mean_probabilities": {e: round(v, 4) for e, v in self.mean_probabilities.items()},
@@ -75,7 +73,25 @@ class AudioAnalysis:
             "confident": self.confident,
             **({"transcript": self.transcript} if self.transcript is not None else {}),
             **({"words": self.words} if self.words is not None else {}),
+            **self.extra,
         }
+
+    @classmethod
+    def from_dict(cls, scores: Mapping[str, Any]) -> AudioAnalysis:
+        """A stored voice row of any age (rows before calibration have no ``confident``: they were named)."""
+        timeline = read_timeline(scores.get("timeline"))
+        mean = scores.get("mean_probabilities") or scores.get("distribution") or {}
+        return cls(duration_s=float(scores.get("duration_s") or 0.0), timeline=timeline,
+                   distribution=dict(scores.get("distribution") or {}), dominant=scores.get("dominant"),
+                   mean_probabilities=dict(mean), voiced_fraction=float(scores.get("voiced_fraction") or 0.0),
+                   clipping_fraction=float(scores.get("clipping_fraction") or 0.0),
+                   clipped=bool(scores.get("clipped", False)), sample_rate=int(scores.get("sample_rate") or SAMPLE_RATE),
+                   confident=bool(scores.get("confident", True)), transcript=scores.get("transcript"),
+                   words=scores.get("words"), extra=unknown_keys(scores, _STORED_KEYS))
+
+
+_STORED_KEYS = ("duration_s", "timeline", "distribution", "dominant", "mean_probabilities", "voiced_fraction",
+                "clipping_fraction", "clipped", "sample_rate", "confident", "transcript", "words")
 
 
 def _as_dict(p: np.ndarray) -> dict[str, float]:

@@ -56,24 +56,21 @@ def _video(data: bytes, engines: Engines) -> dict[str, Any]:
 
     result = analyse_video(data, engines.get("face_pipeline"), sample_fps=LIMITS["video_sample_fps"],
                            max_seconds=LIMITS["video_max_seconds"], max_bytes=LIMITS["video_max_bytes"])
-    scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file",
-                       abstain_below=getattr(engines.get("face_pipeline").model, "abstain_below", None))
-    scores.pop("gradcam", None)
-    scores["complete"] = result.complete
-    scores.update(_sound(data, engines))
-    return scores
+    return summarise([(f.t, frame_sample(f)) for f in result.frames], source="file",
+                     abstain_below=getattr(engines.get("face_pipeline").model, "abstain_below", None),
+                     complete=result.complete, sound=_sound(data, engines)).public()
 
 
-def _sound(data: bytes, engines: Engines) -> dict[str, Any]:
+def _sound(data: bytes, engines: Engines):
     """The video's sound track: voice, transcript and words (null with a note when there are none)."""
     from library.video.sound import SoundReading, analyse_sound
 
     try:
         model = engines.get("speech_emotion")
     except FileNotFoundError as exc:  # the face is read without it
-        return SoundReading(None, None, None, str(exc)).to_scores()
+        return SoundReading(None, None, None, str(exc))
     return analyse_sound(data, model, engines.get("transcriber"), _words_reader(engines),
-                         max_bytes=LIMITS["video_max_bytes"], max_seconds=LIMITS["video_max_seconds"]).to_scores()
+                         max_bytes=LIMITS["video_max_bytes"], max_seconds=LIMITS["video_max_seconds"])
 
 
 def _words_reader(engines: Engines):
@@ -95,12 +92,12 @@ def _audio(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
 
 
 def _text(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
-    from library.interview.engine import written_answer_scores
+    from library.interview.engine import written_answer_analysis
     from library.text import read_text_upload
 
     text = read_text_upload(data, name, max_pdf_pages=LIMITS["pdf_max_pages"])
-    return written_answer_scores(text, engines.get("personality"), engines.get("text_emotion"),
-                                 min_words=LIMITS["text_min_words"])
+    return written_answer_analysis(text, engines.get("personality"), engines.get("text_emotion"),
+                                   min_words=LIMITS["text_min_words"]).to_dict()
 
 
 def analyse_file(path: Path, engines: Engines) -> dict[str, Any]:
@@ -135,25 +132,27 @@ def analyse_bytes(data: bytes, path: Path, engines: Engines) -> dict[str, Any]:
 
 def summary(kind: str, scores: dict[str, Any]) -> str:
     """One line per file for the table."""
+    from library.results import read_result
+
+    result = read_result(kind, scores)
     if kind == "text":
-        traits = ", ".join(f"{t[:4]} {p:.2f}" for t, p in scores["traits"].items())
-        probs = scores["emotion"]["probabilities"]
+        traits = ", ".join(f"{t[:4]} {p:.2f}" for t, p in result.traits.items())
+        probs = result.fusion_emotion["probabilities"]
         top = max(probs, key=probs.get)
-        return f"{scores['word_count']} words; emotion {top} {probs[top]:.0%}; Big Five {traits}"
+        return f"{result.word_count} words; emotion {top} {probs[top]:.0%}; Big Five {traits}"
+    face = result.summary
     if kind == "video":
-        if not scores.get("distribution"):
-            return f"no face found in {scores['frames_analysed']} frames"
-        dominant = scores["dominant"]
-        blinks = scores.get("blinks_per_minute")
-        voice = scores.get("voice")
-        return (f"{scores['duration_s']:.1f} s; face in {scores['frames_with_face']}/{scores['frames_analysed']} "
-                f"frames; {dominant} {scores['distribution'][dominant]:.0%}"
+        if not face.mean_probabilities:
+            return f"no face found in {result.frames_analysed} frames"
+        blinks, voice = result.blinks_per_minute, result.voice
+        return (f"{face.duration_s:.1f} s; face in {result.frames_with_face}/{result.frames_analysed} "
+                f"frames; {face.dominant} {face.mean_probabilities[face.dominant]:.0%}"
                 + (f"; {blinks:.0f} blinks/min" if blinks is not None else "")
-                + (f"; voice {voice['dominant']}" if voice else "") + _said(scores.get("transcript")))
-    probs = scores["mean_probabilities"]
-    dominant = scores["dominant"] if scores.get("confident", True) else f"unclear (leans {scores['dominant']})"
-    line = f"{scores['duration_s']:.1f} s; {dominant} {probs[scores['dominant']]:.0%}; voiced {scores['voiced_fraction']:.0%}"
-    return line + _said(scores.get("transcript"))
+                + (f"; voice {voice['dominant']}" if voice else "") + _said(result.transcript))
+    dominant = face.dominant if face.confident is not False else f"unclear (leans {face.dominant})"
+    line = (f"{face.duration_s:.1f} s; {dominant} {face.mean_probabilities[face.dominant]:.0%}; "
+            f"voiced {result.voiced_fraction:.0%}")
+    return line + _said(result.transcript)
 
 
 def _said(transcript: dict[str, Any] | None) -> str:

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from library.emotions import EMOTIONS
+from library.results import read_result
 from library.text.personality.traits import TRAITS
 
 # (name, type) in output order; "str", "float", "int", "bool", all nullable.
@@ -34,22 +35,23 @@ def flatten(result: dict[str, Any]) -> dict[str, Any]:
     row.update(channel=result.get("kind"), ok=bool(result["ok"]), error=result.get("error"))
     if not result["ok"]:
         return row
-    scores, kind = result["scores"], result["kind"]
+    kind = result["kind"]
+    analysis = read_result(kind, result["scores"])
     if kind == "text":
-        probabilities = scores["emotion"]["probabilities"]
-        row.update(dominant=max(probabilities, key=probabilities.get), word_count=scores["word_count"])
+        probabilities = analysis.fusion_emotion["probabilities"]
+        row.update(dominant=max(probabilities, key=probabilities.get), word_count=analysis.word_count)
         _emotions(row, probabilities)
-        _traits(row, scores["traits"])
+        _traits(row, analysis.traits)
         return row
-    row.update(duration_s=scores["duration_s"], dominant=scores["dominant"])
+    summary = analysis.summary
+    row.update(duration_s=summary.duration_s, dominant=summary.dominant)
+    _emotions(row, summary.mean_probabilities)
     if kind == "audio":
-        row["confident"] = scores["confident"]
-        _emotions(row, scores["mean_probabilities"])
+        row["confident"] = summary.confident
     else:
-        row.update(frames_analysed=scores["frames_analysed"], frames_with_face=scores["frames_with_face"],
-                   voice_dominant=(scores.get("voice") or {}).get("dominant"))
-        _emotions(row, scores["distribution"])
-    transcript, words = scores.get("transcript"), scores.get("words")
+        row.update(frames_analysed=analysis.frames_analysed, frames_with_face=analysis.frames_with_face,
+                   voice_dominant=(analysis.voice or {}).get("dominant"))
+    transcript, words = analysis.transcript, analysis.words
     if transcript:
         row.update(transcript=transcript["text"], transcript_confident=transcript["confident"])
     if words:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from library.batch.rows import SCORES
 from library.history.store import HistoryStore
+from library.results import read_result
 
 
 def stored_id(sha256: str) -> str:
@@ -46,7 +47,8 @@ class BatchStore:
 
     def _insert(self, public_id: str, row: dict[str, Any]) -> int:
         try:
-            self.history.add(row["channel"], json.loads(row[SCORES]), public_id=public_id)  # no owner: the batch's
+            result = read_result(row["channel"], json.loads(row[SCORES]))
+            self.history.add(row["channel"], result, public_id=public_id)  # no owner: the batch's
         except IntegrityError:
             return 0  # another run stored it between our look and our write
         return 1

@@ -13,8 +13,11 @@ from library.history.figures import Earlier
 BLINK_BINS = 20
 
 
-def compare_emotions(scores: dict[str, Any], earlier: Earlier, emotions: Sequence[str]) -> dict[str, Any]:
+def compare_emotions(result, earlier: Earlier, emotions: Sequence[str]) -> dict[str, Any]:
     """Mean distribution and most common dominant emotion of earlier users, and blink percentile.
+
+    ``result``: a ``VideoAnalysis`` or ``AudioAnalysis`` (a voice has no blinks). ``earlier_mean`` is the mean of
+    the stored ``distribution`` figure: the face's mean probabilities, the voice's share of seconds.
 
     Earlier blink rates come back as a histogram (``BLINK_BINS`` bins), never one value per person.
     """
@@ -24,8 +27,9 @@ def compare_emotions(scores: dict[str, Any], earlier: Earlier, emotions: Sequenc
         earlier_mean = {e: float(v) for e, v in zip(emotions, distributions.mean(axis=0))}
     dominants = earlier.dominant_counts()
     total = int(dominants.sum())
-    blink_rates = earlier.present("blinks_per_minute")
-    mine = scores.get("blinks_per_minute")
+    counts_blinks = hasattr(result, "blinks_per_minute")  # the face does; the voice has no blinks
+    blink_rates = earlier.present("blinks_per_minute") if counts_blinks else np.empty(0)
+    mine = result.blinks_per_minute if counts_blinks else None
     return {
         "n_earlier": int(distributions.shape[0]),
         "earlier_mean": earlier_mean,

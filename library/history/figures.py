@@ -29,11 +29,12 @@ from library.emotions import EMOTIONS
 from library.history.schema import _AnalysisRow
 from library.text.personality.traits import TRAITS
 
-# Per channel: column name -> (path in the scores JSON, keys of a dict value or None for a number).
+# Per channel: column name -> (path in the scores JSON, keys of a dict value or None for a number). The keys are
+# those the stored results' dataclasses write (library/results.py; tests/test_results.py checks they agree).
 FIELDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]]] = {
     "text": {"traits": (("traits",), TRAITS), "word_count": (("word_count",), None)},
     "video": {"distribution": (("distribution",), EMOTIONS), "blinks_per_minute": (("blinks_per_minute",), None)},
-    "audio": {"distribution": (("distribution",), EMOTIONS), "blinks_per_minute": (("blinks_per_minute",), None)},
+    "audio": {"distribution": (("distribution",), EMOTIONS)},  # the share of seconds; a voice has no blinks
     "interview": {"fused": (("report", "fused", "probabilities"), EMOTIONS)},
 }
 DOMINANT = {"video": ("dominant",), "audio": ("dominant",)}  # a label, counted per emotion

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from library.history.migrate import add_missing_columns
 from library.history.schema import Base, _AnalysisRow, _LiveSampleRow, _LiveSessionRow, _SettingRow
+from library.results import StoredResult, read_result, stored_form
 
 CHANNELS: tuple[str, ...] = ("text", "video", "audio", "interview")
 
@@ -32,13 +33,18 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 @dataclass(frozen=True)
 class Analysis:
-    """One stored analysis, as plain data."""
+    """One stored analysis: ``result`` is its figures as the dataclass of its kind (library/results.py);
+    ``scores`` the stored JSON itself (for exports that keep every key as stored)."""
 
     id: str
     seq: int
     channel: str
     created_at: datetime
     scores: dict[str, Any]
+
+    @property
+    def result(self) -> StoredResult:
+        return read_result(self.channel, self.scores)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,16 +148,17 @@ class HistoryStore:
         with Session(self.engine) as session:
             return session.get(_SettingRow, name).value
 
-    def add(self, channel: str, scores: dict[str, Any], public_id: str | None = None) -> Analysis:
-        """Store one analysis as this store's owner's. ``public_id``: a chosen id (a batch derives it from the
-        file's content, so that the unique id makes a second copy of the same file an ``IntegrityError``)."""
+    def add(self, channel: str, result: StoredResult, public_id: str | None = None) -> Analysis:
+        """Store one analysis (the dataclass of its kind, library/results.py) as this store's owner's.
+        ``public_id``: a chosen id (a batch derives it from the file's content, so that the unique id makes a
+        second copy of the same file an ``IntegrityError``)."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}; expected one of {CHANNELS}")
         row = _AnalysisRow(
             public_id=public_id or uuid.uuid4().hex,
             channel=channel,
             created_at=datetime.now(timezone.utc),
-            scores=scores,
+            scores=stored_form(channel, result),
             owner=self.owner,
         )
         with Session(self.engine) as session, session.begin():
@@ -308,8 +315,9 @@ class LiveSessions:
                 return []
             return [LiveSample(r.t, dict(r.sample)) for r in session.scalars(query)]
 
-    def finish(self, session_id: str, channel: str, scores: dict[str, Any]) -> Analysis:
-        """Turn the session into one stored analysis, atomically, and drop its samples."""
+    def finish(self, session_id: str, channel: str, result: StoredResult) -> Analysis:
+        """Turn the session into one stored analysis (the dataclass of its kind), atomically, and drop its samples."""
+        scores = stored_form(channel, result)
         with Session(self.store.engine) as session, session.begin():
             row = self._open_row(session, session_id, channel)
             analysis = _AnalysisRow(public_id=uuid.uuid4().hex, channel=channel,

@@ -11,18 +11,18 @@ from library.history.compare import percentile, tied_share
 from library.history.figures import Earlier
 
 
-def compare_text(scores: dict[str, Any], earlier: Earlier, trait_names: Sequence[str],
+def compare_text(analysis, earlier: Earlier, trait_names: Sequence[str],
                  min_users_for_words: int) -> dict[str, Any]:
     """Everything the text dashboard shows, as plain data.
 
-    ``scores`` is one stored text analysis (``traits``, ``word_count``, ``top_words``);
+    ``analysis`` is one stored text analysis (``TextAnalysis``: traits, word count, top words);
     ``earlier`` the stored analyses that came before it (library/history/figures.py). Earlier
     users' words appear only once ``min_users_for_words`` people have written (else []).
     """
     traits_matrix = earlier.present("traits")  # rows with every trait, columns in trait_names order
     traits = []
     for index, name in enumerate(trait_names):
-        value = float(scores["traits"][name])
+        value = float(analysis.traits[name])
         others = traits_matrix[:, index]
         traits.append({
             "trait": name,
@@ -35,9 +35,9 @@ def compare_text(scores: dict[str, Any], earlier: Earlier, trait_names: Sequence
     return {
         "n_earlier": int(traits_matrix.shape[0]),
         "traits": traits,
-        "word_count": int(scores["word_count"]),
-        "word_count_percentile": percentile(int(scores["word_count"]), word_counts),
+        "word_count": analysis.word_count,
+        "word_count_percentile": percentile(analysis.word_count, word_counts),
         "earlier_word_count_mean": float(np.mean(word_counts)) if word_counts.size else None,
-        "top_words": [(str(w), int(c)) for w, c in scores.get("top_words", [])],
+        "top_words": [(str(w), int(c)) for w, c in analysis.top_words],
         "everyone_top_words": earlier.top_words(15, min_users_for_words),
     }

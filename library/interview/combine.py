@@ -22,29 +22,29 @@ from library.interview.reliability import ChannelReliability, reliability_scores
 from library.interview.report import InterviewReport, build_report
 from library.interview.words import (SPOKEN_STEPS, SPOKEN_WORD_ERROR, WordsReading, WordsSource, pool_words,
                                      spoken_source)
-from library.results import EMOTION_CHANNELS, EmotionSummary
+from library.results import EMOTION_CHANNELS, StoredResult
 
 FACE_VOICE = ("video", "audio")
 
 
-def channel_probabilities(channel: str, scores: Mapping[str, Any]) -> dict[str, float] | None:
-    """The mean probabilities fusion takes from one stored analysis (None: nothing usable)."""
+def channel_probabilities(channel: str, result: StoredResult) -> dict[str, float] | None:
+    """The mean probabilities fusion takes from one analysis (None: nothing usable)."""
     if channel in EMOTION_CHANNELS:  # None when no frame had a face
-        return EmotionSummary.from_scores(channel, scores).mean_probabilities
+        return result.summary.mean_probabilities
     if channel == "text":
-        return (scores.get("emotion") or {}).get("probabilities")
+        return (result.fusion_emotion or {}).get("probabilities")
     raise ValueError(f"unknown channel {channel!r}")
 
 
-def answer_inputs(answers: Mapping[str, Mapping[str, Any] | None],
+def answer_inputs(answers: Mapping[str, StoredResult | None],
                   reliability: Mapping[str, ChannelReliability]) -> dict[str, Any]:
-    """What ``combine`` needs from the answered steps' stored scores (``None``: skipped or deleted)."""
+    """What ``combine`` needs from the answered steps' analyses (``None``: skipped or deleted)."""
     inputs: dict[str, Any] = {c: channel_probabilities(c, answers[c]) for c in FACE_VOICE if answers.get(c) is not None}
     words = []
     written = answers.get("text")
     if written is not None and channel_probabilities("text", written) is not None:
         words.append(WordsSource("text", dict(channel_probabilities("text", written)),
-                                 int(written.get("word_count") or 0)).to_dict())
+                                 int(written.word_count or 0)).to_dict())
     for step in SPOKEN_STEPS:
         source = spoken_source(step, answers[step]) if answers.get(step) is not None else None
         if source is not None:

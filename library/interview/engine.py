@@ -1,6 +1,6 @@
 """The interview's central step without Flask: read the written answer, build the report, rebuild it later.
 
-- ``written_answer_scores``: the written answer's Big Five AND text emotion, so the words speak the
+- ``written_answer_analysis``: the written answer's Big Five AND text emotion, so the words speak the
   face's language. The text is analysed in memory and never stored.
 - ``report_scores``: when the interview finishes, each answered step's stored scores are fused with the
   reliability measured *now* (``combine.py``); what it returns is stored as the interview's analysis, with the
@@ -14,6 +14,7 @@ The web app (web/interview*.py) and the command line (``python main.py analyze -
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from library.emotions import EMOTIONS
@@ -22,6 +23,7 @@ from library.interview.combine import answer_inputs, combine
 from library.interview.reliability import ChannelReliability
 from library.interview.session import SKIPPED
 from library.registry import CHANNELS
+from library.results import StoredResult, unknown_keys
 
 
 
@@ -37,48 +39,76 @@ def fusion_emotion(reading) -> dict[str, Any]:
             "extra": {label: round(float(p[label]), 4) for label in EXTRA_LABELS}}
 
 
-def written_answer_scores(text: str, personality, text_emotion, min_words: int) -> dict[str, Any]:
-    """What is stored for a written answer (the interview's, or a text in a batch): Big Five, the emotion
-    reading the page shows (unclear/neutral, the words that pushed it) and the probabilities the fusion takes
-    (``UnprocessableInput`` when it is too short)."""
+@dataclass
+class InterviewResult:
+    """What a finished interview stores: which answers it used, the report as built that day (the fused reading,
+    each channel's measured reliability, suggestions: ``InterviewReport.to_dict()``, which the page lays out),
+    the pooled words (``WordsReading.to_dict()``) and the numbers it was combined from (``inputs``: no words),
+    so that it can be combined again without an answer deleted since."""
+
+    steps: dict[str, str]  # step -> the answer's analysis id, or SKIPPED
+    big_five: dict[str, float] | None  # the written answer's traits; None without one
+    report: dict[str, Any]
+    words: dict[str, Any]
+    inputs: dict[str, Any] | None  # None: reports from before the inputs were kept
+    extra: dict[str, Any] = field(default_factory=dict)  # stored keys of other ages, kept as they were
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"steps": self.steps, "big_five": self.big_five, "report": self.report, "words": self.words}
+        if self.inputs is not None:
+            out["inputs"] = self.inputs
+        return {**out, **self.extra}
+
+    @classmethod
+    def from_dict(cls, scores: Mapping[str, Any]) -> InterviewResult:
+        return cls(steps=dict(scores.get("steps") or {}), big_five=scores.get("big_five"),
+                   report=scores.get("report") or {}, words=scores.get("words") or {}, inputs=scores.get("inputs"),
+                   extra=unknown_keys(scores, ("steps", "big_five", "report", "words", "inputs")))
+
+    def answered(self) -> dict[str, str]:
+        """Step -> analysis id of the steps that were answered (not skipped)."""
+        return {step: aid for step, aid in self.steps.items() if aid and aid != SKIPPED}
+
+
+def written_answer_analysis(text: str, personality, text_emotion, min_words: int):
+    """What is stored for a written answer (the interview's, or a text in a batch): a ``TextAnalysis`` with the
+    Big Five, the emotion reading the page shows (unclear/neutral, the words that pushed it) and the probabilities
+    the fusion takes (``UnprocessableInput`` when it is too short)."""
     from library.text import analyse_text
 
     analysis = analyse_text(text, personality, min_words=min_words, emotion_model=text_emotion)
-    return {**analysis.to_dict(), "emotion": fusion_emotion(analysis.emotion_reading)}
+    analysis.fusion_emotion = fusion_emotion(analysis.emotion_reading)
+    return analysis
 
 
-def report_scores(steps: Mapping[str, str | None], rows: Mapping[str, Mapping[str, Any] | None],
-                  reliability: Mapping[str, ChannelReliability]) -> dict[str, Any]:
+def report_scores(steps: Mapping[str, str | None], rows: Mapping[str, StoredResult | None],
+                  reliability: Mapping[str, ChannelReliability]) -> InterviewResult:
     """What a finished interview stores. ``steps``: step -> analysis id or SKIPPED; ``rows``: the answered
-    steps' stored scores (None: deleted before the end, which counts as not answered, words and all).
+    steps' analyses (None: deleted before the end, which counts as not answered, words and all).
     ``UnprocessableInput`` when no step gave a reading."""
-    inputs = answer_inputs({c: scores for c, scores in rows.items() if scores is not None}, reliability)
+    inputs = answer_inputs({c: result for c, result in rows.items() if result is not None}, reliability)
     report, words = combine(inputs)
     text_row = rows.get("text")
-    return {
-        "steps": {s: (v if v is not None else SKIPPED) for s, v in steps.items()},
-        "big_five": text_row.get("traits") if text_row else None,
-        "report": report.to_dict(),
-        "words": words.to_dict(),
-        "inputs": inputs,
-    }
+    return InterviewResult(steps={s: (v if v is not None else SKIPPED) for s, v in steps.items()},
+                           big_five=text_row.traits if text_row else None, report=report.to_dict(),
+                           words=words.to_dict(), inputs=inputs)
 
 
-def deleted_steps(scores: Mapping[str, Any], present: Mapping[str, bool]) -> list[str]:
+def deleted_steps(result: InterviewResult, present: Mapping[str, bool]) -> list[str]:
     """Answered steps of a stored report whose analysis no longer exists (``present``: step -> still stored)."""
-    return [step for step, aid in scores["steps"].items() if aid != SKIPPED and not present.get(step)]
+    return [step for step in result.answered() if not present.get(step)]
 
 
-def current_report(scores: Mapping[str, Any], gone: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def current_report(result: InterviewResult, gone: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The stored report and its words, or, when answers it used (``gone``) have been deleted since, the
     report combined again from the stored inputs without them (a deleted answer must not keep counting)."""
-    stored = scores["report"], scores.get("words") or {}
+    stored = result.report, result.words
     if not gone:
         return stored
     said = " and ".join(CHANNELS[s].answer for s in gone)
     note = f"Your {said} {'was' if len(gone) == 1 else 'were'} deleted after this report was made, so "
     try:
-        report, words = combine(scores["inputs"], gone=gone) if "inputs" in scores else (None, None)
+        report, words = combine(result.inputs, gone=gone) if result.inputs is not None else (None, None)
     except UnprocessableInput:
         report, words = None, None
     if report is None:  # nothing left to combine, or a report from before its inputs were kept: said plainly

@@ -16,6 +16,7 @@ from library.interview.engine import current_report, report_scores
 from library.interview.reliability import load_reliability
 from library.interview.session import SKIPPED
 from library.registry import CHANNEL_NAMES
+from library.results import read_result
 
 
 def interview_from_files(video: Path | None, audio: Path | None, text: Path | None, engines,
@@ -37,10 +38,9 @@ def interview_from_files(video: Path | None, audio: Path | None, text: Path | No
             raise BadInput(f"{path} (the {step} answer): {row['error']}")
         if row["kind"] != step:
             raise BadInput(f"{path} was given as the {step} answer but holds {row['kind']}.")
-        rows[step] = row["scores"]
+        rows[step] = read_result(step, row["scores"])
         answers[step] = {"file": str(path), "summary": row["summary"]}
     steps = {step: (str(path) if path is not None else SKIPPED) for step, path in files.items()}
-    scores = report_scores(steps, rows, load_reliability(models_dir))
-    report, words = current_report(scores, [])
-    return {"steps": scores["steps"], "answers": answers, "report": report, "words": words,
-            "big_five": scores["big_five"]}
+    result = report_scores(steps, rows, load_reliability(models_dir))
+    report, words = current_report(result, [])
+    return {"steps": result.steps, "answers": answers, "report": report, "words": words, "big_five": result.big_five}

@@ -95,6 +95,6 @@ def record(sessions: LiveSessions, session_id: str, step: str, analysis_id: str 
     return load(sessions, session_id, require_open=False)
 
 
-def finish(sessions: LiveSessions, session_id: str, scores: dict) -> str:
-    """Store the report's figures as the interview's analysis; returns its id."""
-    return sessions.finish(session_id, CHANNEL, scores).id
+def finish(sessions: LiveSessions, session_id: str, result) -> str:
+    """Store the report (an ``InterviewResult``, library/interview/engine.py) as the interview's analysis; its id."""
+    return sessions.finish(session_id, CHANNEL, result).id

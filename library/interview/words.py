@@ -81,9 +81,10 @@ class WordsReading:
                 "sources": [s.to_dict() for s in self.sources], "notes": list(self.notes)}
 
 
-def spoken_source(step: str, scores: dict) -> WordsSource | None:
-    """The words of a stored video or voice analysis (its ``transcript`` and ``words``), or None."""
-    words, transcript = scores.get("words"), scores.get("transcript") or {}
+def spoken_source(step: str, result) -> WordsSource | None:
+    """The words of a video or voice analysis (``VideoAnalysis``/``AudioAnalysis``: its ``transcript`` and
+    ``words``), or None."""
+    words, transcript = result.words, result.transcript or {}
     if not words or not words.get("emotion"):
         return None
     return WordsSource(step, dict(words["emotion"]), int(words.get("word_count", 0)),

@@ -4,28 +4,56 @@ emotion model) the emotion of the words with the words that pushed it (emotion_r
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from library.errors import BadInput, UnprocessableInput
+from library.results import unknown_keys
 from library.text.emotion.reading import EmotionReading
 from library.text.preprocess import content_words, count_words
 
 
+_KEYS = ("traits", "word_count", "top_words", "emotion_reading", "emotion")
+
+
 @dataclass
 class TextAnalysis:
+    """The stored text analysis (a text on its own, an interview's written answer, a text in a batch)."""
+
     traits: dict[str, float]  # trait -> probability of "high", TRAITS order
     word_count: int  # words in the raw text
     top_words: list[tuple[str, int]] = field(default_factory=list)  # (lemma, count), most frequent first
     emotion_reading: EmotionReading | None = None  # only when analyse_text was given an emotion model
+    # The probabilities the interview's fusion takes (library/interview/engine.fusion_emotion): written answers
+    # and batch texts; stored as "emotion"
+    fusion_emotion: dict | None = None
+    extra: dict = field(default_factory=dict)  # stored keys of other ages, kept as they were
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["top_words"] = [[w, c] for w, c in self.top_words]  # JSON has no tuples
-        if self.emotion_reading is None:
-            out.pop("emotion_reading")  # stored rows and API bodies as before
-        else:
+        out = {"traits": self.traits, "word_count": self.word_count,
+               "top_words": [[w, c] for w, c in self.top_words]}  # JSON has no tuples
+        if self.emotion_reading is not None:  # absent, not null, when no emotion model ran (rows as before)
             out["emotion_reading"] = self.emotion_reading.to_dict()
-        return out
+        if self.fusion_emotion is not None:
+            out["emotion"] = self.fusion_emotion
+        return {**out, **self.extra}
+
+    @classmethod
+    def from_dict(cls, scores: Mapping) -> TextAnalysis:
+        reading = scores.get("emotion_reading")
+        return cls(traits=dict(scores.get("traits") or {}), word_count=int(scores.get("word_count") or 0),
+                   top_words=[(w, int(c)) for w, c in scores.get("top_words") or []],
+                   emotion_reading=_reading(reading) if reading else None, fusion_emotion=scores.get("emotion"),
+                   extra=unknown_keys(scores, _KEYS))
+
+
+def _reading(stored: Mapping) -> EmotionReading:
+    """``EmotionReading.to_dict`` read back (``shown`` is derived, not a field)."""
+    return EmotionReading(state=stored["state"], label=stored["label"], confidence=float(stored["confidence"]),
+                          probabilities=dict(stored["probabilities"]), unclear_below=stored["unclear_below"],
+                          neutral_possible=bool(stored["neutral_possible"]),
+                          pushed_by=[(w, float(v)) for w, v in stored.get("pushed_by") or []],
+                          explained_by=stored.get("explained_by", ""))
 
 
 def analyse_text(text: str, model, min_words: int = 50, top_n: int = 15, emotion_model=None) -> TextAnalysis:

@@ -15,7 +15,10 @@ import numpy as np
 from library.emotions import EMOTIONS
 from library.video.align import alignment_matrix, transform_points
 from library.video.blink import BlinkConfig, BlinkCounter
+from library.results import TimelinePoint
 from library.video.pipeline import FrameResult
+from library.video.result import VideoAnalysis
+from library.video.sound import SoundReading
 
 GRADCAM_GRID = 24  # 48x48 heat averaged down 2x2: plenty for a heat view, and it cannot show a face
 
@@ -56,8 +59,10 @@ def gradcam_view(heat: np.ndarray, landmarks: Sequence[Sequence[float]], emotion
 
 def summarise(samples: Sequence[tuple[float, dict[str, Any]]], source: str,
               gradcam: dict[str, Any] | None = None, blink_config: BlinkConfig | None = None,
-              abstain_below: float | None = None) -> dict[str, Any]:
-    """Scores of one video session from its time-ordered ``(t, frame_sample)`` pairs.
+              abstain_below: float | None = None, complete: bool | None = None,
+              sound: SoundReading | None = None) -> VideoAnalysis:
+    """The analysis of one video session from its time-ordered ``(t, frame_sample)`` pairs (``complete`` and
+    ``sound``: see ``VideoAnalysis``).
 
     ``abstain_below``: the expression model's measured threshold (``FacialExpressionModel.abstain_below``);
     ``confident`` is False when the answer's mean reading tops out below it, and the page then says "unclear".
@@ -69,7 +74,7 @@ def summarise(samples: Sequence[tuple[float, dict[str, Any]]], source: str,
         counter.add(t, sample.get("ear"))
         probs = sample.get("probabilities")
         if probs:
-            timeline.append({"t": round(float(t), 3), "probabilities": probs})
+            timeline.append(TimelinePoint(round(float(t), 3), probs))
             rows.append([probs[e] for e in EMOTIONS])
     distribution = None
     dominant = None
@@ -79,17 +84,19 @@ def summarise(samples: Sequence[tuple[float, dict[str, Any]]], source: str,
         dominant = EMOTIONS[int(np.argmax(mean))]
     times = [t for t, _ in samples]
     per_minute = counter.per_minute
-    return {
-        "source": source,
-        "duration_s": round(max(times) - min(times), 3) if times else 0.0,
-        "frames_analysed": len(samples),
-        "frames_with_face": len(rows),
-        "distribution": distribution,
-        "dominant": dominant,
-        "blinks": counter.count,
-        "blinks_per_minute": None if per_minute is None else round(per_minute, 2),
-        "timeline": timeline,
-        "gradcam": gradcam,
-        "confident": (None if abstain_below is None or distribution is None
-                      else bool(max(distribution.values()) >= abstain_below)),
-    }
+    return VideoAnalysis(
+        source=source,
+        duration_s=round(max(times) - min(times), 3) if times else 0.0,
+        frames_analysed=len(samples),
+        frames_with_face=len(rows),
+        mean_probabilities=distribution,
+        dominant=dominant,
+        blinks=counter.count,
+        blinks_per_minute=None if per_minute is None else round(per_minute, 2),
+        timeline=timeline,
+        gradcam=gradcam,
+        confident=(None if abstain_below is None or distribution is None
+                   else bool(max(distribution.values()) >= abstain_below)),
+        complete=complete,
+        sound=sound,
+    )

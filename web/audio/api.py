@@ -35,6 +35,5 @@ def analyse_audio_api():
                                 max_samples=config["AUDIO_MAX_SAMPLES"])
     analysis = analyse_signal(signal, rate, models().get("speech_emotion"), models().get("transcriber"),
                               spoken_words_reader(config))
-    scores = analysis.to_dict()
-    stored = store().add("audio", scores)
-    return jsonify({"id": stored.id, **scores})
+    stored = store().add("audio", analysis)
+    return jsonify({"id": stored.id, **analysis.to_dict()})

@@ -28,18 +28,20 @@ def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
     stored = owned_or_404("audio", analysis_id, "audio analysis")
-    scores = stored.scores
-    view = compare_emotions(scores, earlier("audio", stored.seq), EMOTIONS)
+    result = stored.result
+    summary = result.summary
+    view = compare_emotions(result, earlier("audio", stored.seq), EMOTIONS)
     specs = {
         # The axis runs to the recording's end: each point reads a window of sound around it, so the
         # line stops a little before (the page says so).
-        "timeline": charts.emotion_timeline_chart(scores["timeline"], EMOTIONS, (0.0, _end_s(scores))),
-        "distribution": charts.distribution_chart(scores["distribution"], view["earlier_mean"], EMOTIONS,
+        "timeline": charts.emotion_timeline_chart(summary.timeline, EMOTIONS, (0.0, _end_s(summary))),
+        # everyone's figure for the voice is the share of seconds too (library/history/figures.py)
+        "distribution": charts.distribution_chart(summary.share_of_time, view["earlier_mean"], EMOTIONS,
                                                   measure="Share of seconds"),
     }
-    return render_template("audio/result.html", analysis=stored, scores=scores, view=view, specs=specs,
+    return render_template("audio/result.html", analysis=stored, result=result, view=view, specs=specs,
                            model_accuracy=shipped_val_accuracy("audio", current_app.config["MODELS_DIR"]))
 
 
-def _end_s(scores: dict) -> float:
-    return max([float(scores.get("duration_s") or 0)] + [float(p["t"]) for p in scores["timeline"]]) or 1.0
+def _end_s(summary) -> float:
+    return max([summary.duration_s] + [p.t for p in summary.timeline]) or 1.0

@@ -89,9 +89,10 @@ def skip_step(session_id: str, step: str):
 @bp.post("/<session_id>/report")
 @rate_limited("analysis")
 def finish_interview(session_id: str):
-    scores = report_scores(interviews.load(session_id))
-    report_id = interviews.finish(session_id, scores)
-    return jsonify({"id": report_id, "report_url": url_for("interview.result", report_id=report_id), **scores})
+    result = report_scores(interviews.load(session_id))
+    report_id = interviews.finish(session_id, result)
+    return jsonify({"id": report_id, "report_url": url_for("interview.result", report_id=report_id),
+                    **result.to_dict()})
 
 
 @bp.errorhandler(SessionClosed)

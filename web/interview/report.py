@@ -39,11 +39,11 @@ from web.wording import lean, ordinal_percentile
 CHANNEL_TITLES = {name: channel.report_title for name, channel in CHANNELS.items()}
 
 
-def report_scores(state: InterviewState) -> dict[str, Any]:
+def report_scores(state: InterviewState) -> engine.InterviewResult:
     """What the finished interview stores (library/interview/engine.py); ``UnprocessableInput`` when no step
     gave a reading."""
     rows = {step: store().get_owned(aid, channel=step) for step, aid in state.answered.items()}
-    return engine.report_scores(state.steps, {c: row.scores if row is not None else None for c, row in rows.items()},
+    return engine.report_scores(state.steps, {c: row.result if row is not None else None for c, row in rows.items()},
                                 load_reliability(current_app.config["MODELS_DIR"]))
 
 
@@ -64,11 +64,11 @@ def report_view(analysis) -> dict[str, Any]:
     """Everything the report page (and its downloads) shows, as plain data, plus chart specs."""
     from web import charts  # Altair and pandas load on the first report, not at start-up
 
-    scores = analysis.scores
+    interview = analysis.result
     rows = {step: store().get_owned(aid, channel=step) if aid != SKIPPED else None
-            for step, aid in scores["steps"].items()}
+            for step, aid in interview.steps.items()}
     report, words = engine.current_report(
-        scores, engine.deleted_steps(scores, {step: row is not None for step, row in rows.items()}))
+        interview, engine.deleted_steps(interview, {step: row is not None for step, row in rows.items()}))
     fused = report["fused"]
     others = earlier("interview", analysis.seq).present("fused")
     specs: dict[str, dict] = {
@@ -77,14 +77,14 @@ def report_view(analysis) -> dict[str, Any]:
             {c: r["probabilities"] for c, r in fused["readings"].items()}, fused["probabilities"], EMOTIONS),
     }
     channels: dict[str, dict[str, Any]] = {}
-    for step, aid in scores["steps"].items():
+    for step, aid in interview.steps.items():
         row = rows[step]
         entry: dict[str, Any] = {"title": CHANNEL_TITLES[step], "skipped": aid == SKIPPED,
                                  "deleted": aid != SKIPPED and row is None,
                                  "id": row.id if row else None, "reading": fused["readings"].get(step),
                                  "summary": None, "words_share": (words.get("weights") or {}).get(step),
                                  # what was said: read from the answer's own row, so it goes when that does
-                                 "transcript": row.scores.get("transcript") if row is not None else None}
+                                 "transcript": getattr(row.result, "transcript", None) if row is not None else None}
         if row is not None:
             entry["summary"], channel_specs = _channel_summary(step, row, charts)
             specs.update(channel_specs)
@@ -92,7 +92,7 @@ def report_view(analysis) -> dict[str, Any]:
     big_five = None
     if channels["text"]["id"]:
         text_row = store().get_owned(channels["text"]["id"], channel="text")
-        big_five = compare_text(text_row.scores, earlier("text", text_row.seq), TRAITS, min_users_for_words())
+        big_five = compare_text(text_row.result, earlier("text", text_row.seq), TRAITS, min_users_for_words())
         for item in big_five["traits"]:
             item["lean"] = lean(item["probability"])
             item["percentile_words"] = ordinal_percentile(item["percentile"], big_five["n_earlier"], item.get("tied"))
@@ -118,23 +118,23 @@ def _mean(rows: np.ndarray) -> dict[str, float] | None:
 
 def _channel_summary(step: str, row, charts) -> tuple[dict[str, Any], dict[str, dict]]:
     """One channel's figures for the report, and its charts (timeline; the text's emotion row)."""
-    s = row.scores
+    result = row.result
     specs: dict[str, dict] = {}
     if step in ("video", "audio"):
-        view = compare_emotions(s, earlier(step, row.seq), EMOTIONS)
-        if s.get("timeline"):
-            specs[f"{step}_timeline"] = charts.emotion_timeline_chart(s["timeline"], EMOTIONS)
-        summary = {"dominant": s.get("dominant"), "duration_s": s.get("duration_s"),
+        view = compare_emotions(result, earlier(step, row.seq), EMOTIONS)
+        if result.timeline:
+            specs[f"{step}_timeline"] = charts.emotion_timeline_chart(result.timeline, EMOTIONS)
+        summary = {"dominant": result.dominant, "duration_s": result.duration_s,
                    "earlier_most_common": view["earlier_most_common"], "n_earlier": view["n_earlier"]}
         if step == "video":
-            summary.update(frames_analysed=s.get("frames_analysed"), frames_with_face=s.get("frames_with_face"),
-                           blinks_per_minute=s.get("blinks_per_minute"),
+            summary.update(frames_analysed=result.frames_analysed, frames_with_face=result.frames_with_face,
+                           blinks_per_minute=result.blinks_per_minute,
                            blink_words=ordinal_percentile(view["blink_percentile"], view["n_earlier_blinks"],
                                                           view.get("blink_tied")))
         else:
-            summary.update(voiced_fraction=s.get("voiced_fraction"), clipped=s.get("clipped"))
+            summary.update(voiced_fraction=result.voiced_fraction, clipped=result.clipped)
         return summary, specs
-    emotion = s.get("emotion") or {}
+    emotion = result.fusion_emotion or {}
     probs = emotion.get("probabilities") or {}
     dominant = max(probs, key=probs.get) if probs else None
-    return {"dominant": dominant, "word_count": s.get("word_count"), "extra": emotion.get("extra")}, specs
+    return {"dominant": dominant, "word_count": result.word_count, "extra": emotion.get("extra")}, specs

@@ -35,5 +35,5 @@ def record(session_id: str, step: str, analysis_id: str | None) -> InterviewStat
     return interview.record(sessions(), session_id, step, analysis_id)
 
 
-def finish(session_id: str, scores: dict) -> str:
-    return interview.finish(sessions(), session_id, scores)
+def finish(session_id: str, result) -> str:
+    return interview.finish(sessions(), session_id, result)

@@ -77,7 +77,7 @@ def mine():
 @bp.get("/<token>")
 def owned(token: str):
     act_for(_checked(token))
-    rows = [{"analysis": a, "url": result_url(a.channel, a.id), "what": describe_result(a.channel, a.scores)}
+    rows = [{"analysis": a, "url": result_url(a.channel, a.id), "what": describe_result(a.channel, a.result)}
             for a in owned_analyses(store(), owner_of(token))]
     return render_template("privacy/mine.html", token=token, rows=rows, deleted=request.args.get("deleted"),
                            retention_days=_retention_days(), channels=CHANNELS)

@@ -20,7 +20,7 @@ def analyse_and_store(req) -> tuple[str, TextAnalysis]:
     text = text_from_request(req, current_app.config)
     analysis = analyse_text(text, models().get("personality"), min_words=current_app.config["TEXT_MIN_WORDS"],
                             emotion_model=models().get("text_emotion"))
-    return store().add("text", analysis.to_dict()).id, analysis
+    return store().add("text", analysis).id, analysis
 
 
 @bp.get("/")
@@ -48,11 +48,11 @@ def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
     stored = owned_or_404("text", analysis_id, "text analysis")
-    view = compare_text(stored.scores, earlier("text", stored.seq), TRAITS, min_users_for_words())
+    view = compare_text(stored.result, earlier("text", stored.seq), TRAITS, min_users_for_words())
     view["words_min_users"] = min_users_for_words()
     for item in view["traits"]:
         item["lean"] = lean(item["probability"])
         item["percentile_words"] = ordinal_percentile(item["percentile"], view["n_earlier"], item.get("tied"))
     specs = {"traits": charts.trait_chart(view["traits"]),
              **charts.words_charts(view["top_words"], view["everyone_top_words"])}
-    return render_template("text/result.html", analysis=stored, view=view, specs=specs)
+    return render_template("text/result.html", analysis=stored, result=stored.result, view=view, specs=specs)

@@ -115,10 +115,10 @@ def finish_video_session(session_id: str):
     # As long as a voice answer may be, or as the live answer is, whichever is longer (the page stops at its end).
     max_seconds = float(max(config["AUDIO_MAX_SECONDS"], config["VIDEO_DURATION_S"] + 15))
     sound = read_sound(recording.stream.read() if recording else None, max_bytes=max_bytes, max_seconds=max_seconds)
-    scores = {**summarise(samples, source="live", gradcam=best_gradcam(samples), abstain_below=_abstain_below()),
-              **sound}
-    analysis = sessions.finish(session_id, "video", scores)
-    return jsonify({"id": analysis.id, **_public(scores)})
+    result = summarise(samples, source="live", gradcam=best_gradcam(samples), abstain_below=_abstain_below(),
+                       sound=sound)
+    analysis = sessions.finish(session_id, "video", result)
+    return jsonify({"id": analysis.id, **result.public()})
 
 
 @bp.post("")
@@ -151,26 +151,21 @@ def analyse_video_api():
                            max_fps=config["VIDEO_MAX_FPS"],
                            max_process_s=config["VIDEO_MAX_PROCESS_S"],
                            max_decoded_pixels=config["VIDEO_MAX_DECODED_PIXELS"], on_frame=picker)
-    scores = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file", gradcam=picker.best,
-                       abstain_below=_abstain_below())
-    scores["complete"] = result.complete
     # The sound track of the same file: voice and words on the face's clock (none: the face stands alone).
-    scores.update(read_sound(data, max_bytes=config["VIDEO_MAX_MB"] * MB,
-                             max_seconds=float(config["VIDEO_MAX_SECONDS"])))
+    sound = read_sound(data, max_bytes=config["VIDEO_MAX_MB"] * MB, max_seconds=float(config["VIDEO_MAX_SECONDS"]))
+    analysis = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file", gradcam=picker.best,
+                         abstain_below=_abstain_below(), complete=result.complete, sound=sound)
     if session_id:
-        analysis = sessions.finish(session_id, "video", scores)
+        stored = sessions.finish(session_id, "video", analysis)
     else:
-        analysis = store().add("video", scores)
-    return jsonify({"id": analysis.id, **_public(scores)})
+        stored = store().add("video", analysis)
+    return jsonify({"id": stored.id, **analysis.public()})
 
 
 def _abstain_below() -> float | None:
     """The face model's measured "unclear" threshold (None for a model without one, e.g. a test's fake)."""
     return getattr(models().get("face_pipeline").model, "abstain_below", None)
 
-
-def _public(scores: dict) -> dict:
-    return {k: v for k, v in scores.items() if k != "gradcam"}
 
 
 @bp.errorhandler(SessionClosed)

@@ -12,16 +12,16 @@ NO_MODEL = "The voice model is not installed on this server yet, so only the fac
 NO_RECORDING = "No microphone recording came with this answer, so only the face was read."
 
 
-def read_sound(data: bytes | None, *, max_bytes: int, max_seconds: float) -> dict:
-    """``{"voice", "transcript", "words", "voice_note"}`` for the video's scores (see library/video/sound.py)."""
+def read_sound(data: bytes | None, *, max_bytes: int, max_seconds: float) -> SoundReading:
+    """The voice and words of a video's sound (see library/video/sound.py)."""
     if not data:
-        return SoundReading(None, None, None, NO_RECORDING).to_scores()
+        return SoundReading(None, None, None, NO_RECORDING)
     config = current_app.config
     registry = models()
     try:
         voice_model = registry.get("speech_emotion")
     except FileNotFoundError:
-        return SoundReading(None, None, None, NO_MODEL).to_scores()
+        return SoundReading(None, None, None, NO_MODEL)
     try:
         transcriber = registry.get("transcriber")
     except Exception:  # noqa: BLE001 - without speech recognition the voice is still read, without words
@@ -31,4 +31,4 @@ def read_sound(data: bytes | None, *, max_bytes: int, max_seconds: float) -> dic
                             max_seconds=max_seconds, min_rate=config["AUDIO_MIN_RATE"],
                             max_rate=config["AUDIO_MAX_RATE"], max_channels=config["AUDIO_MAX_CHANNELS"],
                             max_samples=config["AUDIO_MAX_SAMPLES"])
-    return reading.to_scores()
+    return reading
