@@ -1,5 +1,5 @@
 """One text in, one typed result out: trait probabilities, word count, top words and (given an
-emotion model) the emotion of the words with the words that pushed it (emotion_reading.py)."""
+emotion model) the emotion of the words with the words that pushed it (emotion/reading.py)."""
 
 from __future__ import annotations
 
