@@ -202,10 +202,12 @@ class Client:
         outcome.session = (outcome.body or {}).get("session") if outcome.status == 200 else None
         return outcome
 
-    def frame(self, payloads: Payloads, session: str, index: int) -> Outcome:
-        # As the live page sends it: the JPEG as the body, the session and the time in the query.
+    def frame(self, payloads: Payloads, session: str, index: int, after: int | None = None) -> Outcome:
+        # As the live page sends it: the JPEG as the body, the session, the time and the count the previous answer
+        # gave in the query.
         jpeg = payloads.frames[index % len(payloads.frames)]
-        query = urlencode({"session": session, "t": f"{index * FRAME_INTERVAL_S:.1f}"})
+        query = urlencode({"session": session, "t": f"{index * FRAME_INTERVAL_S:.1f}",
+                           **({"after": after} if after is not None else {})})
         return self.post("frame", f"{PATHS['frame']}?{query}", jpeg, "image/jpeg", session=session)
 
     def finish(self, session: str) -> Outcome:
@@ -247,7 +249,7 @@ def run_client(client: Client, payloads: Payloads, plan: list[str], markers: Mar
         start = client.start_session()
         outcomes.append(start)
         session = start.session
-    frames_sent = 0
+    frames_sent, counted = 0, 0
     for kind in plan:
         if time.monotonic() > deadline:
             break
@@ -256,8 +258,11 @@ def run_client(client: Client, payloads: Payloads, plan: list[str], markers: Mar
         elif kind == "audio":
             outcomes.append(client.audio(payloads))
         elif kind == "frame" and session:
-            outcomes.append(client.frame(payloads, session, frames_sent))
+            outcome = client.frame(payloads, session, frames_sent, after=counted)
+            outcomes.append(outcome)
             frames_sent += 1
+            if outcome.status == 200 and isinstance(outcome.body, dict):
+                counted = outcome.body.get("frames_in_session", counted)
     if session:
         outcomes.append(client.finish(session))
     client.close()

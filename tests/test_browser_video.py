@@ -41,6 +41,9 @@ def test_live_interview_draws_face_box_and_reaches_dashboard(app, tmp_path):
         page.screenshot(path=str(shots / "video_dashboard.png"), full_page=True)
         assert "dominant expression" in page.inner_text("main")
         assert errors == []
+    # The page sends the count of the last answer, so every frame after the first skipped reading the session.
+    contexts = app.extensions["esapr_store"].live_contexts
+    assert contexts.hits >= 3 and contexts.misses <= 1, (contexts.hits, contexts.misses)
 
 
 def test_refused_camera_offers_upload(app, tmp_path):

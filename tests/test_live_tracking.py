@@ -43,11 +43,13 @@ def detections(monkeypatch):
     return calls
 
 
-def _frame(client, session, index):
+def _frame(client, session, index, after=None):
     # The head moves 4 px a frame, as in a webcam capture.
     data = jpeg_bytes(interview_frame(4 * index))
-    return client.post("/api/v1/video/frame", data={"frame": (io.BytesIO(data), "f.jpg"), "session": session,
-                                                    "t": f"{index * 0.2:.1f}"}, content_type="multipart/form-data")
+    form = {"frame": (io.BytesIO(data), "f.jpg"), "session": session, "t": f"{index * 0.2:.1f}"}
+    if after is not None:
+        form["after"] = str(after)
+    return client.post("/api/v1/video/frame", data=form, content_type="multipart/form-data")
 
 
 def _same_owner(clients):
@@ -73,9 +75,7 @@ def test_frames_alternating_between_workers_are_tracked(two_workers, detections)
     assert finished["frames_analysed"] == 10 and finished["frames_with_face"] == 10
 
 
-def test_a_frame_is_one_read_and_one_write(app, client):
-    session = client.post("/api/v1/video/session").get_json()["session"]
-    _frame(client, session, 0)  # models loaded, tables warm
+def _statements(app, send) -> list[str]:
     statements = []
     engine = app.extensions["esapr_store"].engine
 
@@ -84,11 +84,38 @@ def test_a_frame_is_one_read_and_one_write(app, client):
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        assert _frame(client, session, 1).status_code == 200
+        assert send().status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    assert statements.count("SELECT") == 1, statements
+    return statements
+
+
+def test_a_frame_is_one_write_on_the_worker_that_served_the_one_before(app, client):
+    session = client.post("/api/v1/video/session").get_json()["session"]
+    count = _frame(client, session, 0).get_json()["frames_in_session"]  # models loaded, tables warm
+    # As the page sends it: with the count the last answer gave. This worker wrote it: no read.
+    statements = _statements(app, lambda: _frame(client, session, 1, after=count))
+    assert statements.count("SELECT") == 0, statements
     assert statements.count("UPDATE") == 1 and statements.count("INSERT") == 1, statements
+    # Without the count (another client, an old page) or with one this worker did not write: one read, one write.
+    assert _statements(app, lambda: _frame(client, session, 2)).count("SELECT") == 1
+    assert _statements(app, lambda: _frame(client, session, 3, after=1)).count("SELECT") == 1
+
+
+def test_a_count_from_another_worker_makes_the_next_worker_read_the_session(two_workers, detections):
+    """Frames 0-2 on the first worker, 3-5 on the second, 6 back on the first: its own copy is three frames old,
+    and the count the page sends says so, so it reads the row and continues the second worker's track."""
+    clients = [app.test_client() for app in two_workers]
+    session = _same_owner(clients)
+    count = 0
+    for index, worker in enumerate([0, 0, 0, 1, 1, 1, 0]):
+        answer = _frame(clients[worker], session, index, after=count).get_json()
+        assert answer["frames_in_session"] == index + 1 and len(answer["faces"]) == 1
+        count = answer["frames_in_session"]
+    contexts = [app.extensions["esapr_store"].live_contexts for app in two_workers]
+    assert contexts[0].hits == 2 and contexts[1].hits == 2  # frames 1, 2 and 4, 5; 0, 3 and 6 read the row
+    detect_every = two_workers[0].extensions["esapr_models"].get("face_pipeline").config.detect_every
+    assert len(detections) == -(-7 // detect_every)  # the track went on across both hand-overs
 
 
 def test_a_session_from_before_the_counter_still_counts(app, client):
@@ -120,3 +147,13 @@ def test_a_frame_sent_as_the_body_with_its_session_in_the_query_counts(app, clie
         assert response.status_code == 200 and response.get_json()["frames_in_session"] == index + 1
     finished = client.post(f"/api/v1/video/session/{session}/finish").get_json()
     assert finished["frames_analysed"] == 2 and finished["timeline"][1]["t"] == 0.2
+
+
+def test_someone_else_with_the_session_id_and_its_count_is_refused(app, client):
+    """The worker's own copy of a session is only for its owner: a leaked session id and count feed nothing."""
+    session = client.post("/api/v1/video/session").get_json()["session"]
+    count = _frame(client, session, 0).get_json()["frames_in_session"]
+    stranger = app.test_client()
+    stranger.post("/api/v1/video/session")  # a token of their own
+    assert _frame(stranger, session, 1, after=count).status_code == 422
+    assert _frame(client, session, 1, after=count).get_json()["frames_in_session"] == 2  # the owner's go on

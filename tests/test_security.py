@@ -388,6 +388,34 @@ def test_counter_windows_and_retry_after(counters, client_ip):
     assert counters.hit("frames", client_ip, limit, now=start + 62).hits == 1  # groups count apart
 
 
+def test_frames_counted_in_batches_write_once_a_batch_and_pass_the_limit_by_at_most_a_batch(counters, client_ip):
+    """Two workers (two RateLimits on one database) counting a frame flood in batches of 4."""
+    from sqlalchemy import select
+
+    from library.history import Limit, RateLimits
+    from library.history.rate_limits import _RateLimitRow
+
+    limit, start, batch = Limit.parse("20/minute"), 1_800_000_000.0, 4
+    workers = [counters, RateLimits(counters.engine)]
+
+    def shared() -> int:
+        with counters.engine.connect() as connection:
+            return connection.scalar(select(_RateLimitRow.hits).where(_RateLimitRow.client == client_ip)) or 0
+
+    allowed = 0
+    for i in range(64):
+        verdict = workers[i % 2].hit("frames", client_ip, limit, now=start + i * 0.1, batch=batch)
+        allowed += verdict.allowed
+        if i == 5:  # 3 hits each, none added yet: the database was not written
+            assert shared() == 0
+        if i == 7:  # the 4th hit of each worker added its batch
+            assert shared() == 8
+    assert shared() == 64  # every hit counted in the end (32 a worker: a whole number of batches)
+    assert limit.hits <= allowed <= limit.hits + (batch - 1) * len(workers)
+    # A new window starts afresh in each worker's memory too.
+    assert counters.hit("frames", client_ip, limit, now=start + 60, batch=batch).allowed
+
+
 def test_old_windows_are_pruned(counters, client_ip):
     from sqlalchemy import func, select
 

@@ -184,7 +184,10 @@ PATHS = {
         "parameters": [{"name": "session", "in": "query", "required": False, "schema": STR,
                         "description": "The capture session this frame belongs to."},
                        {"name": "t", "in": "query", "required": False, "schema": NUM,
-                        "description": "Seconds since the capture began."}],
+                        "description": "Seconds since the capture began."},
+                       {"name": "after", "in": "query", "required": False, "schema": INT,
+                        "description": "`frames_in_session` of the answer to this session's previous frame; lets "
+                                       "the worker that served it skip reading the session (optional)"}],
         "requestBody": {"required": True, "content": {
             **_multipart({"frame": {"type": "string", "format": "binary"}, "session": STR, "t": NUM},
                          ["frame"])["content"],

@@ -9,6 +9,13 @@ inserts): one round trip, atomic, no read-then-write race between workers.
 A fixed window (the count restarts at each whole minute, say) rather than a sliding log: one
 row per client per window instead of one per request, at the cost of allowing up to twice the
 limit across a window boundary - acceptable for protecting the analysers from floods.
+
+A group that is hit many times a second (live frames) may be counted in batches: each process
+keeps the hits of the current window in memory and adds them to the shared row every ``batch``-th
+hit (one round trip per batch instead of per request). Its verdict is the shared total it last
+read plus what it has not yet added, so a client can pass the limit by at most
+``(batch - 1) x processes`` requests in a window; hits not yet added when a window ends are dropped
+with it. This is the "local counter, synchronised every N" pattern of distributed limiters.
 """
 
 from __future__ import annotations
@@ -118,6 +125,9 @@ class RateLimits:
 
     def __init__(self, engine: Engine, prune_every_s: float = PRUNE_EVERY_S):
         dialect = engine.dialect.name
+        # (group, client) -> [window_start, hits not yet added to the shared row, shared total last read]
+        self._pending: dict[tuple[str, str], list[int]] = {}
+        self._pending_lock = threading.Lock()
         if dialect not in ("sqlite", "postgresql"):
             raise NotImplementedError(f"rate limits need SQLite or PostgreSQL, not {dialect}")
         self.engine = engine
@@ -126,24 +136,46 @@ class RateLimits:
         self._next_prune = 0.0
         self._prune_lock = threading.Lock()
 
-    def hit(self, group: str, client: str, limit: Limit, now: float | None = None) -> Verdict:
-        """Count one request and say whether it is within the limit."""
+    def hit(self, group: str, client: str, limit: Limit, now: float | None = None, batch: int = 1) -> Verdict:
+        """Count one request and say whether it is within the limit. ``batch`` > 1: add this process's hits to
+        the shared count every ``batch``-th hit (module doc: the limit may be passed by ``(batch - 1)`` per process)."""
         now = time.time() if now is None else now
         window_start = int(now // limit.period_s) * limit.period_s
+        retry_after = max(1, math.ceil(window_start + limit.period_s - now))
+        client = client[:64]
+        if batch > 1:
+            with self._pending_lock:
+                entry = self._pending.get((group, client))
+                if entry is None or entry[0] != window_start:  # a new window: what was pending ended with the old one
+                    entry = self._pending[(group, client)] = [window_start, 0, 0]
+                entry[1] += 1
+                if entry[1] < batch:
+                    hits = entry[2] + entry[1]
+                    return Verdict(hits <= limit.hits, hits, limit, retry_after)
+                adding, entry[1] = entry[1], 0
+            hits = self._add(group, client, window_start, limit, adding)
+            with self._pending_lock:
+                if entry[0] == window_start:
+                    entry[2] = max(entry[2], hits)
+                hits += entry[1]  # hits other threads of this process counted meanwhile
+        else:
+            hits = self._add(group, client, window_start, limit, 1)
+        self._maybe_prune(now)
+        return Verdict(hits <= limit.hits, hits, limit, retry_after)
+
+    def _add(self, group: str, client: str, window_start: int, limit: Limit, hits: int) -> int:
+        """Add ``hits`` to the shared row of this window; the row's new total."""
         table = _RateLimitRow.__table__
         statement = (
             self._insert(table)
-            .values(scope=group, client=client[:64], window_start=window_start,
-                    expires_at=window_start + limit.period_s, hits=1)
+            .values(scope=group, client=client, window_start=window_start,
+                    expires_at=window_start + limit.period_s, hits=hits)
             .on_conflict_do_update(index_elements=["scope", "client", "window_start"],
-                                   set_={"hits": table.c.hits + 1})
+                                   set_={"hits": table.c.hits + hits})
             .returning(table.c.hits)
         )
         with self.engine.begin() as connection:
-            hits = connection.execute(statement).scalar_one()
-        self._maybe_prune(now)
-        retry_after = max(1, math.ceil(window_start + limit.period_s - now))
-        return Verdict(hits <= limit.hits, hits, limit, retry_after)
+            return connection.execute(statement).scalar_one()
 
     def prune(self, now: float | None = None) -> int:
         """Delete windows that have ended; the number of rows deleted."""
@@ -158,5 +190,8 @@ class RateLimits:
         try:
             self._next_prune = now + self._prune_every_s
             self.prune(now)
+            with self._pending_lock:  # counts of windows that have ended: nobody asks for them again
+                for key in [k for k, (start, _, _) in self._pending.items() if start + 86400 <= now]:
+                    del self._pending[key]
         finally:
             self._prune_lock.release()

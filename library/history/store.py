@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import case, create_engine, event, func, select, update
+from sqlalchemy import case, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from library.history.live_contexts import LiveContexts
 from library.history.migrate import add_missing_columns
 from library.history.schema import Base, _AnalysisRow, _LiveSampleRow, _LiveSessionRow, _SettingRow
 from library.results import StoredResult, read_result, stored_form
@@ -119,17 +120,19 @@ class HistoryStore:
     adds; ``for_owner`` gives a view of the same database for one person's requests.
     """
 
-    def __init__(self, url: str, *, _engine: Engine | None = None, owner: str | None = None):
+    def __init__(self, url: str, *, _engine: Engine | None = None, owner: str | None = None,
+                 _live_contexts: LiveContexts | None = None):
         self.url = url
         self.owner = owner
         if _engine is None:
             _engine = make_engine(url)
             create_schema(_engine)
         self.engine = _engine
+        self.live_contexts = _live_contexts if _live_contexts is not None else LiveContexts()
 
     def for_owner(self, owner: str | None) -> HistoryStore:
-        """The same database (and connection pool), adding rows on behalf of ``owner``."""
-        return HistoryStore(self.url, _engine=self.engine, owner=owner)
+        """The same database (and connection pool, and this process's live contexts), on behalf of ``owner``."""
+        return HistoryStore(self.url, _engine=self.engine, owner=owner, _live_contexts=self.live_contexts)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -274,22 +277,33 @@ class LiveSessions:
                             func.coalesce(row.samples, existing) < self.max_samples)
                      .values(values).returning(row.samples)
                      .execution_options(synchronize_session=False))
-        with Session(self.store.engine) as session, session.begin():
-            count = session.scalar(statement)
-            if count is None:
+        # Core statements on one connection, not an ORM session: the ORM's unit of work was a third of the cost
+        # of this write, which every live frame makes.
+        with self.store.engine.begin() as connection:
+            count = connection.execute(statement).scalar()
+            if count is not None:
+                connection.execute(insert(counted).values(session_id=session_id, t=float(t), sample=sample))
+        if count is None:
+            self.store.live_contexts.drop(session_id)
+            with Session(self.store.engine) as session:
                 self._refuse(session, session_id, channel)
-            session.add(_LiveSampleRow(session_id=session_id, t=float(t), sample=sample))
-            return int(count)
+        self.store.live_contexts.wrote(session_id, int(count), track)
+        return int(count)
 
     def _refuse(self, session: Session, session_id: str, channel: str) -> None:
         """Why a sample was not counted (only read when it was not): unknown, finished, expired or full."""
         self._open_row(session, session_id, channel)
         raise SessionClosed(f"This capture session is full ({self.max_samples} samples); finish it.")
 
-    def frame_context(self, session_id: str, channel: str) -> dict[str, Any] | None:
-        """What the next sample needs to know, in one primary-key read: ``{"samples": n, "track": state}``.
+    def frame_context(self, session_id: str, channel: str, after: int | None = None) -> dict[str, Any] | None:
+        """What the next sample needs to know: ``{"samples": n, "track": state}``. ``after``: how many samples the
+        client saw in the session when its last one was answered; when this process wrote exactly that many, its
+        own copy is current and no read is needed (library/history/live_contexts.py), else one primary-key read.
         None when this owner has no session of ``channel`` with this id; ``SessionClosed`` when it is finished
         or expired."""
+        known = self.store.live_contexts.get(session_id, self.store.owner, channel, after) if after is not None else None
+        if known is not None:
+            return known
         with Session(self.store.engine) as session:
             row = session.get(_LiveSessionRow, session_id)
             if not self._mine(row) or row.channel != channel:
@@ -299,7 +313,9 @@ class LiveSessions:
             if (datetime.now(timezone.utc) - aware(row.created_at)).total_seconds() > self.expiry_s:
                 raise SessionClosed("This capture session has expired; start a new one.")
             samples = row.samples if row.samples is not None else self._count(session, session_id)
-            return {"samples": samples, "track": row.track}
+        expires_at = aware(row.created_at).timestamp() + self.expiry_s
+        self.store.live_contexts.put(session_id, self.store.owner, channel, expires_at, samples, row.track)
+        return {"samples": samples, "track": row.track}
 
     @staticmethod
     def _count(session: Session, session_id: str) -> int:
@@ -318,6 +334,7 @@ class LiveSessions:
     def finish(self, session_id: str, channel: str, result: StoredResult) -> Analysis:
         """Turn the session into one stored analysis (the dataclass of its kind), atomically, and drop its samples."""
         scores = stored_form(channel, result)
+        self.store.live_contexts.drop(session_id)
         with Session(self.store.engine) as session, session.begin():
             row = self._open_row(session, session_id, channel)
             analysis = _AnalysisRow(public_id=uuid.uuid4().hex, channel=channel,

@@ -13,6 +13,7 @@
   var video = $("video"), overlay = $("overlay"), ctx = overlay.getContext("2d");
   var grab = document.createElement("canvas");
   var sessionId = null, startedAt = 0, running = false, inFlight = false, stream = null, finished = false;
+  var framesInSession = null;  // the count in the last frame's answer
   var micStream = null, voice = null;
 
   $("consent-box").addEventListener("change", function (e) { $("start").disabled = !e.target.checked; });
@@ -119,9 +120,14 @@
     grab.toBlob(function (blob) {
       // The JPEG is the whole body (Content-Type image/jpeg from the blob): the server parses no multipart form,
       // about a millisecond of its CPU a frame at 5 frames a second.
-      var url = cfg.frameUrl + "?session=" + encodeURIComponent(sessionId) + "&t=" + t.toFixed(3);
+      // "after": the count the last answer gave; the worker that served it then needs not read the session again
+      var url = cfg.frameUrl + "?session=" + encodeURIComponent(sessionId) + "&t=" + t.toFixed(3) +
+        (framesInSession !== null ? "&after=" + framesInSession : "");
       postJSON(url, blob)
-        .then(function (result) { if (running) draw(result, width, height); })
+        .then(function (result) {
+          framesInSession = result.frames_in_session;
+          if (running) draw(result, width, height);
+        })
         .catch(function (err) { $("face-hint").textContent = err.message; })
         .then(function () { inFlight = false; });
     }, "image/jpeg", 0.85);
@@ -188,6 +194,7 @@
       })
       .then(function (body) {
         sessionId = body.session;
+        framesInSession = 0;
         $("consent").hidden = true;
         $("upload").hidden = true;  // one answer at a time: the upload comes back if the recording fails
         $("stage").hidden = false;

@@ -109,6 +109,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "RATE_LIMITS_ENABLED": os.environ.get("ESAPR_RATE_LIMITS"),
         "RATE_LIMIT_ANALYSIS": os.environ.get("ESAPR_RATE_LIMIT_ANALYSIS", "60/minute"),  # POSTs that analyse
         "RATE_LIMIT_FRAMES": os.environ.get("ESAPR_RATE_LIMIT_FRAMES", "600/minute"),  # live frames: 5 a second
+        # Frames are counted in batches of this many per worker (one write per batch, not per frame); a client may pass
+        # the frame limit by at most (batch - 1) x workers. 1: every frame counted in the database.
+        "RATE_LIMIT_BATCH": {"frames": int(os.environ.get("ESAPR_RATE_LIMIT_FRAMES_BATCH", "8"))},
         "RATE_LIMIT_API": os.environ.get("ESAPR_RATE_LIMIT_API", "300/minute"),  # every other /api/ request
         # Result pages and report downloads: each compares with everyone, so a flood of them is work.
         "RATE_LIMIT_PAGES": os.environ.get("ESAPR_RATE_LIMIT_PAGES", "120/minute"),

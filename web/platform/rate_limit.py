@@ -6,7 +6,8 @@ this app keeps all its state in the one SQL database it already has. What is lef
 here is small: which group a request belongs to, and the 429.
 
 Groups (limits from the config, e.g. ``"60/minute"``):
-- ``frames``: live frames, ``POST /api/v1/video/frame`` (a capture sends 5 a second);
+- ``frames``: live frames, ``POST /api/v1/video/frame`` (a capture sends 5 a second), counted in batches
+  (``RATE_LIMIT_FRAMES_BATCH``, library/history/rate_limits.py): one shared write per batch instead of per frame;
 - ``analysis``: POSTs that run a model (text, audio, video, a live video's finish with its
   recording, every interview API POST) and the HTML forms that do the same work (``POST /text/``,
   and every interview form: starting one, skipping, the written answer) plus finishing an
@@ -69,7 +70,8 @@ def check() -> None:
         return
     limit = app.extensions["esapr_rate_limit_config"][group]
     try:
-        verdict = app.extensions["esapr_rate_limits"].hit(group, client_key(request.remote_addr), limit)
+        verdict = app.extensions["esapr_rate_limits"].hit(group, client_key(request.remote_addr), limit,
+                                                          batch=app.config["RATE_LIMIT_BATCH"].get(group, 1))
     except SQLAlchemyError as exc:
         # Fail open: a database that cannot count (read-only, full, restarting) must not also refuse
         # the reads that still work; requests that write meet the same fault and answer 503 there.

@@ -84,7 +84,8 @@ def video_frame():
     pipeline = models().get("face_pipeline")
     tracker, with_gradcam = None, False
     if session_id:
-        context = sessions.frame_context(session_id, "video")
+        # "after": the session's count in the client's last answer (the page sends one frame at a time)
+        context = sessions.frame_context(session_id, "video", after=request.values.get("after", type=int))
         if context is None:
             raise UnprocessableInput("This capture session is unknown; start a new one.")
         tracker = session_tracker(pipeline, context["track"])
