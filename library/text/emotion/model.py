@@ -16,6 +16,7 @@ import numpy as np
 from library.emotions import EMOTIONS
 from library.errors import BadInput
 from library.paths import MODELS_DIR
+from library.text.saved import load_payload, save_payload
 
 # The classifier's labels, in the order of predict_isear_proba's columns.
 ISEAR_LABELS: tuple[str, ...] = ("joy", "fear", "anger", "sadness", "disgust", "shame", "guilt")
@@ -61,30 +62,12 @@ class TextEmotionModel:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "TextEmotionModel":
         """Load a model saved by :meth:`save`; default: the shipped ``Models/text`` model."""
-        import joblib
-
-        path = Path(path) if path is not None else DEFAULT_PATH
-        if path.is_dir():
-            path = path / MODEL_FILE
-        if not path.is_file():
-            raise FileNotFoundError(f"no text emotion model at {path}; run `python -m library.text.train.words`")
-        payload = joblib.load(path)
-        if not isinstance(payload, dict) or "estimator" not in payload:
-            raise ValueError(f"{path} is not a TextEmotionModel file")
-        if hasattr(payload["estimator"], "attach"):  # words v2: the encoder file lies beside it
-            payload["estimator"].attach(path.parent)
+        payload = load_payload(path, DEFAULT_PATH, "text emotion model")
         return cls(payload["estimator"], payload.get("info"))
 
     def save(self, path: str | Path) -> Path:
-        import joblib
-
-        path = Path(path)
-        if path.suffix != ".joblib":
-            path = path / MODEL_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"estimator": self.estimator, "info": self.info, "labels": list(ISEAR_LABELS)},
-                    path, compress=3)
-        return path
+        return save_payload(path, MODEL_FILE,
+                            {"estimator": self.estimator, "info": self.info, "labels": list(ISEAR_LABELS)})
 
     def predict_isear_proba(self, texts) -> np.ndarray:
         """(N, 7) probabilities over the ISEAR labels, ``ISEAR_LABELS`` order; rows sum to 1."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from library.paths import MODELS_DIR
+from library.text.saved import load_payload, save_payload
 from library.text.personality.traits import TRAITS
 
 MODEL_FILE = "personality.joblib"
@@ -30,30 +31,12 @@ class PersonalityModel:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "PersonalityModel":
         """Load a model saved by :meth:`save`; default: the shipped ``Models/text`` model."""
-        import joblib
-
-        path = Path(path) if path is not None else DEFAULT_PATH
-        if path.is_dir():
-            path = path / MODEL_FILE
-        if not path.is_file():
-            raise FileNotFoundError(f"no text model at {path}; run `python -m library.text.train.words`")
-        payload = joblib.load(path)
-        if not isinstance(payload, dict) or "estimator" not in payload:
-            raise ValueError(f"{path} is not a PersonalityModel file")
-        if hasattr(payload["estimator"], "attach"):  # words v2: the encoder file lies beside it
-            payload["estimator"].attach(path.parent)
+        payload = load_payload(path, DEFAULT_PATH, "text model")
         return cls(payload["estimator"], payload.get("info"), tuple(payload.get("traits", ())))
 
     def save(self, path: str | Path) -> Path:
-        import joblib
-
-        path = Path(path)
-        if path.suffix != ".joblib":
-            path = path / MODEL_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"estimator": self.estimator, "info": self.info, "traits": list(self.traits)},
-                    path, compress=3)
-        return path
+        return save_payload(path, MODEL_FILE,
+                            {"estimator": self.estimator, "info": self.info, "traits": list(self.traits)})
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """(N, 5) float array: probability that each trait is "high", TRAITS order."""
