@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from library.results import read_result
 from browser import chromium_page, live_server, screenshot_dir, warm_video_pipeline
 from media import interview_frame, write_y4m
 from sample_texts import ESSAY
@@ -145,7 +146,8 @@ def test_voice_step_hands_its_analysis_to_the_interview(app, tmp_path):
         cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "session")
         browser_session = app.session_interface.get_signing_serializer(app).loads(cookie)
         audio_id = app.extensions["esapr_store"].for_owner(owner_of(browser_session["privacy_token"])).add(
-            "audio", {"mean_probabilities": probs, "dominant": "angry", "distribution": probs, "timeline": []}).id
+            "audio", read_result("audio", {"mean_probabilities": probs, "dominant": "angry", "distribution": probs,
+                                           "timeline": []})).id
         page.route("**/api/v1/audio", lambda route: route.fulfill(
             status=200, content_type="application/json", body=json.dumps({"id": audio_id})))
         page.click("#skip")
