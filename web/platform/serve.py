@@ -42,15 +42,15 @@ def options(host: str, port: int, workers: int | None = None) -> dict[str, Any]:
         "workers": workers or default_workers(),
         # The event loop reads requests whole (web/platform/buffering.py); threads then run them, so that one
         # worker can wait on the database while another request computes.
-        "worker_class": "asgi",
+        # gunicorn's asyncio worker, taking one connection per wake-up so that a burst spreads over the workers
+        # (web/platform/worker.py)
+        "worker_class": "web.platform.worker.FairASGIWorker",
         "worker_connections": env_int("ESAPR_WORKER_CONNECTIONS", 1000),
         # ESAPR_REUSE_PORT=1: one listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections
-        # over the workers. On one shared socket the asyncio worker that wakes first took 1326 of 1632 keep-alive
-        # requests in a burst of 16 clients (benchmarks/load.py --kinds frame), leaving the other core mostly idle;
-        # per-worker sockets split them 816/816 (32.7 -> 50.7 frames/s). Off by default: a worker that dies takes
-        # the connections queued on its own socket with it (2 of 120 requests begun after a SIGKILL broke in
-        # tests/test_serving.py, none with the shared socket). Behind a load balancer that spreads connections
-        # itself, leave it off.
+        # over the workers. Off by default: a worker that dies takes the connections queued on its own socket with
+        # it (2 of 120 requests begun after a SIGKILL broke in tests/test_serving.py, none with the shared socket),
+        # and on the shared socket the workers now take one connection per wake-up (web/platform/worker.py), so a
+        # burst of new connections no longer goes whole to the first worker awake (docs/decisions.md has the runs).
         "reuse_port": env_int("ESAPR_REUSE_PORT", 0) == 1,
         # A worker silent this long is killed and replaced; an uploaded video takes up to a minute.
         "timeout": env_int("ESAPR_WORKER_TIMEOUT_S", 300),
