@@ -129,11 +129,6 @@ class FacialExpressionModel:
         return cls(session, flip_tta=flip_tta, meta=meta, cam_weights=cam_weights)
 
     @property
-    def grad_cam_without_keras(self) -> bool:
-        """Always true: Grad-CAM never loads Keras here (a server's warm-up asks before Grad-CAM's first use)."""
-        return True
-
-    @property
     def backend(self) -> str:
         return "onnxruntime"
 

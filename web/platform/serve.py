@@ -107,14 +107,6 @@ def _warm_models(worker) -> None:
                 registry.get(name)
             except Exception:  # a model not trained yet: its page explains that when asked
                 app.logger.warning("model %s could not be loaded in advance", name, exc_info=True)
-        try:
-            # Grad-CAM runs on the ONNX graph when the export carries its last convolution; an older
-            # export needs the Keras model, which loads on first use: 5-6 s the first person would wait.
-            expression = registry.get("expression")
-            if not expression.grad_cam_without_keras:
-                expression.model  # noqa: B018 (the property loads it)
-        except Exception:
-            app.logger.warning("the Grad-CAM model could not be loaded in advance", exc_info=True)
 
     threading.Thread(target=warm, name="warm-models", daemon=True).start()
 
