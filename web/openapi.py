@@ -128,7 +128,8 @@ SCHEMAS = {
                                       "words; false for silence, other languages (English only) or mumbling"}}),
     "SpokenWords": _obj({"word_count": INT, "emotion": _ref("Emotions"), "extra": {"type": "object"},
                          "dominant": {"enum": list(EMOTIONS)}, "traits": {"type": ["object", "null"]},
-                         "too_short_for_traits": BOOL, "min_words_for_traits": INT}),
+                         "too_short_for_traits": BOOL, "min_words_for_traits": INT},
+                        {"reading": _ref("EmotionReading")}),
     "InterviewState": _obj({
         "session": STR,
         "steps": {"type": "object", "required": list(STEPS),

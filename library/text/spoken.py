@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from library.emotions import EMOTIONS
 from library.text.emotion.model import EXTRA_LABELS
+from library.text.emotion.reading import EmotionReading
 from library.text.preprocess import count_words
 
 
@@ -24,6 +25,10 @@ class SpokenWords:
     extra: dict[str, float]  # ISEAR's shame and guilt: the mass missing from ``emotion``
     traits: dict[str, float] | None  # Big Five probabilities of "high", or None when too short
     min_words_for_traits: int
+    # What the page says of the words, as for a written answer: the top reading, "unclear" below the measured
+    # confidence or "neutral", and the words that pushed it (library/text/emotion/reading.py). None: a model
+    # without ``read``.
+    reading: EmotionReading | None = None
 
     @property
     def dominant(self) -> str:
@@ -37,7 +42,8 @@ class SpokenWords:
         return {"word_count": self.word_count, "emotion": {e: round(v, 4) for e, v in self.emotion.items()},
                 "extra": {e: round(v, 4) for e, v in self.extra.items()}, "dominant": self.dominant,
                 "traits": None if self.traits is None else {t: round(v, 4) for t, v in self.traits.items()},
-                "too_short_for_traits": self.too_short_for_traits, "min_words_for_traits": self.min_words_for_traits}
+                "too_short_for_traits": self.too_short_for_traits, "min_words_for_traits": self.min_words_for_traits,
+                **({"reading": self.reading.to_dict()} if self.reading is not None else {})}
 
 
 def read_spoken_words(text: str, emotion_model, personality_model=None, min_words: int = 50) -> SpokenWords | None:
@@ -50,5 +56,6 @@ def read_spoken_words(text: str, emotion_model, personality_model=None, min_word
     traits = None
     if personality_model is not None and n >= min_words:
         traits = {t: float(v) for t, v in zip(personality_model.traits, personality_model.predict_proba([text])[0])}
+    reading = emotion_model.read(text) if hasattr(emotion_model, "read") else None
     return SpokenWords(n, {e: float(v) for e, v in zip(EMOTIONS, p)},
-                       {e: float(v) for e, v in zip(EXTRA_LABELS, extra)}, traits, min_words)
+                       {e: float(v) for e, v in zip(EXTRA_LABELS, extra)}, traits, min_words, reading)
