@@ -47,7 +47,7 @@ class EmotionSummary:
     share_of_time: dict[str, float] | None  # the share of timeline points each emotion was on top
     dominant: str | None  # the top of mean_probabilities
     confident: bool | None  # None: the model of the day did not say (older rows)
-    extra: dict[str, Any] = field(default_factory=dict)  # the channel's other stored figures, as stored
+    extra: dict[str, Any] = field(default_factory=dict)  # ``from_dict``: the row's other stored figures, as stored
 
     @classmethod
     def from_dict(cls, channel: str, scores: Mapping[str, Any]) -> EmotionSummary:

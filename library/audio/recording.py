@@ -57,7 +57,10 @@ class AudioAnalysis:
     @property
     def summary(self) -> EmotionSummary:
         """What the voice shares with the face: ``distribution`` here is the share of seconds."""
-        return EmotionSummary.from_dict("audio", self.to_dict())
+        return EmotionSummary(channel="audio", duration_s=self.duration_s, timeline=self.timeline,
+                              mean_probabilities=self.mean_probabilities or None,
+                              share_of_time=self.distribution or None, dominant=self.dominant,
+                              confident=self.confident)
 
     def to_dict(self) -> dict:
         return {

@@ -43,17 +43,8 @@ class TextAnalysis:
         reading = scores.get("emotion_reading")
         return cls(traits=dict(scores.get("traits") or {}), word_count=int(scores.get("word_count") or 0),
                    top_words=[(w, int(c)) for w, c in scores.get("top_words") or []],
-                   emotion_reading=_reading(reading) if reading else None, fusion_emotion=scores.get("emotion"),
-                   extra=unknown_keys(scores, _KEYS))
-
-
-def _reading(stored: Mapping) -> EmotionReading:
-    """``EmotionReading.to_dict`` read back (``shown`` is derived, not a field)."""
-    return EmotionReading(state=stored["state"], label=stored["label"], confidence=float(stored["confidence"]),
-                          probabilities=dict(stored["probabilities"]), unclear_below=stored["unclear_below"],
-                          neutral_possible=bool(stored["neutral_possible"]),
-                          pushed_by=[(w, float(v)) for w, v in stored.get("pushed_by") or []],
-                          explained_by=stored.get("explained_by", ""))
+                   emotion_reading=EmotionReading.from_dict(reading) if reading else None,
+                   fusion_emotion=scores.get("emotion"), extra=unknown_keys(scores, _KEYS))
 
 
 def analyse_text(text: str, model, min_words: int = 50, top_n: int = 15, emotion_model=None) -> TextAnalysis:

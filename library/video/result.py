@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from library.results import EmotionSummary, TimelinePoint, read_timeline, unknown_keys, write_timeline
+from library.results import EmotionSummary, TimelinePoint, read_timeline, share_on_top, unknown_keys, write_timeline
 from library.video.sound import SoundReading
 
 _SOUND_KEYS = ("voice", "transcript", "words", "voice_note")
@@ -38,7 +38,11 @@ class VideoAnalysis:
 
     @property
     def summary(self) -> EmotionSummary:
-        return EmotionSummary.from_dict("video", self.to_dict())
+        """What the face shares with the voice; the share of time is counted from the timeline."""
+        return EmotionSummary(channel="video", duration_s=self.duration_s, timeline=self.timeline,
+                              mean_probabilities=self.mean_probabilities,
+                              share_of_time=share_on_top(self.timeline) if self.timeline else None,
+                              dominant=self.dominant, confident=self.confident)
 
     @property
     def voice(self) -> dict | None:

@@ -91,7 +91,7 @@ def report_view(analysis) -> dict[str, Any]:
         channels[step] = entry
     big_five = None
     if channels["text"]["id"]:
-        text_row = store().get_owned(channels["text"]["id"], channel="text")
+        text_row = rows["text"]  # read above, as its owner's
         big_five = compare_text(text_row.result, earlier("text", text_row.seq), TRAITS, min_users_for_words())
         for item in big_five["traits"]:
             item["lean"] = lean(item["probability"])

@@ -48,11 +48,12 @@ def result(analysis_id: str):
     from web import charts  # Altair and pandas load on the first dashboard, not at start-up
 
     stored = owned_or_404("text", analysis_id, "text analysis")
-    view = compare_text(stored.result, earlier("text", stored.seq), TRAITS, min_users_for_words())
+    analysis = stored.result
+    view = compare_text(analysis, earlier("text", stored.seq), TRAITS, min_users_for_words())
     view["words_min_users"] = min_users_for_words()
     for item in view["traits"]:
         item["lean"] = lean(item["probability"])
         item["percentile_words"] = ordinal_percentile(item["percentile"], view["n_earlier"], item.get("tied"))
     specs = {"traits": charts.trait_chart(view["traits"]),
              **charts.words_charts(view["top_words"], view["everyone_top_words"])}
-    return render_template("text/result.html", analysis=stored, result=stored.result, view=view, specs=specs)
+    return render_template("text/result.html", analysis=stored, result=analysis, view=view, specs=specs)

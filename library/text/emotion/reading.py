@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +54,15 @@ class EmotionReading:
                 "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
                 "unclear_below": self.unclear_below, "neutral_possible": self.neutral_possible,
                 "pushed_by": [[w, round(v, 4)] for w, v in self.pushed_by], "explained_by": self.explained_by}
+
+    @classmethod
+    def from_dict(cls, stored: Mapping) -> EmotionReading:
+        """``to_dict`` read back (``shown`` is derived, not a field)."""
+        return cls(state=stored["state"], label=stored["label"], confidence=float(stored["confidence"]),
+                   probabilities=dict(stored["probabilities"]), unclear_below=stored["unclear_below"],
+                   neutral_possible=bool(stored["neutral_possible"]),
+                   pushed_by=[(w, float(v)) for w, v in stored.get("pushed_by") or []],
+                   explained_by=stored.get("explained_by", ""))
 
 
 def _candidates(text: str) -> list[str]:
