@@ -50,6 +50,27 @@ def png_with_image_data(width: int, height: int, raw: bytes | int, interlaced: b
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data) + png_chunk(b"IEND", b"")
 
 
+def png_with_text_after_image(total_bytes: int = 3_000_000, inflated_each: int = 4_000_000,
+                              kind: bytes = b"zTXt") -> bytes:
+    """A real 640x480 PNG, then compressed text chunks after its image data up to ``total_bytes``.
+
+    Each zTXt (or iTXt) deflates ``inflated_each`` bytes of one letter to about 4 KB; libpng inflates
+    every one (to its 8 MB cap) when it reads past the image: 3 MB of them held a core 17 s here.
+    """
+    import cv2
+
+    image = cv2.imencode(".png", np.full((480, 640), 128, np.uint8))[1].tobytes()
+    head, iend = image[:-12], image[-12:]
+    text = zlib.compress(b"a" * inflated_each, 9)
+    parts, size, index = [head], len(head), 0
+    while size < total_bytes:
+        keyword = b"k%d\x00" % index
+        payload = keyword + (b"\x00" + text if kind == b"zTXt" else b"\x01\x00\x00\x00" + text)
+        parts.append(png_chunk(kind, payload))
+        size, index = size + len(parts[-1]), index + 1
+    return b"".join(parts + [iend])
+
+
 def silent_flac(rate: int = 192_000, channels: int = 8, seconds: int = 60) -> bytes:
     """Real silence, written a second at a time: 94 KB at the defaults (92 million samples)."""
     import soundfile as sf

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
-from library.video.image_work import check_jpeg_work, check_png_work
+from library.video.image_work import check_jpeg_work, png_for_decoding
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -95,15 +95,16 @@ def decode_image(data: bytes, limits: FrameLimits | None = None, gray: bool = Tr
     if len(data) > limits.max_bytes:
         raise PayloadTooLarge(f"The image is over {limits.max_bytes // (1024 * 1024)} MB.")
     data = bytes(data)
-    declared = png_declared_size(data) if sniff(data) == "png" else None
-    if declared is not None:
-        _check_size(*declared, limits)
+    if sniff(data) == "png":
+        declared = png_declared_size(data)
+        if declared is not None:
+            _check_size(*declared, limits)
+        # Only the chunks that draw the picture reach Pillow and libpng (text chunks cost inflating).
+        data = png_for_decoding(data)
     kind, width, height = image_size(data)
     _check_size(width, height, limits)
     if kind == "jpeg":
         check_jpeg_work(data, limits.max_jpeg_scans, limits.allow_progressive)
-    else:
-        check_png_work(data)
     flags = cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR
     img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     if img is None:

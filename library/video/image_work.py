@@ -77,34 +77,57 @@ def png_raw_size(width: int, height: int, bit_depth: int, colour_type: int, inte
     return sum(rows((width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy) for x0, y0, dx, dy in _ADAM7)
 
 
+# The chunks a decoder needs to draw the picture: the critical ones and tRNS (transparency, which a
+# colour decode reads). Everything else (text, colour profiles, EXIF, private chunks) is dropped before
+# decoding: libpng inflates every zTXt/iTXt/iCCP chunk it meets, after the image data as well as
+# before (up to 8 MB each; 3 MB of them held a core for 17-27 s), and nothing here reads them.
+_PNG_KEPT = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
+PNG_MAX_CHUNKS = 10_000  # a browser's PNG of 8 MB has about a thousand 8-KB IDAT chunks
+
+
 def _png_chunks(data: bytes):
-    """(type, payload) of each chunk after the signature, until IEND or the bytes end."""
-    pos = 8
-    while pos + 8 <= len(data):
+    """(type, start, end) of each chunk after the signature, until IEND; start..end is the whole chunk.
+
+    A chunk whose length runs past the bytes is damaged: the walk refuses it instead of guessing.
+    """
+    pos, count = 8, 0
+    while pos + 12 <= len(data):
         length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        yield kind, data[pos + 8:pos + 8 + length]
+        end = pos + 12 + length  # length, type, payload, CRC
+        if end > len(data):
+            raise UnprocessableInput("The PNG image is damaged (a chunk runs past the end of the file).")
+        count += 1
+        if count > PNG_MAX_CHUNKS:
+            raise PayloadTooLarge(f"The PNG has more than {PNG_MAX_CHUNKS:,} chunks; a camera frame has a few dozen.")
+        yield kind, pos, end
         if kind == b"IEND":
             return
-        pos += 12 + length  # length, type, payload, CRC
+        pos = end
 
 
-def check_png_work(data: bytes) -> None:
-    """Refuse a PNG whose image data inflates past the size its header declares, or an animated one.
+def png_for_decoding(data: bytes) -> bytes:
+    """The PNG rebuilt from the chunks that draw it, after refusing one whose work is unbounded.
 
-    The data is inflated here, a megabyte at a time, and thrown away: a well-formed frame costs a
-    second inflate (about 1 ms for 640x480), a bomb stops at its declared size plus one byte.
+    Refused: an animated PNG, more than ``PNG_MAX_CHUNKS`` chunks, and image data that inflates
+    past the size its header declares. The data is inflated here, a megabyte at a time, and thrown
+    away: a well-formed frame costs a second inflate (about 1 ms for 640x480), a bomb stops at its
+    declared size plus one byte. Kept chunks are copied whole (with their CRC), so the decoder
+    still checks them.
     """
     if len(data) < 29 or data[12:16] != b"IHDR":
-        return  # no header to judge by: the decoder refuses it as damaged
+        return data  # no header to judge by: the decoder refuses it as damaged
     width, height, bit_depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
     expected = png_raw_size(width, height, bit_depth, colour_type, interlace == 1)
-    inflater, produced = zlib.decompressobj(), 0
-    for kind, payload in _png_chunks(data):
+    inflater, produced, kept = zlib.decompressobj(), 0, [data[:8]]
+    for kind, start, end in _png_chunks(data):
         if kind == b"acTL":
             raise UnsupportedMediaType("Animated PNGs are not read here; please send a single image.")
+        if kind not in _PNG_KEPT:
+            continue
+        kept.append(data[start:end])
         if kind != b"IDAT" or inflater.eof:
             continue
-        pending = payload
+        pending = data[start + 8:end - 4]
         while pending and not inflater.eof:
             try:
                 out = inflater.decompress(pending, min(_INFLATE_STEP, expected + 1 - produced))
@@ -115,3 +138,9 @@ def check_png_work(data: bytes) -> None:
                 raise PayloadTooLarge(f"The PNG's image data inflates past the {expected:,} bytes its header "
                                       f"declares ({width}x{height}); it is not a well-formed image.")
             pending = inflater.unconsumed_tail
+    return b"".join(kept)
+
+
+def check_png_work(data: bytes) -> None:
+    """Refuse a PNG whose work is unbounded (see ``png_for_decoding``)."""
+    png_for_decoding(data)
