@@ -282,3 +282,112 @@ def test_a_short_written_answer_without_javascript_comes_back_in_the_form(client
     page = response.get_data(as_text=True)
     assert typed in page and 'role="alert"' in page and "Step 3 of 3" in page
     assert client.get(f"/api/v1/interview/{session_id}").get_json()["steps"]["text"] is None
+
+
+def _my_page(client) -> str:
+    return client.get(f"/my/{token_of(client)}").get_data(as_text=True)
+
+
+def test_a_replaced_answer_is_gone_from_my_results(client, app):
+    """A retake replaced the answer, yet the old one stayed in "My results", unmarked, as a second result."""
+    session_id = start(client)
+    first, second = video_row(client, app, "sad"), video_row(client, app, "happy")
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": first})
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": second})
+    store = app.extensions["esapr_store"]
+    assert store.get(first) is None and store.get(second) is not None
+    page = _my_page(client)
+    assert first not in page and second in page
+    # The same answer sent twice (a retried request) is not deleted by its own replacement.
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": second})
+    assert store.get(second) is not None
+
+
+def test_a_written_retake_deletes_the_old_text_result(client, app):
+    session_id = start(client)
+    client.post(f"/interview/{session_id}/video/skip")
+    client.post(f"/interview/{session_id}/audio/skip")
+    old = client.post(f"/api/v1/interview/{session_id}/text", data={"text": ESSAY}).get_json()["id"]
+    new = client.post(f"/interview/{session_id}/text", data={"text": ESSAY + " Once more."})
+    assert new.status_code == 303
+    new_id = client.get(f"/api/v1/interview/{session_id}").get_json()["steps"]["text"]
+    store = app.extensions["esapr_store"]
+    assert store.get(old) is None
+    assert old not in _my_page(client) and new_id in _my_page(client)
+
+
+def test_skipping_an_answered_step_asks_first_then_deletes_its_result(client, app):
+    session_id = start(client)
+    answer = video_row(client, app)
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": answer})
+    page = client.get(f"/interview/{session_id}/video").get_data(as_text=True)
+    assert 'id="skip-ask"' in page and "deleted from" in page  # the button opens a box saying what goes
+    asked = client.post(f"/interview/{session_id}/video/skip")  # a bare post: asked, not obeyed
+    assert asked.status_code == 303 and "skip=ask" in asked.headers["Location"]
+    assert app.extensions["esapr_store"].get(answer) is not None
+    assert client.get(f"/api/v1/interview/{session_id}").get_json()["steps"]["video"] == answer
+    assert " open>" in client.get(asked.headers["Location"]).get_data(as_text=True).replace('"skip-confirm" open', " open>")
+    done = client.post(f"/interview/{session_id}/video/skip", data={"discard": "yes"})
+    assert done.headers["Location"].endswith(f"/interview/{session_id}/audio")
+    assert app.extensions["esapr_store"].get(answer) is None
+    assert client.get(f"/api/v1/interview/{session_id}").get_json()["steps"]["video"] == "skipped"
+
+
+def test_an_answer_another_interview_uses_is_kept(client, app):
+    one, two = start(client), start(client)
+    answer = video_row(client, app)
+    for session_id in (one, two):
+        client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": answer})
+    client.post(f"/api/v1/interview/{two}/video/skip")
+    assert app.extensions["esapr_store"].get(answer) is not None  # the first interview still holds it
+
+
+def test_my_results_group_an_interviews_parts(client, app):
+    session_id = start(client)
+    alone = video_row(client, app, "sad")  # a result of the video page, in no interview
+    answer = video_row(client, app, "happy")
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": answer})
+    page = _my_page(client)
+    groups = page.split("<tbody")[1:]
+    unfinished = next(g for g in groups if "Unfinished" in g)
+    assert answer in unfinished and "continue it" in unfinished
+    assert alone not in unfinished
+    client.post(f"/api/v1/interview/{session_id}/audio/skip")
+    text_id = client.post(f"/api/v1/interview/{session_id}/text", data={"text": ESSAY}).get_json()["id"]
+    report_id = client.post(f"/api/v1/interview/{session_id}/report").get_json()["id"]
+    groups = _my_page(client).split("<tbody")[1:]
+    interview = next(g for g in groups if report_id in g)
+    # The report first, then its answers in step order, in one group; the lone result in a group of its own.
+    order = [interview.index(report_id), interview.index(answer),
+             interview.index(text_id)]
+    assert order == sorted(order) and "an answer of this interview" in interview
+    assert not any("Unfinished" in g for g in groups)
+    assert sum(alone in g for g in groups) == 1
+    assert alone not in interview
+
+
+def test_finish_page_offers_no_report_when_every_step_was_skipped(client):
+    session_id = start(client)
+    for step in ("video", "audio", "text"):
+        client.post(f"/interview/{session_id}/{step}/skip")
+    page = client.get(f"/interview/{session_id}/report").get_data(as_text=True)
+    assert "Make my report" not in page and "nothing to report yet" in page
+    assert f"/interview/{session_id}/text" in page
+
+
+def test_a_report_that_cannot_be_made_returns_to_the_steps(client, app):
+    """A video with no face in it and nothing else: the report fails, and the page says why beside the steps
+    (it was an error page with a link home)."""
+    scores = {"source": "live", "duration_s": 5.0, "frames_analysed": 10, "frames_with_face": 0,
+              "distribution": None, "dominant": None, "blinks": 0, "blinks_per_minute": None, "timeline": [],
+              "gradcam": None}
+    session_id = start(client)
+    no_face = owned_store(client, app).add("video", read_result("video", scores)).id
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": no_face})
+    for step in ("audio", "text"):
+        client.post(f"/interview/{session_id}/{step}/skip")
+    response = client.post(f"/interview/{session_id}/report")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "nothing to report" in page and 'id="report-error"' in page
+    assert f"/interview/{session_id}/audio" in page and "Back to the start" not in page

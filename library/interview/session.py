@@ -21,10 +21,12 @@ import time
 from dataclasses import dataclass, field
 
 from library.history import LiveSessions, SessionClosed
+from library.interview.answers import INTERVIEW as CHANNEL
+from library.interview.answers import SKIPPED, discard_answer, open_interviews
 from library.interview.questions import STEPS
 
-CHANNEL = "interview"
-SKIPPED = "skipped"
+__all__ = ["CHANNEL", "SKIPPED", "InterviewState", "UnknownInterview", "finish", "load", "record", "start",
+           "step_ids"]
 
 
 class UnknownInterview(SessionClosed):
@@ -87,12 +89,24 @@ def load(sessions: LiveSessions, session_id: str, require_open: bool = True) -> 
 
 
 def record(sessions: LiveSessions, session_id: str, step: str, analysis_id: str | None) -> InterviewState:
-    """Record an answer (an analysis id) or, with None, a skip; returns the new state."""
+    """Record an answer (an analysis id) or, with None, a skip; returns the new state. The answer the step held
+    before (a retake replaces it, a skip throws it away) is deleted from the owner's results, unless another of
+    their interviews uses it (library/interview/answers.py)."""
     if step not in STEPS:
         raise ValueError(f"unknown step {step!r}")
+    before = load(sessions, session_id, require_open=False).steps.get(step)
     sample = {"step": step, "analysis_id": analysis_id} if analysis_id else {"step": step, "skipped": True}
     sessions.add(session_id, CHANNEL, time.time(), sample)
-    return load(sessions, session_id, require_open=False)
+    state = load(sessions, session_id, require_open=False)
+    if before not in (None, SKIPPED) and before != analysis_id:
+        others = [o for o in open_interviews(sessions.store, step_ids) if o.session_id != session_id]
+        discard_answer(sessions.store, before, others)
+    return state
+
+
+def step_ids(sessions: LiveSessions, session_id: str) -> dict[str, str | None]:
+    """Step -> what it holds now (an analysis id, SKIPPED or None) of one of the owner's interviews."""
+    return load(sessions, session_id, require_open=False).steps
 
 
 def finish(sessions: LiveSessions, session_id: str, result) -> str:

@@ -24,10 +24,12 @@ from library.emotions import EMOTIONS
 from library.errors import InputError
 from library.history import SessionClosed
 from library.interview import STEPS, pick_question
+from library.interview.answers import group_results, open_interviews
+from library.interview.session import step_ids
 from library.registry import CHANNELS
 from web.interview import session as interviews
 from web.platform.assets import vega_bundle_path
-from web.platform.extensions import owned_or_404
+from web.platform.extensions import owned_or_404, store
 from web.interview.api import attach_answer, next_url
 from web.interview.report import report_scores, report_view
 from web.platform.policy import heavy_analysis, rate_limited
@@ -95,6 +97,7 @@ def _step_context(state: interviews.InterviewState, step: str) -> dict:
         "report_url": url_for("interview.report_ready", session_id=state.session_id),
         "next_url": next_url(state),
         "all_done": state.next_step is None,
+        "ask_skip": request.args.get("skip") == "ask",
     }
     if step == "audio" and not _speech_model_installed():
         base["unavailable"] = ("The voice model is not installed on this server yet, so a voice answer cannot be "
@@ -135,7 +138,12 @@ def step(session_id: str, step: str):
 def skip(session_id: str, step: str):
     if step not in STEPS:
         abort(404, f"Unknown step {step!r}.")
-    _open_state(session_id)
+    state = _open_state(session_id)
+    # An answered step is skipped only once the person has said so (the confirm box's "discard"): skipping
+    # deletes that answer's result. A bare post (a stale page, no box) is asked again rather than obeyed.
+    if state.steps[step] not in (None, interviews.SKIPPED) and request.form.get("discard") != "yes":
+        return redirect(url_for("interview.step", session_id=session_id, step=step, skip="ask") + "#skip-step",
+                        code=303)
     return redirect(next_url(interviews.record(session_id, step, None)), code=303)
 
 
@@ -162,8 +170,15 @@ def report_ready(session_id: str):
     state = _open_state(session_id)  # redirects to the report when already finished
     if state.next_step is not None:
         return redirect(next_url(state))
-    return render_template("interview/finish.html", session=session_id,
-                           steps=[(s, STEP_TITLES[s], state.steps[s]) for s in STEPS])
+    return _finish_page(state)
+
+
+def _finish_page(state: interviews.InterviewState, error: str | None = None, status: int = 200):
+    """The steps with what each holds, and "Make my report" only when some step was answered; a report that could
+    not be made comes back here with the reason, where the steps are one click away."""
+    return render_template("interview/finish.html", session=state.session_id, error=error,
+                           any_answered=bool(state.answered),
+                           steps=[(s, STEP_TITLES[s], state.steps[s]) for s in STEPS]), status
 
 
 @bp.post("/<session_id>/report")
@@ -171,7 +186,11 @@ def report_ready(session_id: str):
 def report(session_id: str):
     """Finish the interview into its report (once: a finished one just redirects to it)."""
     state = _open_state(session_id)  # redirects to the report when already finished
-    report_id = interviews.finish(session_id, report_scores(state))
+    try:
+        scores = report_scores(state)
+    except InputError as exc:  # nothing gave a reading (every step skipped, or no face and nothing else)
+        return _finish_page(state, exc.message, exc.status)
+    report_id = interviews.finish(session_id, scores)
     return redirect(url_for("interview.result", report_id=report_id), code=303)
 
 
@@ -214,3 +233,20 @@ def download_json(report_id: str):
 
 def _data_url(code: bytes) -> str:
     return "data:text/javascript;base64," + base64.b64encode(code).decode("ascii")
+
+
+def my_groups(rows: list[dict]) -> list[dict]:
+    """"My results" rows (``{"analysis", "url", "what"}``) grouped: each interview's report with the answers it was
+    made from, an unfinished interview's answers together (with the link that continues it), other results alone."""
+    by_id = {row["analysis"].id: row for row in rows}
+    unfinished = open_interviews(store(), step_ids)
+    groups = []
+    for group in group_results([row["analysis"] for row in rows], unfinished, STEPS):
+        groups.append({
+            "first": by_id[group.first.id] if group.first is not None else None,
+            "parts": [(STEP_TITLES[step], by_id[a.id]) for step, a in group.parts],
+            "interview": group.is_interview, "created_at": group.created_at,
+            # only this browser's own unfinished interview can be continued from here (its cookie names it)
+            "continue_url": url_for("interview.index")
+            if group.session_id and group.session_id == session.get(interviews.COOKIE_KEY) else None})
+    return groups

@@ -80,7 +80,7 @@ def owned(token: str):
     rows = [{"analysis": a, "url": result_url(a.channel, a.id), "what": describe_result(a.channel, a.result)}
             for a in owned_analyses(store(), owner_of(token))]
     return render_template("privacy/mine.html", token=token, rows=rows, deleted=request.args.get("deleted"),
-                           retention_days=_retention_days(), channels=CHANNELS)
+                           retention_days=_retention_days(), channels=CHANNELS, groups=interview.my_groups(rows))
 
 
 @bp.get("/<token>/result/<analysis_id>")
