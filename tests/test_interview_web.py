@@ -391,3 +391,60 @@ def test_a_report_that_cannot_be_made_returns_to_the_steps(client, app):
     page = response.get_data(as_text=True)
     assert "nothing to report" in page and 'id="report-error"' in page
     assert f"/interview/{session_id}/audio" in page and "Back to the start" not in page
+
+
+def _spoken_audio_row(client, app, main="happy") -> str:
+    """A voice answer with a transcript whose words read ``main`` with no shame or guilt."""
+    probs = _probs(main)
+    words_row = {e: (0.8 if e == main else (0.05 if e in ("angry", "disgust", "fear", "sad") else 0.0))
+                 for e in EMOTIONS}
+    scores = {"duration_s": 4.0, "timeline": [{"t": float(t), "probabilities": probs} for t in range(4)],
+              "distribution": {e: float(e == main) for e in EMOTIONS}, "dominant": main,
+              "mean_probabilities": probs, "voiced_fraction": 0.8, "clipping_fraction": 0.0, "clipped": False,
+              "sample_rate": 48000,
+              "transcript": {"text": "what a wonderful day it has been", "segments": [], "language": "en",
+                             "confident": True},
+              "words": {"word_count": 7, "emotion": words_row, "extra": {"shame": 0.0, "guilt": 0.0},
+                        "dominant": main, "traits": None, "too_short_for_traits": True, "min_words_for_traits": 50}}
+    return owned_store(client, app).add("audio", read_result("audio", scores)).id
+
+
+def _three_channel_report(client, app) -> tuple[str, str]:
+    session_id = start(client)
+    client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(client, app, "sad")})
+    audio_id = _spoken_audio_row(client, app)
+    client.post(f"/api/v1/interview/{session_id}/audio", data={"analysis_id": audio_id})
+    guilty = ("I feel so guilty and ashamed about what I did to my friend. I lied to her and I am ashamed of it. "
+              "I keep thinking that it was my fault and I should have told the truth. ") * 3
+    client.post(f"/api/v1/interview/{session_id}/text", data={"text": guilty + ESSAY[:400]})
+    return client.post(f"/api/v1/interview/{session_id}/report").get_json()["id"], audio_id
+
+
+def test_the_report_does_not_contradict_itself(client, app):
+    """Shares add up to 100; the written card's shame-or-guilt figure and the notes' are the same figure (59% on
+    the card, 21% in the notes, before); the confidence scale is not said to stop below the word it shows."""
+    report_id, _ = _three_channel_report(client, app)
+    view = client.get(f"/interview/report/{report_id}.json").get_json()
+    for name in ("weights", "words", "fused"):
+        assert sum(view["percent"][name].values()) == 100, name
+    page = client.get(f"/interview/report/{report_id}").get_data(as_text=True)
+    shares = re.findall(r'data-label="Share of the vote">(\d+)%', page)
+    assert len(shares) == 3 and sum(map(int, shares)) == 100
+    card = page.split('id="channel-text"')[1].split("</article>")[0]
+    notes = page.split('id="fusion-notes"')[1].split("</ul>")[0]
+    noted = re.search(r"(\d+)% of what the words suggested was shame or guilt", notes)
+    assert noted, notes
+    assert f"{noted.group(1)}% of all your words" in " ".join(card.split())
+    assert 'so it is never "high"' not in page
+    assert "Face, voice and words are combined" not in page and "Your face and voice and words are" in " ".join(page.split())
+
+
+def test_after_a_deleted_answer_the_summary_and_intro_say_so(client, app):
+    report_id, audio_id = _three_channel_report(client, app)
+    token = token_of(client)
+    assert client.delete(f"/api/v1/me/analyses/{audio_id}", headers={"X-ESAPR-Token": token}).status_code == 200
+    page = " ".join(client.get(f"/interview/report/{report_id}").get_data(as_text=True).split())
+    summary = page.split('id="deleted-note"')[1].split("</p>")[0]
+    assert "voice answer was deleted" in summary and "leaves it out" in summary
+    intro = page.split('id="combined-intro"')[1].split("</p>")[0]
+    assert "voice" not in intro and "face and words are combined" in intro

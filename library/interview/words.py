@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from library.emotions import EMOTIONS
 from library.interview.fusion import channel_weight
+from library.interview.percent import whole_percents
 
 # Word error rate of the shipped recogniser on unseen English speakers: 0.022 on RAVDESS actors 17-20
 # and 0.042 on TESS (30 clips each, benchmarks/transcripts.py, 2026-11-28), rounded up to the worse.
@@ -108,6 +109,7 @@ def pool_words(sources: Sequence[WordsSource], text_accuracy: float) -> WordsRea
     pooled = {e: sum(shares[s.step] * float(s.probabilities.get(e, 0.0)) for s in used) for e in EMOTIONS}
     reliability = sum(shares[s.step] * s.reliability(text_accuracy) for s in used)
     if len(used) > 1:
+        percents = whole_percents(shares)  # the same figures as the report's cards, adding up to 100
         notes.append("The words combine " + " and ".join(
-            f"{SOURCE_WORDS.get(s.step, s.step)} ({shares[s.step]:.0%})" for s in used) + ".")
+            f"{SOURCE_WORDS.get(s.step, s.step)} ({percents[s.step]}%)" for s in used) + ".")
     return WordsReading(pooled, reliability, shares, list(sources), notes)

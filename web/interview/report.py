@@ -30,6 +30,7 @@ from library.history.compare import tied_share
 from library.history.emotion_compare import compare_emotions
 from library.history.text_compare import compare_text
 from library.interview import engine, load_reliability
+from library.interview.percent import whole_percents
 from library.registry import CHANNELS
 from library.text import TRAITS
 from web.platform.extensions import earlier, min_users_for_words, store
@@ -67,8 +68,8 @@ def report_view(analysis) -> dict[str, Any]:
     interview = analysis.result
     rows = {step: store().get_owned(aid, channel=step) if aid != SKIPPED else None
             for step, aid in interview.steps.items()}
-    report, words = engine.current_report(
-        interview, engine.deleted_steps(interview, {step: row is not None for step, row in rows.items()}))
+    gone = engine.deleted_steps(interview, {step: row is not None for step, row in rows.items()})
+    report, words = engine.current_report(interview, gone)
     fused = report["fused"]
     others = earlier("interview", analysis.seq).present("fused")
     specs: dict[str, dict] = {
@@ -100,6 +101,12 @@ def report_view(analysis) -> dict[str, Any]:
     return {
         "id": analysis.id,
         "created_at": analysis.created_at.isoformat(),
+        # answers deleted since the report was made, and whether the figures could be made again without them
+        "deleted": gone,
+        "recombined": bool(gone) and report is not interview.report,
+        # whole percentages that add up to 100 (library/interview/percent.py): the page shows these
+        "percent": {"weights": whole_percents(fused["weights"]), "words": whole_percents(words.get("weights") or {}),
+                    "fused": whole_percents(fused["probabilities"])},
         "report": report,
         "words": words,
         "channels": channels,
