@@ -129,6 +129,64 @@ def still_h264(seconds: int = 120, fps: int = 240, width: int = 4096, height: in
     return buffer.getvalue()
 
 
+def _iso_box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def _iso_rewrite(data: bytes, tables: dict[bytes, bytes | None]) -> bytes:
+    """``data`` (a run of boxes) with each table box in ``tables`` replaced by its new payload, or dropped."""
+    out, pos = [], 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        payload = data[pos + 8:pos + size]
+        if kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
+            out.append(_iso_box(kind, _iso_rewrite(payload, tables)))
+        elif kind in tables:
+            if tables[kind] is not None:
+                out.append(_iso_box(kind, tables[kind]))
+        else:
+            out.append(data[pos:pos + size])
+        pos += size
+    return b"".join(out)
+
+
+def mp4_with_sample_tables(samples: int = 20_000_000) -> bytes:
+    """A real H.264 MP4 (3 frames of 64x64) whose tables declare ``samples`` samples in one chunk.
+
+    The sample-size box states one constant size and the count (12 bytes), the chunk box one chunk:
+    nothing grows with the count but FFmpeg's index, built in ``av.open``. The moov is moved before
+    the data, so its chunk offset is set again. About 2 KB whatever the count (the attack's file of
+    54 KB was the same with a longer picture).
+    """
+    import av
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=5)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 40 * i, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    clip = buffer.getvalue()
+    boxes, pos = {}, 0
+    while pos + 8 <= len(clip):
+        size, kind = struct.unpack(">I4s", clip[pos:pos + 8])
+        boxes[kind] = clip[pos:pos + size]
+        pos += size
+    mdat = boxes[b"mdat"]
+    tables = {b"stts": struct.pack(">IIII", 0, 1, samples, 1), b"stsc": struct.pack(">IIIII", 0, 1, 1, samples, 1),
+              b"stsz": struct.pack(">III", 0, 100, samples), b"stss": None, b"ctts": None, b"sdtp": None}
+    for _ in range(2):  # the chunk offset depends on the moov's size, which does not change with it
+        moov = _iso_rewrite(boxes[b"moov"], {**tables, b"stco": struct.pack(">III", 0, 1, 0)})
+        offset = len(boxes[b"ftyp"]) + len(moov) + 8
+        tables[b"stco"] = struct.pack(">III", 0, 1, offset)
+    moov = _iso_rewrite(boxes[b"moov"], tables)
+    return boxes[b"ftyp"] + moov + mdat
+
+
 def mjpeg_mov(frames: int = 3, width: int = 64, height: int = 64) -> bytes:
     """A QuickTime file of Motion JPEG: a codec FFmpeg decodes (progressive frames and all), we do not."""
     import av

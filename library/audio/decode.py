@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
+from library.iso_tables import check_iso_tables
 
 MB = 1024 * 1024
 MIN_SECONDS = 0.5
@@ -53,6 +54,9 @@ AUDIO_FORMATS: dict[str, tuple[str, ...]] = {
 UNSUPPORTED = "Please send a WAV, FLAC, OGG, WebM, MP3 or M4A recording."
 # FFmpeg format names we accept from PyAV (its probe must agree with our sniffing).
 AV_FORMATS = {"wav", "aiff", "flac", "ogg", "matroska", "webm", "mp3", "aac", "mov", "mp4", "m4a", "3gp", "3g2", "mj2"}
+# FFmpeg's demuxer named for the containers whose probe could otherwise pick another (MP4 boxes can be
+# found inside other data); the others' magic bytes decide already, and MP3 and ADTS AAC share a sniff.
+DEMUXERS = {"m4a": "mov", "webm": "matroska"}
 
 
 def sniff(head: bytes) -> str | None:
@@ -153,11 +157,11 @@ def _with_soundfile(data: bytes, fmt: _Format) -> tuple[np.ndarray, int] | None:
     return (np.concatenate(chunks) if chunks else np.zeros(0, np.float32)), rate
 
 
-def _with_av(data: bytes, fmt: _Format) -> tuple[np.ndarray, int]:
+def _with_av(data: bytes, fmt: _Format, kind: str) -> tuple[np.ndarray, int]:
     import av
 
     try:
-        container = av.open(io.BytesIO(data), mode="r")
+        container = av.open(io.BytesIO(data), mode="r", format=DEMUXERS.get(kind))
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise UnprocessableInput("The recording could not be read (damaged or unsupported encoding).") from exc
     with container:
@@ -217,9 +221,11 @@ def decode_audio(data: bytes, *, max_bytes: int = 10 * MB, max_seconds: float = 
         raise UnsupportedMediaType(UNSUPPORTED)
     if kind == "wav":
         fmt.check(None, wav_declared_channels(data))
+    if kind == "m4a":
+        check_iso_tables(io.BytesIO(data))  # FFmpeg builds an MP4's whole index in av.open: counted first
     decoded = _with_soundfile(data, fmt) if kind in ("wav", "aiff", "flac", "ogg") else None
     if decoded is None:
-        decoded = _with_av(data, fmt)
+        decoded = _with_av(data, fmt, kind)
     x, sr = decoded
     if not np.all(np.isfinite(x)):
         x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)

@@ -28,7 +28,12 @@ KINDS: tuple[str, ...] = ("video", "audio", "text")
 def _has_video_track(data: bytes) -> bool:
     import av
 
+    from library.iso_tables import check_iso_tables
+    from library.video.video_file import sniff_container
+
     try:
+        if sniff_container(data[:16]) == "iso":
+            check_iso_tables(io.BytesIO(data))  # FFmpeg builds an MP4's index in av.open: counted first
         with av.open(io.BytesIO(data), mode="r") as container:
             return bool(container.streams.video)
     except (av.FFmpegError, ValueError, OSError):

@@ -23,6 +23,7 @@ import numpy as np
 
 from library.emotions import EMOTIONS
 from library.errors import BadInput, PayloadTooLarge, UnprocessableInput, UnsupportedMediaType
+from library.iso_tables import check_iso_tables
 from library.video.blink import BlinkConfig, BlinkCounter
 from library.video.pipeline import FacePipeline, FrameResult
 
@@ -31,6 +32,8 @@ MB = 1024 * 1024
 ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 MATROSKA_MAGIC = b"\x1a\x45\xdf\xa3"  # EBML header: Matroska and WebM
 ACCEPTED_FORMATS = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"}
+# FFmpeg's demuxer for each container we sniff: named, so that its probe cannot pick another one.
+DEMUXERS = {"iso": "mov", "matroska": "matroska"}
 MAX_VIDEO_SIDE = 4096
 MAX_VIDEO_PIXELS = 4096 * 2304  # DCI/UHD 4K fits; more is no interview recording
 MAX_VIDEO_FPS = 240  # phones' slow motion; a higher rate is a forged header
@@ -100,7 +103,10 @@ def sniff_container(head: bytes) -> str | None:
 
 
 def _open_source(data: bytes | str | os.PathLike, max_bytes: int):
-    """File-like object over the video, after size and type checks."""
+    """(file-like object over the video, container kind), after size and type checks.
+
+    An MP4/MOV's sample tables are counted here too: FFmpeg builds its index from them in ``av.open``.
+    """
     if isinstance(data, (str, os.PathLike)):
         path = Path(data)
         if not path.is_file():
@@ -118,10 +124,17 @@ def _open_source(data: bytes | str | os.PathLike, max_bytes: int):
     if not head:
         source.close()
         raise BadInput("The video is empty.")
-    if sniff_container(head) is None:
+    kind = sniff_container(head)
+    if kind is None:
         source.close()
         raise UnsupportedMediaType("Please send an MP4, MOV or WebM video.")
-    return source
+    if kind == "iso":
+        try:
+            check_iso_tables(source)
+        except BaseException:
+            source.close()
+            raise
+    return source, kind
 
 
 def _rotate(img: np.ndarray, degrees: int) -> np.ndarray:
@@ -165,10 +178,10 @@ def analyse_video(
     """
     if not (0 < sample_fps <= 60):
         raise ValueError("sample_fps must be in (0, 60]")
-    source = _open_source(data, max_bytes)
+    source, kind = _open_source(data, max_bytes)
     try:
         try:
-            container = av.open(source, mode="r")
+            container = av.open(source, mode="r", format=DEMUXERS[kind])
         except (av.FFmpegError, ValueError, OSError) as exc:
             raise UnprocessableInput("The video could not be read (damaged or unsupported encoding).") from exc
         with container:
