@@ -35,3 +35,26 @@ def test_each_stored_result_says_what_it_is():
     assert _described("audio", {"dominant": "sad", "confident": False, "duration_s": 15}) == "voice: unclear, 15 s"
     interview = {"report": {"fused": {"dominant": "happy"}}, "steps": {"video": "a1", "audio": "skipped", "text": "t1"}}
     assert _described("interview", interview) == "combined: happy; 2 of 3 steps answered"
+
+
+def test_trait_bands_read_from_the_percentage_shown():
+    """0.57 read "no clear lean" and 0.42 "slight lean towards low": the bands are symmetric on the whole
+    percentage the page shows, and the page states them (lean_key)."""
+    from web.wording import lean, lean_key
+
+    assert lean(0.57) == lean(0.43) == "no clear lean"
+    assert lean(0.58) == "slight lean towards high" and lean(0.42) == "slight lean towards low"
+    assert lean(0.70) == "leans high" and lean(0.30) == "leans low"
+    assert lean(0.694) == "slight lean towards high"  # shown as 69%
+    assert "43–57%" in lean_key() and "70% or more" in lean_key()
+
+
+def test_words_that_pushed_a_reading_hold_a_content_word():
+    from library.text.emotion.reading import EmotionReading, says_something
+
+    assert not says_something("that i") and not says_something("it to")
+    assert says_something("hate") and says_something("i hate")
+    stored = {"state": "named", "label": "angry", "confidence": 0.7, "probabilities": {"angry": 0.7},
+              "unclear_below": 0.5, "neutral_possible": False,
+              "pushed_by": [["that i", 0.2], ["furious", 0.1], ["it to", 0.05]]}
+    assert [w for w, _ in EmotionReading.from_dict(stored).pushed_by] == ["furious"]  # rows stored before, too

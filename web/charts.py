@@ -61,10 +61,11 @@ def trait_chart(traits: list[dict[str, Any]]) -> dict:
                 axis=alt.Axis(labelFontSize={"expr": f"width < {NARROW // 2} ? 11 : 13"})),
         yOffset=alt.YOffset("who:N", sort=[YOU, OTHERS]),
         # Two lines: on a phone the one-line title ran past the chart and was cut.
-        x=alt.X("probability:Q", title=['Probability of "high"', "(dashed line: 0.5, no lean)"],
-                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2~f")),
+        # In percent, as the tables beside it show it (a trait read "0.57" on one page and "48%" on another).
+        x=alt.X("probability:Q", title=['Chance of "high"', "(dashed line: 50%, no lean)"],
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".0%")),
         color=alt.Color("who:N", scale=PALETTE, title=None, legend=None),
-        tooltip=[alt.Tooltip("trait:N"), alt.Tooltip("who:N"), alt.Tooltip("probability:Q", format=".2f")],
+        tooltip=[alt.Tooltip("trait:N"), alt.Tooltip("who:N"), alt.Tooltip("probability:Q", format=".0%")],
     )
     who = [YOU, OTHERS] if any(t["earlier_mean"] is not None for t in traits) else [YOU]
     return _keyed((bars + chance).properties(width="container", height=280).to_dict(), _scale_key(PALETTE, who))
@@ -72,26 +73,20 @@ def trait_chart(traits: list[dict[str, Any]]) -> dict:
 
 def words_charts(mine: list[tuple[str, int]], everyone: list[tuple[str, int]]) -> dict[str, dict]:
     """Your top words and everyone's, as two charts drawn side by side or one above the other (each
-    takes its own card's width: a faceted chart cannot, and was 600 px wide on a phone). Each word is a
-    share of its own list's total so sizes compare, on the same scale in both."""
-    def shares(pairs):
-        total = sum(c for _, c in pairs) or 1
-        return [{"word": w, "share": c / total, "count": c} for w, c in pairs]
-
-    top = max([r["share"] for r in shares(mine) + shares(everyone)] + [0.01])
-
-    def chart(pairs, colour, title):
-        data = _table(shares(pairs), columns=["word", "share", "count"])
+    takes its own card's width: a faceted chart cannot, and was 600 px wide on a phone). Each bar is how
+    many times the word was used (a reader expects counts from "most used words"; shares of the list's
+    total read as percentages of the text), each list on its own scale: everyone's counts are far larger."""
+    def chart(pairs, colour, title, axis_title):
+        data = _table([{"word": w, "count": c} for w, c in pairs], columns=["word", "count"])
         return alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13)).mark_bar(color=colour).encode(
-            x=alt.X("share:Q", title="Share of top-word mentions", scale=alt.Scale(domain=[0, top]),
-                    axis=alt.Axis(format="%", tickCount=4)),
+            x=alt.X("count:Q", title=axis_title, axis=alt.Axis(format="d", tickMinStep=1, tickCount=4)),
             y=alt.Y("word:N", sort="-x", title=None, axis=alt.Axis(labelLimit=110)),
-            tooltip=["word:N", "count:Q", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=["word:N", alt.Tooltip("count:Q", title="times used")],
         ).properties(width="container", height=max(120, 20 * len(pairs))).to_dict()
 
-    specs = {"words": chart(mine, "#3b6fd8", YOU)}
+    specs = {"words": chart(mine, "#3b6fd8", YOU, "Times you used it")}
     if everyone:
-        specs["everyone_words"] = chart(everyone, "#8a94a6", "Everyone before you")
+        specs["everyone_words"] = chart(everyone, "#8a94a6", "Everyone before you", "Times used, all earlier texts")
     return specs
 
 
@@ -155,16 +150,23 @@ def answer_timeline_charts(face: Sequence[TimelinePoint], voice: Sequence[Timeli
         specs["voice_timeline"] = emotion_timeline_chart(voice, emotions, seconds, "Voice")
     said = [s for s in segments or [] if float(s["start"]) < end]
     if said:
-        data = _table([{"start": s["start"], "end": min(float(s["end"]), end), "text": s["text"], "row": "Words"}
-                             for s in said])
-        specs["words_timeline"] = alt.Chart(data).mark_bar(color="#9ccf95", stroke="#4f8a47", height=18).encode(
+        # Each stretch of speech is numbered on its bar, as in the numbered list of what was said under the
+        # chart: a tooltip alone (hover) labelled nothing on a phone.
+        data = _table([{"start": s["start"], "end": min(float(s["end"]), end), "text": s["text"], "row": "Words",
+                        "n": str(i), "mid": (float(s["start"]) + min(float(s["end"]), end)) / 2}
+                       for i, s in enumerate(said, start=1)])
+        y = alt.Y("row:N", title="Words", axis=alt.Axis(labels=False, ticks=False, domain=False,
+                                                        minExtent=Y_AXIS_EXTENT, maxExtent=Y_AXIS_EXTENT))
+        bars = alt.Chart(data).mark_bar(color="#9ccf95", stroke="#4f8a47", height=18).encode(
             x=_seconds_axis("start", seconds), x2="end:Q",
             # titled like the emotion charts' y axes ("Face", "Voice"): a title takes room beside the axis
-            y=alt.Y("row:N", title="Words", axis=alt.Axis(labels=False, ticks=False, domain=False,
-                                                          minExtent=Y_AXIS_EXTENT, maxExtent=Y_AXIS_EXTENT)),
-            tooltip=[alt.Tooltip("start:Q", title="from (s)", format=".1f"),
+            y=y,
+            tooltip=[alt.Tooltip("n:N", title="part"), alt.Tooltip("start:Q", title="from (s)", format=".1f"),
                      alt.Tooltip("end:Q", title="to (s)", format=".1f"), alt.Tooltip("text:N", title="said")],
-        ).properties(width="container", height=40).to_dict()
+        )
+        numbers = alt.Chart(data).mark_text(fontSize=11, fontWeight="bold", color="#1d2433").encode(
+            x=alt.X("mid:Q", scale=alt.Scale(domain=list(seconds), nice=False)), y=y, text="n:N")
+        specs["words_timeline"] = (bars + numbers).properties(width="container", height=40).to_dict()
     return specs
 
 
@@ -207,7 +209,12 @@ def value_among_others_chart(value: float, histogram: list[dict[str, float]], ti
     )
     rule = alt.Chart(_table([{"value": value, "label": YOU}])).mark_rule(color="#d64541", size=3).encode(
         x=alt.X("value:Q", scale=x_scale), tooltip=[alt.Tooltip("value:Q", format=".1f", title=title)])
-    return (hist + rule).properties(width="container", height=160).to_dict()
+    # The red line says what it is ("you") at its top, and the key under the chart says it again.
+    label = alt.Chart(_table([{"value": value, "label": YOU.lower()}])).mark_text(
+        color="#d64541", fontWeight="bold", align="left", dx=5, baseline="top", y=2).encode(
+        x=alt.X("value:Q", scale=x_scale), text="label:N")
+    return _keyed((hist + rule + label).properties(width="container", height=160).to_dict(),
+                  [(f"{YOU}: the red line", "#d64541"), ("Earlier users: the grey bars", "#b9c2d0")])
 
 
 def gradcam_chart(view: dict[str, Any]) -> dict:

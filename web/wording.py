@@ -1,15 +1,30 @@
 """Words for probabilities: say how sure the model is without overstating it."""
 
 
+# Trait bands in whole percentage points from 50: under NO_LEAN_UNDER is no lean, under SLIGHT_UNDER a slight one.
+NO_LEAN_UNDER, SLIGHT_UNDER = 8, 20
+
+
 def lean(probability: float) -> str:
-    """How a trait probability reads in words; the model is weak, so the bands are wide."""
-    distance = abs(probability - 0.5)
-    side = "high" if probability >= 0.5 else "low"
-    if distance < 0.08:
+    """How a trait probability reads in words; the model is weak, so the bands are wide. Read from the whole
+    percentage the page shows, so that 42% and 58% (both 8 points from 50) read alike: on the unrounded
+    figures 0.57 read "no clear lean" and 0.42 "slight lean towards low", which looked arbitrary."""
+    percent = round(100 * probability)
+    distance = abs(percent - 50)
+    side = "high" if percent >= 50 else "low"
+    if distance < NO_LEAN_UNDER:
         return "no clear lean"
-    if distance < 0.2:
+    if distance < SLIGHT_UNDER:
         return f"slight lean towards {side}"
     return f"leans {side}"
+
+
+def lean_key() -> str:
+    """The bands ``lean`` reads, in words, for the page beside the figures."""
+    low, high = 50 - NO_LEAN_UNDER + 1, 50 + NO_LEAN_UNDER - 1
+    return (f"no clear lean: {low}–{high}%; slight lean: {high + 1}–{50 + SLIGHT_UNDER - 1}% towards high, "
+            f"{50 - SLIGHT_UNDER + 1}–{low - 1}% towards low; leans: {50 + SLIGHT_UNDER}% or more, "
+            f"{50 - SLIGHT_UNDER}% or less")
 
 
 def ordinal_percentile(value: float | None, n_earlier: int, tied: float | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from library.errors import BadInput, UnsupportedMediaType
 from library.text.pdf import PdfLimits, extract_pdf_text
 
@@ -52,8 +54,21 @@ def read_text_upload(data: bytes, filename: str | None = None, max_pdf_pages: in
         except UnicodeDecodeError:
             raise UnsupportedMediaType("This file is not readable text; please save it as UTF-8.") from None
     if _looks_binary(data):
-        raise UnsupportedMediaType("This file is not text or PDF; please upload a .txt or .pdf file.")
+        raise UnsupportedMediaType(_not_text_message(filename))
     return _non_empty(_decode(data))
+
+
+def _not_text_message(filename: str | None) -> str:
+    """Why a binary file is refused, in the words of what it claims to be: an .exe renamed .pdf was told to
+    "upload a .txt or .pdf file", which it seemed to be."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix == ".pdf":
+        return ("This file is named .pdf but is not a PDF inside (it does not begin as a PDF does): it may be another "
+                "kind of file renamed. Open it where it was made and save or export it as a PDF again, or paste its text.")
+    if suffix == ".txt":
+        return ("This file is named .txt but is not text or PDF inside: it looks like a picture, a program or another "
+                "binary file renamed. Save your text as plain text (UTF-8) again, or paste it into the box.")
+    return "This file is not text or PDF; please upload a .txt or .pdf file."
 
 
 def _non_empty(text: str) -> str:

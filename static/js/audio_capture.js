@@ -65,7 +65,7 @@
       progress: function (e) {
         if (e.lengthComputable) setProgress(0.8 * e.loaded / e.total, "Sending your recording…");
       },
-      uploaded: function () { setProgress(0.9, "Listening to your recording…"); },
+      uploaded: function () { setProgress(0.9, "Recording sent: reading your voice and your words…"); },
       retrying: function (attempt, busy) {
         setProgress(0.02, busy ? "The server is busy; sending your recording again in a few seconds…"
           : "The connection dropped; sending your recording again…");

@@ -35,7 +35,7 @@ from library.registry import CHANNELS
 from library.text import TRAITS
 from web.platform.extensions import earlier, min_users_for_words, store
 from web.interview.session import SKIPPED, InterviewState
-from web.wording import lean, ordinal_percentile
+from web.wording import lean, lean_key, ordinal_percentile
 
 CHANNEL_TITLES = {name: channel.report_title for name, channel in CHANNELS.items()}
 
@@ -94,6 +94,7 @@ def report_view(analysis) -> dict[str, Any]:
     if channels["text"]["id"]:
         text_row = rows["text"]  # read above, as its owner's
         big_five = compare_text(text_row.result, earlier("text", text_row.seq), TRAITS, min_users_for_words())
+        big_five["lean_key"] = lean_key()
         for item in big_five["traits"]:
             item["lean"] = lean(item["probability"])
             item["percentile_words"] = ordinal_percentile(item["percentile"], big_five["n_earlier"], item.get("tied"))

@@ -10,7 +10,7 @@ from library.text import TRAITS, TextAnalysis, analyse_text
 from web.platform.extensions import earlier, min_users_for_words, models, owned_or_404, store
 from web.platform.policy import heavy_analysis, rate_limited
 from web.text.input import text_from_request
-from web.wording import lean, ordinal_percentile
+from web.wording import lean, lean_key, ordinal_percentile
 
 bp = Blueprint("text", __name__, url_prefix="/text")
 
@@ -51,6 +51,7 @@ def result(analysis_id: str):
     analysis = stored.result
     view = compare_text(analysis, earlier("text", stored.seq), TRAITS, min_users_for_words())
     view["words_min_users"] = min_users_for_words()
+    view["lean_key"] = lean_key()
     for item in view["traits"]:
         item["lean"] = lean(item["probability"])
         item["percentile_words"] = ordinal_percentile(item["percentile"], view["n_earlier"], item.get("tied"))

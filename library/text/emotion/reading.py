@@ -61,8 +61,15 @@ class EmotionReading:
         return cls(state=stored["state"], label=stored["label"], confidence=float(stored["confidence"]),
                    probabilities=dict(stored["probabilities"]), unclear_below=stored["unclear_below"],
                    neutral_possible=bool(stored["neutral_possible"]),
-                   pushed_by=[(w, float(v)) for w, v in stored.get("pushed_by") or []],
+                   pushed_by=[(w, float(v)) for w, v in stored.get("pushed_by") or [] if says_something(w)],
                    explained_by=stored.get("explained_by", ""))
+
+
+def says_something(feature: str) -> bool:
+    """Whether a word feature (a word, or a two-word phrase of the TF-IDF model) holds a content word: phrases of
+    stop words alone ("that i", "it to") told a reader nothing about why the text read as it did."""
+    stops = stop_words()
+    return any(token not in stops and len(token) > 1 for token in feature.lower().split())
 
 
 def _candidates(text: str) -> list[str]:
@@ -119,7 +126,7 @@ def read_emotion(model, text: str, explain: bool = True) -> "EmotionReading":
             pushed, how = occlusion(est, text, top, words), "occlusion"
         elif hasattr(est, "tfidf") or hasattr(est, "named_steps"):
             pushed, how = linear_words(getattr(est, "tfidf", est), text, ISEAR_LABELS[top]), "linear"
-        pushed = sorted((p for p in pushed if p[1] > 0), key=lambda p: -p[1])[:TOP_WORDS]
+        pushed = sorted((p for p in pushed if p[1] > 0 and says_something(p[0])), key=lambda p: -p[1])[:TOP_WORDS]
     return EmotionReading(state=state, label=DISPLAY[ISEAR_LABELS[top]], confidence=float(proba[top]),
                           probabilities={DISPLAY[lab]: float(p) for lab, p in zip(ISEAR_LABELS, proba)},
                           unclear_below=unclear_below, neutral_possible=neutral_possible,
