@@ -13,3 +13,8 @@ import os
 # (``disable_telemetry_events()`` comes after the import, too late). Set here, before anything of
 # ours can import onnxruntime; an explicit value in the environment wins.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+# Every runtime computes with one thread, so a reading is the same in every process (library/threads.py).
+from library.threads import pin_environment as _pin_environment  # noqa: E402
+
+_pin_environment()

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from library.threads import pin_loaded
+
 Loader = Callable[["ModelCache"], Any]
 
 
@@ -110,6 +112,7 @@ class ModelCache:
         with self._lock:
             if name not in self._models:
                 self._models[name] = self._loaders[name](self)
+                pin_loaded()  # the libraries this model brought in, too (library/threads.py)
             return self._models[name]
 
     def loaded(self) -> list[str]:

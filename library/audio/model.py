@@ -27,6 +27,7 @@ from library.audio.windows import WINDOW_S, clip_proba, second_windows
 from library.emotions import EMOTIONS
 from library.errors import BadInput
 from library.paths import MODELS_DIR
+from library.threads import pin_loaded
 
 DEFAULT_DIR = MODELS_DIR / "audio"
 MODEL_FILE = "speech_emotion_head.npz"
@@ -93,7 +94,9 @@ class SpeechEmotionModel:
             raise FileNotFoundError(f"no speech-emotion model at {path} (train one: python -m library.audio.train)")
         meta_path = path.with_name(META_FILE)
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        return cls(encoder or WhisperEncoder.load(threads=threads), DenseHead.load(path), meta)
+        model = cls(encoder or WhisperEncoder.load(threads=threads), DenseHead.load(path), meta)
+        pin_loaded()  # numpy's BLAS and CTranslate2's OpenMP to one thread: the same reading in every process
+        return model
 
     # -- on prepared 16-kHz signals (analyse_recording uses these to share the work)
 
