@@ -95,15 +95,20 @@ def test_unknown_api_route_is_json_404(client):
     assert response.status_code == 404 and "error" in response.get_json()
 
 
-def test_history_aggregates_and_csv(client):
+def test_history_aggregates_and_csv(tmp_path, shared_loaders):
+    from conftest import make_test_app
+
+    # Three people: everyone's figures are published from 3 (the default is 20, library/history/disclosure.py).
+    app = make_test_app(tmp_path, shared_loaders, PUBLIC_FIGURES_MIN_PEOPLE=3)
+    client = app.test_client()
     for text in (ESSAY, GLOOMY * 2, ESSAY + " " + GLOOMY):
-        assert _post_text(client, text).status_code == 200
+        assert _post_text(app.test_client(), text).status_code == 200
     history = client.get("/api/v1/history/text").get_json()
     assert history["count"] == 3
     assert set(history["traits"]) == set(TRAITS)
     assert history["traits"]["openness"]["n"] == 3
     assert 0 <= history["traits"]["openness"]["mean"] <= 1
-    assert history["top_words"] == []  # one person's words: too few people to show any (#15)
+    assert history["top_words"] == []  # too few people to show any word (#15)
 
     response = client.get("/api/v1/history/text.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -111,10 +116,11 @@ def test_history_aggregates_and_csv(client):
     assert lines[0] == "measure,n,mean,std,p10,p25,median,p75,p90"
     assert lines[1] == "analyses,3,,,,,,," and any(line.startswith("traits.openness,3,") for line in lines)
     assert client.get("/api/v1/history/nope.csv").status_code == 404
+    app.extensions["esapr_store"].close()
 
 
 def test_everyone_top_words_need_enough_distinct_people(tmp_path, shared_loaders):
-    """Words summed over everyone appear once PUBLIC_WORDS_MIN_USERS different tokens wrote, never sooner."""
+    """A word of everyone's appears once PUBLIC_WORDS_MIN_USERS different tokens used it, never sooner."""
     from conftest import make_test_app
 
     app = make_test_app(tmp_path, shared_loaders, PUBLIC_WORDS_MIN_USERS=3)
@@ -122,8 +128,8 @@ def test_everyone_top_words_need_enough_distinct_people(tmp_path, shared_loaders
     for _ in range(3):  # three texts, one person
         assert _post_text(same_person, ESSAY).status_code == 200
     assert app.test_client().get("/api/v1/history/text").get_json()["top_words"] == []
-    for _ in range(2):  # two more people
-        assert _post_text(app.test_client(), GLOOMY * 2).status_code == 200
+    for _ in range(2):  # two more people, who used the same words
+        assert _post_text(app.test_client(), ESSAY).status_code == 200
     words = app.test_client().get("/api/v1/history/text").get_json()["top_words"]
     assert len(words) == 15 and words[0][1] >= words[-1][1]
     app.extensions["esapr_store"].close()

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timezone
 
 import numpy as np
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 
 from conftest import make_test_app
 from library.history import HistoryStore
@@ -67,11 +67,14 @@ def test_the_newest_dashboard_costs_the_same_at_100_and_5000_earlier_users(tmp_p
 def _brute(store: HistoryStore, before_seq: int) -> dict:
     rows = [a.scores for a in store.iter_channel("text", before_seq)]
     openness = np.array([r["traits"]["openness"] for r in rows])
-    words: dict[str, int] = {}
-    for r in rows:
-        for w, c in r["top_words"]:
-            words[w] = words.get(w, 0) + c
-    return {"n": len(rows), "mean": float(openness.mean()) if rows else None, "words": words}
+    people: dict[str, set] = {}  # word -> the owners who used it (rows from before owners: one person)
+    query = select(_AnalysisRow.owner, _AnalysisRow.scores).where(_AnalysisRow.channel == "text")
+    with store.engine.connect() as conn:
+        for owner, scores in conn.execute(query if before_seq is None else query.where(_AnalysisRow.seq < before_seq)):
+            for w, _ in scores["top_words"]:
+                people.setdefault(w, set()).add(owner)
+    return {"n": len(rows), "mean": float(openness.mean()) if rows else None,
+            "people": {w: len(owners) for w, owners in people.items()}}
 
 
 def test_the_cached_figures_follow_additions_deletions_and_late_commits(tmp_path):
@@ -89,7 +92,8 @@ def test_the_cached_figures_follow_additions_deletions_and_late_commits(tmp_path
         expected = _brute(store, cut)
         assert earlier.rows == expected["n"]
         assert np.isclose(earlier.present("traits")[:, TRAITS.index("openness")].mean(), expected["mean"])
-        assert dict(earlier.top_words(len(WORDS), min_users=1)) == expected["words"]
+        vocabulary = figures.vocabulary
+        assert {vocabulary[i]: int(n) for i, n in enumerate(earlier.word_people()) if n} == expected["people"]
         # Change the history between looks: new rows, deleted rows, and a row slipped in under an old seq.
         for _ in range(3):
             store.for_owner(owner_of(f"{rng.randint(0, 99):032d}")).add("text", read_result("text", _text_scores(rng)))

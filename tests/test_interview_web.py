@@ -178,7 +178,7 @@ def test_whole_interview_report_and_downloads(client, app):
     # Everyone's interviews are aggregates (no ids); the full rows are the owner's own export.
     everyone = client.get("/api/v1/history/interview.csv").get_data(as_text=True)
     assert report_id not in everyone and everyone.splitlines()[0].startswith("measure,n,mean")
-    assert "fused.happy,1," in everyone
+    assert everyone.splitlines()[1:] == ["analyses,1,,,,,,,"]  # one person: no figure could be anyone else's
     mine = client.get("/api/v1/me/history/interview.csv", headers={"X-ESAPR-Token": token_of(client)})
     assert report_id in mine.get_data(as_text=True) and "report.fused.dominant" in mine.get_data(as_text=True)
 

@@ -84,10 +84,14 @@ SCHEMAS = {
         "pushed_by": {"type": "array", "description": "(word, points of the label it adds), most first",
                       "items": {"type": "array", "prefixItems": [STR, NUM]}},
         "explained_by": {"enum": ["occlusion", "linear", ""]}}),
-    "TextHistory": _obj({"channel": STR, "count": INT, "traits": {"type": "object"},
+    "TextHistory": _obj({"channel": STR, "count": INT,
+                         "traits": {"type": "object", "description": "per trait: mean, std, n and quantiles, with "
+                                    "noise (library/history/disclosure.py); empty under `figures_min_people` people"},
                          "word_count": {"type": ["object", "null"]},
-                         "top_words": {"type": "array", "description": "everyone's most used words, summed; empty "
-                                       "until `top_words_min_users` different people have written"},
+                         "figures_min_people": INT, "figures_note": {"type": ["string", "null"]},
+                         "top_words": {"type": "array", "description": "(word, people who used it, with noise), the "
+                                       "words the most people used; only words `top_words_min_users` different "
+                                       "people used"},
                          "top_words_min_users": INT, "top_words_note": {"type": ["string", "null"]}}),
     "Face": _obj({"box": {"type": "array", "items": NUM, "minItems": 4, "maxItems": 4},
                   "landmarks": {"type": "array", "items": {"type": "array", "items": NUM}},

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from library.history.compare import percentile, tied_share
+from library.history.disclosure import RANGES
 from library.history.figures import Earlier
 
 BLINK_BINS = 20
@@ -19,14 +20,17 @@ def compare_emotions(result, earlier: Earlier, emotions: Sequence[str]) -> dict[
     ``result``: a ``VideoAnalysis`` or ``AudioAnalysis`` (a voice has no blinks). ``earlier_mean`` is the mean of
     the stored ``distribution`` figure: the face's mean probabilities, the voice's share of seconds.
 
-    Earlier blink rates come back as a histogram (``BLINK_BINS`` bins), never one value per person.
+    Earlier blink rates come back as a histogram (``BLINK_BINS`` bins), never one value per person. Everyone's
+    means, shares and counts are as published (library/history/disclosure.py): None under its minimum of people.
     """
+    release = earlier.release
     distributions = earlier.present("distribution")
     earlier_mean = None
-    if distributions.shape[0]:
-        earlier_mean = {e: float(v) for e, v in zip(emotions, distributions.mean(axis=0))}
+    if distributions.shape[0] and release.open:
+        earlier_mean = {e: release.mean(f"distribution.{e}", distributions[:, i]) for i, e in enumerate(emotions)}
     dominants = earlier.dominant_counts()
-    total = int(dominants.sum())
+    total = int(dominants.sum()) if release.open else 0
+    dominants = np.array([release.count(f"dominant_share.{e}", c) for e, c in zip(emotions, dominants)])
     counts_blinks = hasattr(result, "blinks_per_minute")  # the face does; the voice has no blinks
     blink_rates = earlier.present("blinks_per_minute") if counts_blinks else np.empty(0)
     mine = result.blinks_per_minute if counts_blinks else None
@@ -36,16 +40,19 @@ def compare_emotions(result, earlier: Earlier, emotions: Sequence[str]) -> dict[
         "earlier_most_common": {"emotion": emotions[int(np.argmax(dominants))], "share": float(dominants.max()) / total}
         if total else None,
         "n_earlier_blinks": int(blink_rates.size),
-        "earlier_blink_histogram": blink_histogram(blink_rates),
-        "earlier_blink_mean": float(np.mean(blink_rates)) if blink_rates.size else None,
+        "earlier_blink_histogram": blink_histogram(blink_rates, release) if release.open else [],
+        "earlier_blink_mean": release.mean("blinks_per_minute", blink_rates),
         "blink_percentile": percentile(float(mine), blink_rates) if mine is not None else None,
         "blink_tied": tied_share(float(mine), blink_rates) if mine is not None else None,
     }
 
 
-def blink_histogram(rates: np.ndarray) -> list[dict[str, float]]:
-    """Counts of earlier blink rates in equal bins: ``[{"start", "end", "count"}, ...]``."""
+def blink_histogram(rates: np.ndarray, release) -> list[dict[str, float]]:
+    """Counts of earlier blink rates in equal bins over the figure's fixed range (edges from the data would be
+    its lowest and highest values, each one person's), each count noised: ``[{"start", "end", "count"}, ...]``."""
     if rates.size == 0:
         return []
-    counts, edges = np.histogram(rates, bins=BLINK_BINS)
-    return [{"start": float(edges[i]), "end": float(edges[i + 1]), "count": int(c)} for i, c in enumerate(counts)]
+    low, high = RANGES["blinks_per_minute"]
+    counts, edges = np.histogram(np.clip(rates, low, high), bins=BLINK_BINS, range=(low, high))
+    return [{"start": float(edges[i]), "end": float(edges[i + 1]), "count": release.count(f"blinks.bin{i}", c)}
+            for i, c in enumerate(counts)]

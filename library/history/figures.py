@@ -9,9 +9,10 @@ fields named in ``FIELDS``, not the whole scores). Rows gone (deleted, purged) o
 committed out of order: the list of ``seq`` numbers is read and the arrays follow it. A page then
 costs a few vectorised operations over arrays, the same at 100 and at 100,000 earlier users.
 
-Words are counted in a sparse form (a vocabulary and, per row, word ids and counts), so
-"everyone's top words" is one ``bincount``. They are only ever shown once at least
-``min_users`` distinct people (owners) contributed: a word list from fewer could be one person's.
+Words are counted in a sparse form (a vocabulary and, per row, word ids and counts). A word is
+only ever shown once at least ``min_users`` distinct people (owners of a stored analysis) used it:
+made-up people can raise the number of writers, never the number who used someone's own words.
+What is published from these arrays, and with what noise, is library/history/disclosure.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from library.emotions import EMOTIONS
+from library.history.disclosure import Disclosure, Release
 from library.history.schema import _AnalysisRow
 from library.text.personality.traits import TRAITS
 
@@ -123,18 +125,30 @@ class ChannelFigures:
     def __len__(self) -> int:
         return int(self.rows.seq.size)
 
-    def before(self, seq: int | None) -> Earlier:
-        """The rows stored before ``seq`` (None: all of them)."""
+    def before(self, seq: int | None, disclosure: Disclosure | None = None) -> Earlier:
+        """The rows stored before ``seq`` (None: all of them), published under ``disclosure``."""
         k = len(self) if seq is None else int(np.searchsorted(self.rows.seq, seq, side="left"))
-        return Earlier(self, k)
+        return Earlier(self, k, disclosure)
 
 
 class Earlier:
-    """The first ``k`` rows of a channel: what a dashboard compares with."""
+    """The first ``k`` rows of a channel: what a dashboard compares with.
 
-    def __init__(self, figures: ChannelFigures, k: int):
+    ``column`` and ``present`` are the exact figures (a person's percentile among them is computed
+    from them); what is shown of everyone goes through ``release`` (library/history/disclosure.py).
+    """
+
+    def __init__(self, figures: ChannelFigures, k: int, disclosure: Disclosure | None = None):
         self._figures = figures
         self.k = k
+        self.disclosure = disclosure or Disclosure()
+
+    @property
+    def release(self) -> Release:
+        """The publishing rule over exactly these rows: the same rows give the same published figures."""
+        seq = self._figures.rows.seq[: self.k]
+        state = f"{self._figures.channel}:{self.k}:{int(seq.sum())}:{int(seq[-1]) if self.k else 0}".encode()
+        return Release(self.disclosure, self.distinct_users, state)
 
     @property
     def rows(self) -> int:
@@ -159,18 +173,30 @@ class Earlier:
         labels = self._figures.rows.dominant[: self.k]
         return np.bincount(labels[labels >= 0], minlength=len(EMOTIONS))
 
-    def top_words(self, top_n: int, min_users: int) -> list[tuple[str, int]]:
-        """The most frequent words summed over these rows; [] unless ``min_users`` people contributed."""
-        if self.distinct_users < max(1, min_users) or self.k == 0:
-            return []
+    def word_people(self) -> np.ndarray:
+        """For each word of the vocabulary, how many distinct people (owners) used it in these rows."""
         rows = self._figures.rows
         end = int(rows.offsets[self.k])
-        ids, counts = rows.word_ids[:end], rows.word_counts[:end]
-        if ids.size == 0:
+        if end == 0:
+            return np.zeros(len(self._figures.vocabulary), np.int64)
+        _, person = np.unique(rows.owner[: self.k], return_inverse=True)
+        people_of_entries = np.repeat(person, np.diff(rows.offsets[: self.k + 1]))
+        vocabulary = max(len(self._figures.vocabulary), 1)
+        pairs = np.unique(people_of_entries.astype(np.int64) * vocabulary + rows.word_ids[:end])
+        return np.bincount(pairs % vocabulary, minlength=vocabulary)
+
+    def top_words(self, top_n: int, min_users: int) -> list[tuple[str, int]]:
+        """The words the most people used, with how many (noised, ``release``); only words that at least
+        ``min_users`` distinct people used, so that no word is one person's however many others wrote."""
+        release = self.release
+        if self.distinct_users < max(1, min_users) or self.k == 0:
             return []
-        totals = np.bincount(ids, weights=counts, minlength=len(self._figures.vocabulary))
-        top = np.argsort(-totals, kind="stable")[:top_n]
-        return [(self._figures.vocabulary[i], int(totals[i])) for i in top if totals[i] > 0]
+        people = self.word_people()
+        shown = np.flatnonzero(people >= max(1, min_users))
+        vocabulary = self._figures.vocabulary
+        noisy = [(release.count(f"word:{vocabulary[i]}", people[i]), vocabulary[i]) for i in shown]
+        noisy.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [(word, count) for count, word in noisy[:top_n]]
 
 
 class FiguresCache:

@@ -20,6 +20,7 @@ def compare_text(analysis, earlier: Earlier, trait_names: Sequence[str],
     users' words appear only once ``min_users_for_words`` people have written (else []).
     """
     traits_matrix = earlier.present("traits")  # rows with every trait, columns in trait_names order
+    release = earlier.release  # everyone's means as published (library/history/disclosure.py)
     traits = []
     for index, name in enumerate(trait_names):
         value = float(analysis.traits[name])
@@ -27,7 +28,7 @@ def compare_text(analysis, earlier: Earlier, trait_names: Sequence[str],
         traits.append({
             "trait": name,
             "probability": value,
-            "earlier_mean": float(others.mean()) if others.size else None,
+            "earlier_mean": release.mean(f"traits.{name}", others),
             "percentile": percentile(value, others),
             "tied": tied_share(value, others),
         })
@@ -37,7 +38,7 @@ def compare_text(analysis, earlier: Earlier, trait_names: Sequence[str],
         "traits": traits,
         "word_count": analysis.word_count,
         "word_count_percentile": percentile(analysis.word_count, word_counts),
-        "earlier_word_count_mean": float(np.mean(word_counts)) if word_counts.size else None,
+        "earlier_word_count_mean": release.mean("word_count", word_counts),
         "top_words": [(str(w), int(c)) for w, c in analysis.top_words],
         "everyone_top_words": earlier.top_words(15, min_users_for_words),
     }

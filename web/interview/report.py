@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from flask import current_app
 
 from library.emotions import EMOTIONS
@@ -48,14 +47,15 @@ def report_scores(state: InterviewState) -> engine.InterviewResult:
                                 load_reliability(current_app.config["MODELS_DIR"]))
 
 
-def _emotion_percentiles(mine: dict[str, float], others: np.ndarray) -> list[dict[str, Any]]:
-    """``others``: earlier interviews' fused probabilities, one row each, columns in EMOTIONS order."""
-    out = []
+def _emotion_percentiles(mine: dict[str, float], earlier_interviews) -> list[dict[str, Any]]:
+    """``earlier_interviews``: the earlier interviews (``Earlier``); their fused probabilities, one row each, columns
+    in EMOTIONS order, and their means as published (library/history/disclosure.py)."""
+    others, release, out = earlier_interviews.present("fused"), earlier_interviews.release, []
     for index, e in enumerate(EMOTIONS):
         column = others[:, index]
         value = float(mine.get(e, 0.0))
         out.append({"emotion": e, "probability": value,
-                    "earlier_mean": float(column.mean()) if column.size else None,
+                    "earlier_mean": release.mean(f"fused.{e}", column),
                     "percentile_words": ordinal_percentile(percentile(value, column), column.size,
                                                            tied_share(value, column))})
     return out
@@ -71,9 +71,12 @@ def report_view(analysis) -> dict[str, Any]:
     gone = engine.deleted_steps(interview, {step: row is not None for step, row in rows.items()})
     report, words = engine.current_report(interview, gone)
     fused = report["fused"]
-    others = earlier("interview", analysis.seq).present("fused")
+    previous = earlier("interview", analysis.seq)
+    others = previous.present("fused")
+    among = _emotion_percentiles(fused["probabilities"], previous)
+    published = {e["emotion"]: e["earlier_mean"] for e in among} if among[0]["earlier_mean"] is not None else None
     specs: dict[str, dict] = {
-        "fused": charts.distribution_chart(fused["probabilities"], _mean(others), EMOTIONS),
+        "fused": charts.distribution_chart(fused["probabilities"], published, EMOTIONS),
         "channels": charts.channels_chart(
             {c: r["probabilities"] for c, r in fused["readings"].items()}, fused["probabilities"], EMOTIONS),
     }
@@ -113,15 +116,9 @@ def report_view(analysis) -> dict[str, Any]:
         "channels": channels,
         "big_five": big_five,
         "n_earlier_interviews": int(others.shape[0]),
-        "fused_among_earlier": _emotion_percentiles(fused["probabilities"], others),
+        "fused_among_earlier": among,
         "specs": specs,
     }
-
-
-def _mean(rows: np.ndarray) -> dict[str, float] | None:
-    if not rows.shape[0]:
-        return None
-    return {e: float(v) for e, v in zip(EMOTIONS, rows.mean(axis=0))}
 
 
 def _channel_summary(step: str, row, charts) -> tuple[dict[str, Any], dict[str, dict]]:

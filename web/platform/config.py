@@ -118,6 +118,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # Privacy (#15): public aggregates show everyone's top words only once this many distinct
         # people (private tokens) contributed, so that no word list can be one person's.
         "PUBLIC_WORDS_MIN_USERS": _env_int("ESAPR_PUBLIC_WORDS_MIN_USERS", 20),
+        # Everyone's means, spreads, quantiles and shares (public aggregates and the dashboards' "earlier users"):
+        # shown only over this many distinct people, with noise at this epsilon (library/history/disclosure.py).
+        "PUBLIC_FIGURES_MIN_PEOPLE": _env_int("ESAPR_PUBLIC_FIGURES_MIN_PEOPLE", 20),
+        "PUBLIC_FIGURES_EPSILON": float(os.environ.get("ESAPR_PUBLIC_FIGURES_EPSILON", "1.0")),
         # Host names this app answers to (web/platform/hosts.py); any other Host header gets 400 (DNS
         # rebinding). Comma-separated; ".example.org" allows its subdomains; "*" allows any host.
         # Not Flask's TRUSTED_HOSTS: Werkzeug 3.1 cannot match an IPv6 literal such as [::1] there.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, current_app, has_request_context
 
 from library.history import HistoryStore
+from library.history.disclosure import Disclosure
 from library.history.figures import Earlier, FiguresCache
 from web.platform.models import ModelRegistry
 
@@ -32,9 +35,13 @@ def models() -> ModelRegistry:
 
 
 def earlier(channel: str, seq: int | None = None) -> Earlier:
-    """Everyone's figures of a channel stored before ``seq`` (None: all), from this process's cache."""
+    """Everyone's figures of a channel stored before ``seq`` (None: all), from this process's cache, published
+    under this app's rule (a minimum of people, noise keyed by a hash of the secret key)."""
     cache: FiguresCache = current_app.extensions["esapr_figures"]
-    return cache.channel(channel).before(seq)
+    config = current_app.config
+    secret = hashlib.sha256(b"esapr public figures\x00" + str(config["SECRET_KEY"]).encode()).digest()
+    rule = Disclosure(config["PUBLIC_FIGURES_MIN_PEOPLE"], config["PUBLIC_FIGURES_EPSILON"], secret)
+    return cache.channel(channel).before(seq, rule)
 
 
 def min_users_for_words() -> int:
