@@ -151,3 +151,20 @@ def test_deleting_an_analysis_deletes_its_kept_answer(db_app):
     assert export["kept_for_retries"] == []
     retried = _post(client, "gone", token=token)
     assert "Idempotent-Replayed" not in retried.headers and retried.get_json()["id"] != first["id"]
+
+
+def test_the_same_file_under_another_name_or_type_is_another_request(db_app):
+    """Security v3 (#27): the request hash ignored a part's file name and content type, so a retry that changed them
+    was answered with the first one's result."""
+    client = db_app.test_client()
+    headers = {TOKEN: "f" * 32, "Idempotency-Key": "named"}
+
+    def send(name: str, content_type: str = "text/plain"):
+        body = (f"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                f"Content-Type: {content_type}\r\n\r\n{ESSAY}\r\n--b--\r\n").encode()
+        return client.post("/api/v1/text", data=body, headers=headers, content_type="multipart/form-data; boundary=b")
+
+    assert send("essay.txt").status_code == 200
+    assert send("essay.txt").headers.get("Idempotent-Replayed") == "true"
+    for other in (send("other.txt"), send("essay.txt", "application/octet-stream")):
+        assert other.status_code == 422 and "different request" in other.get_json()["error"]

@@ -45,7 +45,8 @@ def request_digest() -> str:
     """SHA-256 of what the request asks: its path and query, and its fields and files (or its raw body).
 
     Forms are hashed by their parsed content, not their bytes: a browser that retries an upload
-    sends the same fields and file under a new multipart boundary.
+    sends the same fields and file under a new multipart boundary. A file counts with its name and
+    content type, which the analysis may read (the same bytes as ``a.pdf`` and ``a.txt`` are two requests).
     """
     digest = hashlib.sha256(f"{request.path}?{request.query_string.decode('latin-1')}\n".encode("utf-8"))
     if request.mimetype in FORM_TYPES:
@@ -54,7 +55,8 @@ def request_digest() -> str:
                 digest.update(f"field {name}={len(value)}:{value}\n".encode("utf-8"))
         for name in sorted(request.files, key=str):
             for upload in request.files.getlist(name):
-                digest.update(f"file {name}\n".encode("utf-8"))
+                digest.update(f"file {name}\n{len(upload.filename or '')}:{upload.filename or ''}\n"
+                              f"{upload.content_type or ''}\n".encode("utf-8"))
                 stream = upload.stream
                 position = stream.tell()
                 stream.seek(0)
