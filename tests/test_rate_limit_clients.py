@@ -58,3 +58,33 @@ def test_result_pages_have_a_limit(limited):
     statuses = [client.get(f"/text/result/{analysis_id}").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert client.get("/").status_code == 200  # the home page is not a result page
+
+
+# --- Security v3 (#27), finding 9 ------------------------------------------------------------------
+
+def test_the_64s_of_one_48_share_sixteen_times_the_limit(limited):
+    """Before: each /64 was a fresh limit, so a /48 sent 65,536 times it."""
+    client = limited.test_client()
+
+    def start(address: str) -> int:
+        return client.post("/api/v1/interview", environ_base={"REMOTE_ADDR": address}).status_code
+
+    statuses = [start(f"2001:db8:aa:{i:x}::1") for i in range(34)]  # 34 /64s, one request each
+    assert statuses == [201] * 32 + [429, 429]  # 2 a minute x 16
+    refused = client.post("/api/v1/interview", environ_base={"REMOTE_ADDR": "2001:db8:aa:99::1"})
+    assert "network" in refused.get_json()["error"] and "32 every minute" in refused.get_json()["error"]
+    assert start("2001:db8:ab::1") == 201  # another /48 is another site
+
+
+def test_unparsable_forwarded_addresses_share_one_limit(tmp_path, shared_loaders):
+    """Before: each junk X-Forwarded-For value was a client of its own."""
+    from library.history.rate_limits import client_keys
+
+    assert client_keys("junk-1") == client_keys("junk-2") == client_keys(None) == [("unknown", 1)]
+    app = make_test_app(tmp_path, shared_loaders, RATE_LIMITS_ENABLED=True, RATE_LIMIT_ANALYSIS="2/minute",
+                        TRUSTED_PROXIES=1)
+    client = app.test_client()
+    statuses = [client.post("/api/v1/interview", headers={"X-Forwarded-For": f"junk-{i}"}).status_code
+                for i in range(3)]
+    assert statuses == [201, 201, 429]
+    app.extensions["esapr_store"].close()

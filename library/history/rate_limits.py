@@ -54,6 +54,11 @@ class _RateLimitRow(Base):
 
 
 IPV6_PREFIX = 64
+# An IPv6 network a provider hands one site (RFC 6177 suggests /48 to /56): its /64s share this many times the
+# limit of one. Counting only the /64 let a /48 send 65,536 times the limit; an IPv4 site behind NAT shares one.
+IPV6_SITE_PREFIX = 48
+IPV6_SITE_FACTOR = 16
+UNKNOWN = "unknown"
 
 
 def client_key(address: str | None) -> str:
@@ -63,17 +68,25 @@ def client_key(address: str | None) -> str:
     from any of its 2^64 addresses, so counting addresses would let it multiply the limit at
     will; the /64 is the unit a person controls. IPv4 addresses are scarce and shared behind NAT
     (one address is often many people, never many addresses one cheap person), so each counts
-    alone; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is its IPv4 address.
+    alone; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is its IPv4 address. Anything that is not
+    an address (a forwarded header's junk) is one shared client: each had been a fresh limit.
     """
+    return client_keys(address)[0][0]
+
+
+def client_keys(address: str | None) -> list[tuple[str, int]]:
+    """Every (key, multiple of the limit) a request is counted against: its client (``client_key``), and for
+    IPv6 also its /48 at ``IPV6_SITE_FACTOR`` times the limit, so that rotating /64s multiplies it no further."""
     try:
         ip = ipaddress.ip_address((address or "").split("%")[0])
     except ValueError:
-        return (address or "unknown")[:64]
+        return [(UNKNOWN, 1)]
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False))
-    return str(ip)
+    if ip.version == 4:
+        return [(str(ip), 1)]
+    return [(str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False)), 1),
+            (str(ipaddress.ip_network(f"{ip}/{IPV6_SITE_PREFIX}", strict=False)), IPV6_SITE_FACTOR)]
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ Groups (limits from the config, e.g. ``"60/minute"``):
   interview into its report;
 - ``pages``: result pages and report downloads, each of which compares with everyone;
 - ``api``: every other request under ``/api/``.
-A client is ``request.remote_addr`` as ``client_key`` counts it: an IPv4 address alone, an
-IPv6 address by its /64 (library/history/rate_limits.py says why); behind proxies set
+A client is ``request.remote_addr`` as ``client_keys`` counts it: an IPv4 address alone, an
+IPv6 address by its /64 and its /48 (at 16 times the limit), anything unparsable as one shared client
+(library/history/rate_limits.py says why); behind proxies set
 ``TRUSTED_PROXIES`` so that it is the real client's address (``web/platform/security.py`` applies ProxyFix).
 """
 
@@ -26,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 from library.history import Limit, RateLimits
-from library.history.rate_limits import client_key
+from library.history.rate_limits import client_keys
 from web.platform.policy import rate_group
 
 GROUP_CONFIG = {"frames": "RATE_LIMIT_FRAMES", "analysis": "RATE_LIMIT_ANALYSIS", "api": "RATE_LIMIT_API",
@@ -69,20 +70,25 @@ def check() -> None:
     if group is None:
         return
     limit = app.extensions["esapr_rate_limit_config"][group]
-    try:
-        verdict = app.extensions["esapr_rate_limits"].hit(group, client_key(request.remote_addr), limit,
-                                                          batch=app.config["RATE_LIMIT_BATCH"].get(group, 1))
-    except SQLAlchemyError as exc:
-        # Fail open: a database that cannot count (read-only, full, restarting) must not also refuse
-        # the reads that still work; requests that write meet the same fault and answer 503 there.
-        app.logger.warning("rate limit not counted on %s %s: %s", request.method, request.path, exc)
-        return
+    for key, factor in client_keys(request.remote_addr):
+        scaled = Limit(limit.hits * factor, limit.period_s)
+        try:
+            verdict = app.extensions["esapr_rate_limits"].hit(group, key, scaled,
+                                                              batch=app.config["RATE_LIMIT_BATCH"].get(group, 1))
+        except SQLAlchemyError as exc:
+            # Fail open: a database that cannot count (read-only, full, restarting) must not also refuse
+            # the reads that still work; requests that write meet the same fault and answer 503 there.
+            app.logger.warning("rate limit not counted on %s %s: %s", request.method, request.path, exc)
+            return
+        if not verdict.allowed:
+            break
     if not verdict.allowed:
         # The app's error handler renders the 429 (JSON under /api/); it drops the exception's own
         # headers, so Retry-After is added on the way out (_add_retry_after).
         g.rate_limit_retry_after = verdict.retry_after_s
         raise TooManyRequests(
-            f"Too many {GROUP_WORDS[group]} from your address: the limit is {limit.hits} every "
+            f"Too many {GROUP_WORDS[group]} from your {'address' if factor == 1 else 'network'}: the limit is "
+            f"{scaled.hits} every "
             f"{_period_words(limit.period_s)}. Please wait {verdict.retry_after_s} s and try again.")
 
 
