@@ -136,3 +136,47 @@ def test_the_noise_is_a_function_of_the_secret_and_the_state():
     assert one != other and abs(one["mean"] - 0.5) < 0.1
     with pytest.raises(KeyError):
         Release(Disclosure(), 100, b"s").summary("unknown", values)
+
+
+def test_deleting_a_live_result_deletes_its_frames_kept_answers(client):
+    """Kept answers of live frames named the capture, not the result: deleting the result left them exported and
+    replayable for a day."""
+    import io
+
+    from media import interview_frame, jpeg_bytes
+
+    token = "L" * 32
+    headers = {"X-ESAPR-Token": token}
+    session = client.post("/api/v1/video/session", headers=headers).get_json()["session"]
+
+    def frame(key: str):
+        return client.post("/api/v1/video/frame", headers={**headers, "Idempotency-Key": key},
+                           data={"frame": (io.BytesIO(jpeg_bytes(interview_frame())), "f.jpg"), "session": session,
+                                 "t": "0.0"}, content_type="multipart/form-data")
+
+    assert frame("frame-1").status_code == 200
+    result = client.post(f"/api/v1/video/session/{session}/finish", headers=headers).get_json()["id"]
+    assert len(client.get("/api/v1/me/export", headers=headers).get_json()["kept_for_retries"]) == 1
+    assert client.delete(f"/api/v1/me/analyses/{result}", headers=headers).status_code == 200
+    export = client.get("/api/v1/me/export", headers=headers).get_json()
+    assert export["kept_for_retries"] == [] and export["captures"] == []
+    assert "Idempotent-Replayed" not in frame("frame-1").headers
+
+
+def test_purging_old_captures_purges_their_frames_kept_answers(app, client):
+    import io
+    from datetime import datetime, timedelta, timezone
+
+    from library.history.owners import purge
+    from media import interview_frame, jpeg_bytes
+
+    headers = {"X-ESAPR-Token": "P" * 32}
+    session = client.post("/api/v1/video/session", headers=headers).get_json()["session"]
+    sent = client.post("/api/v1/video/frame", headers={**headers, "Idempotency-Key": "k"},
+                       data={"frame": (io.BytesIO(jpeg_bytes(interview_frame())), "f.jpg"), "session": session},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 200
+    gone = purge(app.extensions["esapr_store"], keep_days=0, live_keep_s=60,
+                 now=datetime.now(timezone.utc) + timedelta(hours=1))
+    assert gone["captures"] == 1
+    assert client.get("/api/v1/me/export", headers=headers).get_json()["kept_for_retries"] == []

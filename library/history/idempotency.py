@@ -8,7 +8,7 @@ that answer back. A claim whose request never finished (its worker was killed) g
 
 The answer is kept with a hash of the request it answered (``request_hash``): a "retry" whose
 body differs is not a retry, and gets 422 instead of someone's earlier answer (#15). Answers go
-when the analysis they name is deleted (``delete_answers_naming``), not only after a day.
+when the analysis or capture they name is deleted or purged (``delete_answers_naming``), not only after a day.
 """
 
 from __future__ import annotations
@@ -83,12 +83,14 @@ def purge_idempotency(session: Session, older_than: datetime) -> int:
                            .where(_IdempotentRequestRow.created_at < older_than)).rowcount or 0
 
 
-def delete_answers_naming(session: Session, owner: str, analysis_ids: list[str]) -> int:
-    """Delete one owner's kept answers that name any of these analyses (ids are hex: no LIKE wildcards)."""
-    if not analysis_ids:
+def delete_answers_naming(session: Session, owner: str | None, ids: list[str]) -> int:
+    """Delete kept answers that name any of these analyses or captures (ids are hex: no LIKE wildcards): one owner's,
+    or anyone's when ``owner`` is None (a purge). A live frame's answer names its capture, not the result it became."""
+    if not ids:
         return 0
     table = _IdempotentRequestRow
-    return session.execute(delete(table).where(table.owner == owner, or_(*[table.body.contains(i) for i in analysis_ids]))
+    naming = or_(*[table.body.contains(i) for i in ids])
+    return session.execute(delete(table).where(naming if owner is None else (table.owner == owner) & naming)
                            ).rowcount or 0
 
 

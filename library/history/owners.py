@@ -84,8 +84,13 @@ def delete_owned(store: HistoryStore, owner: str, analysis_id: str | None = None
         if analysis_id is not None:
             query = query.where(_AnalysisRow.public_id == analysis_id)
             deleted = session.execute(query).rowcount or 0
-            if deleted:  # its answer kept for retries would replay it (and be exported) after it is gone
-                delete_answers_naming(session, owner, [analysis_id])
+            if deleted:
+                # The capture it was made from is its raw material; the answers kept for retries (the result's, and
+                # each live frame's, which names the capture) would replay it and be exported after it is gone.
+                live = list(session.scalars(select(_LiveSessionRow.public_id).where(
+                    _LiveSessionRow.owner == owner, _LiveSessionRow.analysis_id == analysis_id)))
+                _delete_live(session, live)
+                delete_answers_naming(session, owner, [analysis_id, *live])
             return deleted
         live = list(session.scalars(select(_LiveSessionRow.public_id).where(_LiveSessionRow.owner == owner)))
         _delete_live(session, live)
@@ -106,5 +111,7 @@ def purge(store: HistoryStore, keep_days: float, live_keep_s: float, now: dateti
         live_cutoff = now - timedelta(seconds=live_keep_s)
         old = list(session.scalars(select(_LiveSessionRow.public_id).where(_LiveSessionRow.created_at < live_cutoff)))
         captures = _delete_live(session, old)
+        for start in range(0, len(old), 100):  # their frames' kept answers name them
+            delete_answers_naming(session, None, old[start:start + 100])
         answers = purge_idempotency(session, now - timedelta(seconds=IDEMPOTENCY_KEEP_S))
         return {"analyses": gone, "captures": captures, "kept_answers": answers}
