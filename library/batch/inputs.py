@@ -5,7 +5,12 @@ or audio container, or UTF-8 text), whatever its name; hidden files and anything
 and counted. A file named on the command line is always analysed (a bad one becomes an error row).
 A manifest is a CSV with a ``path`` column (relative paths are read from the manifest's folder; a URL
 such as ``s3://bucket/a.mp4`` is read through fsspec, with that protocol's package installed), an
-optional ``id`` and any other columns, which are passed through to the output row.
+optional ``id`` and any other columns, which are passed through to the output row. A manifest's local
+files (paths, ``file://`` URLs) must lie inside its own folder, links resolved: a manifest from someone
+else cannot have the batch read (and write into its rows) any file the user can read.
+
+Only regular files are read: a local path or a ``file://`` URL naming a device (``/dev/zero`` had a
+batch read forever at 100% CPU), a pipe (which blocked) or a folder is an error row.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,16 +79,31 @@ def read_manifest(path: Path) -> tuple[list[tuple[str, str, dict[str, str]]], li
             renamed = {c: (f"meta_{c}" if c in NAMES or c == SCORES else c) for c in columns}
             base = path.parent
             rows = []
-            for record in reader:
+            for line, record in enumerate(reader, start=2):
                 where = (record.get("path") or "").strip()
                 if not where:
                     continue
                 file = where if is_url(where) or Path(where).is_absolute() else str(base / where)
+                _check_inside(path, line, file, base)
                 rows.append((file, (record.get("id") or "").strip() or where,
                              {renamed[c]: record.get(c) or "" for c in columns}))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ManifestError(f"{path}: cannot read the manifest ({exc})") from exc
     return rows, list(renamed.values())
+
+
+def _check_inside(manifest: Path, line: int, file: str, base: Path) -> None:
+    """Refuse a local file of a manifest outside the manifest's folder (links resolved)."""
+    try:
+        local = local_target(file) if is_url(file) else file
+    except OSError:
+        return  # an unknown protocol or a chained URL: its row says it cannot be read
+    if local is None:
+        return  # a remote URL (s3://...): read through its own protocol's permissions
+    root = base.resolve()
+    if not Path(local).resolve().is_relative_to(root):
+        raise ManifestError(f"{manifest}, line {line}: {file} is outside the manifest's folder ({root}); a manifest "
+                            "may only name files inside its own folder")
 
 
 def _walk(folder: Path) -> tuple[list[Path], int]:
@@ -126,23 +147,57 @@ def _utf8_text(head: bytes) -> bool:
 
 
 def is_url(path: str) -> bool:
-    return "://" in str(path)
+    return "://" in str(path) or "::" in str(path)
+
+
+def local_target(url: str) -> str | None:
+    """The local path a ``file://`` (or ``local://``) URL names; None for a remote URL.
+
+    Chained URLs (``simplecache::file://...``) are refused: their outer layer would read the file its own way.
+    """
+    import fsspec
+    from fsspec.implementations.local import LocalFileSystem
+
+    if "::" in url:
+        raise OSError(f"{url}: chained URLs are not read; give the file's own URL")
+    try:
+        fs, inner = fsspec.core.url_to_fs(url)
+    except (ValueError, ImportError) as exc:  # unknown protocol, or its package is not installed
+        raise OSError(str(exc)) from exc
+    return inner if isinstance(fs, LocalFileSystem) else None
+
+
+def _open_regular(path: str):
+    """A local regular file, open for reading; OSError for anything else.
+
+    Opened before it is judged (no gap for it to be swapped), without waiting: a pipe would block ``open``
+    until someone writes to it.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a folder, a pipe, /dev/zero: nothing to read whole
+            raise OSError(f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def open_input(path: str):
     """A binary file object over a local path or an fsspec URL (``s3://`` with s3fs installed, ``gs://``...).
-    Raises OSError for anything that cannot be read whole (a folder, a pipe, an unknown protocol)."""
+    Raises OSError for anything that cannot be read whole (a folder, a pipe, a device, an unknown protocol)."""
     if is_url(path):
         import fsspec
 
+        local = local_target(path)
+        if local is not None:
+            return _open_regular(local)
         try:
             return fsspec.open(path, "rb").open()
-        except (ValueError, ImportError) as exc:  # unknown protocol, or its package is not installed
+        except (ValueError, ImportError) as exc:
             raise OSError(str(exc)) from exc
-    local = Path(path)
-    if local.exists() and not local.is_file():  # a folder, a pipe, /dev/zero: nothing to read whole
-        raise OSError(f"{path} is not a regular file")
-    return open(local, "rb")
+    return _open_regular(path)
 
 
 def content_hash(path: str | Path) -> str | None:
