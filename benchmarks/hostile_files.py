@@ -187,6 +187,23 @@ def mp4_with_sample_tables(samples: int = 20_000_000) -> bytes:
     return boxes[b"ftyp"] + moov + mdat
 
 
+def webm_with_large_keyframe(side: int = 16000) -> bytes:
+    """A real VP8 WebM of 320x240 (3 frames) whose first keyframe's header says ``side`` x ``side``.
+
+    The container still declares 320x240; libvpx allocates the keyframe's picture (460 MB at the default) before
+    it finds the data too short. 0.7 KB.
+    """
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from media import make_video
+
+    clip = make_video([np.full((240, 320, 3), 100, np.uint8)] * 3, fmt="webm", codec="libvpx", fps=5)
+    at = clip.index(b"\x9d\x01\x2a") + 3  # a VP8 keyframe's start code, then width and height (14 bits each)
+    return clip[:at] + struct.pack("<HH", side, side) + clip[at + 4:]
+
+
 def mjpeg_mov(frames: int = 3, width: int = 64, height: int = 64) -> bytes:
     """A QuickTime file of Motion JPEG: a codec FFmpeg decodes (progressive frames and all), we do not."""
     import av

@@ -28,6 +28,8 @@ FRAME = "/api/v1/video/frame"
 def test_png_frame_with_text_chunks_after_its_image_answers_at_once(client, kind):
     png = hostile.png_with_text_after_image(3_000_000, kind=kind)  # 17 s of libpng inflating before
     assert len(png) >= 3_000_000
+    ordinary = cv2.imencode(".png", np.full((480, 640), 128, np.uint8))[1].tobytes()
+    assert_answer(post_file(client, FRAME, "frame", ordinary, "frame.png")[0], 200)  # the face model loaded first
     response, seconds = post_file(client, FRAME, "frame", png, "frame.png")
     assert_answer(response, 200)
     assert seconds < 2.0
@@ -62,7 +64,7 @@ sys.path[:0] = [{root!r}, {root!r} + "/tests"]
 from benchmarks import hostile_files as hostile
 from library.errors import InputError
 from library.{module} import {function} as run
-clip = hostile.mp4_with_sample_tables(20_000_000)
+clip = getattr(hostile, {maker!r})()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
     run(clip{extra})
@@ -85,7 +87,8 @@ def test_mp4_declaring_20_million_samples_is_refused_before_ffmpeg_indexes_it(mo
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parent.parent)
-    script = MEMORY_SCRIPT.format(root=root, module=module, function=function, extra=extra)
+    script = MEMORY_SCRIPT.format(root=root, module=module, function=function, extra=extra,
+                                  maker="mp4_with_sample_tables")
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     grown_mb, size, answer = run.stdout.split(maxsplit=2)
@@ -136,3 +139,20 @@ def test_uncompressed_sound_is_counted_as_ffmpeg_indexes_it():
     clip = buffer.getvalue()
     assert 100 <= check_iso_tables(io.BytesIO(clip)) <= 600
     assert len(decode_audio(clip)[0]) == 480_000
+
+
+def test_a_keyframe_larger_than_its_container_says_is_refused_before_it_is_decoded():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    # A pipeline that is never reached: the first frame is refused (loading the real one would grow the peak).
+    stub = ", type('Pipeline', (), {'tracker': lambda self: None})()"
+    script = MEMORY_SCRIPT.format(root=root, module="video.video_file", function="analyse_video", extra=stub,
+                                  maker="webm_with_large_keyframe")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    grown_mb, _, answer = run.stdout.split(maxsplit=2)
+    assert int(grown_mb) < 100, (grown_mb, answer)  # libvpx allocated 16000x16000 (+459 MB) before
+    assert answer.startswith("UnprocessableInput"), answer
