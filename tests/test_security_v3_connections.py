@@ -110,3 +110,30 @@ def test_one_address_may_hold_only_so_many_connections(tmp_path):
             for sock in held:
                 sock.close()
         assert home_answers(server, within_s=5) is not None
+
+
+def _access_lines(server: Server, path: str) -> list[str]:
+    return [line for line in server.log_text().splitlines() if f"POST {path} HTTP/1.1\"" in line]
+
+
+def test_a_client_that_goes_away_is_logged_499_not_500(tmp_path):
+    from sample_texts import ESSAY
+
+    with server_with_open_files(tmp_path, 1024) as server:
+        host = f"Host: 127.0.0.1:{server.port}\r\n"
+        # Mid-upload: 10 of 1,000 bytes, then gone.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(f"POST /api/v1/text HTTP/1.1\r\n{host}Content-Type: text/plain\r\n"
+                         "Content-Length: 1000\r\n\r\n0123456789".encode())
+        # While its analysis runs: the whole request, then gone before the answer.
+        body = f"text={ESSAY}".encode()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(f"POST /api/v1/text?again=1 HTTP/1.1\r\n{host}Content-Type: application/x-www-form-urlencoded"
+                         f"\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_access_lines(server, "/api/v1/text")
+                                                  + _access_lines(server, "/api/v1/text?again=1")) < 2:
+            time.sleep(0.5)
+        lines = _access_lines(server, "/api/v1/text") + _access_lines(server, "/api/v1/text?again=1")
+        assert len(lines) == 2 and all('" 499 ' in line for line in lines), lines
+        assert requests.post(server.url("/api/v1/text"), data={"text": "too short"}, timeout=30).status_code == 422

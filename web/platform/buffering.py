@@ -10,18 +10,42 @@ docs/decisions.md ("Slow clients") has the measurements and the alternatives.
 
 Bodies over 1 MB wait in an anonymous temporary file (unlinked when made, as Werkzeug's own
 upload files are), so that slow uploads in flight cost disk, not memory.
+
+A client that goes away before its answer (mid-upload, or while its analysis runs) gets none, and
+gunicorn then logs the request as ``500 0``, as if the app had failed; ``ClientClosedStatus`` logs it as
+499 instead, nginx's "client closed request", so that the log's 500s are the app's own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from typing import Any, Callable
 
 SPOOL_BYTES = 1024 * 1024
 _SKIPPED_HEADERS = {"content-length", "content-type"}  # they become CONTENT_LENGTH / CONTENT_TYPE
+CLIENT_CLOSED = 499
+# Set in the connection's task while its request is served; gunicorn writes the access log in the same task.
+_client_gone: ContextVar[bool] = ContextVar("esapr_client_gone", default=False)
+
+
+class ClientClosedStatus(logging.Filter):
+    """On gunicorn's access log: a request whose client went away is logged 499, not gunicorn's 500."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _client_gone.get() and isinstance(record.args, dict):
+            record.args["s"] = str(CLIENT_CLOSED)
+        return True
+
+
+def _log_client_closed() -> None:
+    access = logging.getLogger("gunicorn.access")
+    if not any(isinstance(f, ClientClosedStatus) for f in access.filters):
+        access.addFilter(ClientClosedStatus())
 
 
 class BufferedWSGI:
@@ -31,6 +55,7 @@ class BufferedWSGI:
         self.app = app  # the Flask app, for whoever needs it (the model warm-up in web/platform/serve.py)
         self.max_body_bytes = max_body_bytes
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="request")
+        _log_client_closed()
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "lifespan":
@@ -50,6 +75,7 @@ class BufferedWSGI:
                 return
 
     async def _http(self, scope: dict, receive: Callable, send: Callable) -> None:
+        _client_gone.set(False)  # one connection's task serves its requests one after another
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await _answer(send, 413, b"The upload is too large.\n")  # refused before a byte of it is read
@@ -58,14 +84,28 @@ class BufferedWSGI:
         try:
             size = await self._read_body(receive, body)
             if size is None:
-                return  # the client went away
+                _client_gone.set(True)
+                return
             if size > self.max_body_bytes:
                 await _answer(send, 413, b"The upload is too large.\n")
                 return
             loop = asyncio.get_running_loop()
-            status, headers, chunks = await loop.run_in_executor(self._pool, self._run, environ(scope, body, size))
+            # After the body, receive() returns only when the client disconnects: it tells whether anyone is left
+            # to answer once the request has run.
+            gone = asyncio.ensure_future(_disconnected(receive))
+            try:
+                status, headers, chunks = await loop.run_in_executor(self._pool, self._run, environ(scope, body, size))
+            except asyncio.CancelledError:
+                _client_gone.set(True)  # gunicorn cancels a request's task a few seconds after its client went away
+                raise
+            finally:
+                if not gone.done():
+                    gone.cancel()
         finally:
             body.close()
+        if gone.done() and not gone.cancelled() and gone.exception() is None and gone.result():
+            _client_gone.set(True)
+            return
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
@@ -104,6 +144,14 @@ class BufferedWSGI:
             if close is not None:
                 close()
         return started["status"], started["headers"], chunks
+
+
+async def _disconnected(receive: Callable) -> bool:
+    """True once the client disconnects; the server may first repeat the body's end (empty, no more body)."""
+    for _ in range(3):
+        if (await receive()).get("type") == "http.disconnect":
+            return True
+    return False
 
 
 def _header(scope: dict, name: bytes) -> str | None:
