@@ -3,6 +3,7 @@
     python main.py            # same as `python main.py serve`
     python main.py serve [--host 127.0.0.1] [--port 5000] [--workers N] [--threads N]   # gunicorn
     python main.py serve --dev [--debug]      # Flask's development server, one process
+    python main.py serve --https [--port 5000]   # on the local network, with a local certificate (phones)
     python main.py purge                      # delete rows past the retention period now
     python main.py analyze FILE|FOLDER... [--json]   # videos, recordings, PDFs, text files; nothing is stored
     python main.py analyze FOLDER --manifest CSV --engine ray --out DIR [--address HOST:PORT] [--store]
@@ -24,7 +25,7 @@ from library.history.figures import FiguresCache
 from web import openapi
 from web.audio import api as audio_api
 from web.audio import pages as audio
-from web.home import pages
+from web.home import install, pages
 from web.interview import api as interview_api
 from web.interview import pages as interview
 from web.platform import assets, caching, capacity, idempotency, log_redaction, owner, retention, security
@@ -64,8 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = store.shared_setting("secret_key", lambda: secrets.token_hex(32))
     app.extensions["esapr_models"] = ModelRegistry(app.config.get("MODEL_LOADERS") or default_loaders())
 
-    for blueprint in (pages.bp, assets.bp, text.bp, api.bp, video.bp, video_api.bp, audio.bp, audio_api.bp,
-                      interview.bp, interview_api.bp, openapi.bp, privacy.bp, privacy_api.bp):
+    for blueprint in (pages.bp, install.bp, assets.bp, text.bp, api.bp, video.bp, video_api.bp, audio.bp,
+                      audio_api.bp, interview.bp, interview_api.bp, openapi.bp, privacy.bp, privacy_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     security.init_app(app)  # allowed hosts, CSRF, cross-site refusal, security headers, proxies, rate limits
@@ -81,10 +82,14 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="main.py", description="ESAPR emotional state analyser")
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="start the web app (default)")
-    serve.add_argument("--host", default=os.environ.get("ESAPR_HOST", "127.0.0.1"))
+    serve.add_argument("--host", default=os.environ.get("ESAPR_HOST"),
+                       help="where to listen (default ESAPR_HOST, else 127.0.0.1; with --https 0.0.0.0, the network)")
     serve.add_argument("--port", type=int, default=int(os.environ.get("ESAPR_PORT", "5000")))
     serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
     serve.add_argument("--debug", action="store_true", help="Flask debug mode (with --dev only)")
+    serve.add_argument("--https", action="store_true",
+                       help="serve HTTPS on the local network with a certificate made for this machine (phones: "
+                       "see the README), or the one named by ESAPR_TLS_CERT and ESAPR_TLS_KEY")
     serve.add_argument("--workers", type=int, help="gunicorn worker processes (default ESAPR_WORKERS or the cores)")
     serve.add_argument("--threads", type=int, help="threads per worker (default ESAPR_THREADS, else the "
                        "analyses running and waiting, plus 2: 36)")
@@ -200,13 +205,54 @@ def main(argv: list[str] | None = None) -> int:
     if args.debug and not args.dev:
         print("main.py serve: --debug needs --dev (the debugger must never face the network)", file=sys.stderr)
         return 2
+    if args.host is None:
+        args.host = "0.0.0.0" if args.https else "127.0.0.1"
+    tls = https_setup(args.port) if args.https else None
     if args.dev:
-        create_app().run(host=args.host, port=args.port, debug=args.debug, threaded=True)
+        create_app().run(host=args.host, port=args.port, debug=args.debug, threaded=True,
+                         ssl_context=(str(tls[0]), str(tls[1])) if tls else None)
+    elif tls:
+        from web.platform.serve import ProductionServer, options, prepare_database
+
+        prepare_database(create_app)
+        settings = {**options(args.host, args.port, args.workers), "certfile": str(tls[0]), "keyfile": str(tls[1])}
+        ProductionServer(create_app, settings, args.threads).run()
     else:
         from web.platform.serve import run_production
 
         run_production(create_app, args.host, args.port, args.workers, args.threads)
     return 0
+
+
+def https_setup(port: int) -> tuple[Path, Path]:
+    """The certificate and key to serve HTTPS with, and the settings that go with it (read by each worker's app
+    from the environment): secure cookies, and this machine's network addresses among the allowed host names.
+    A certificate of one's own (ESAPR_TLS_CERT, ESAPR_TLS_KEY) is used as it is; else the local one
+    (web/platform/tls.py), whose authority a phone installs once (README, "Phones")."""
+    from web.platform.config import _env_list
+    from web.platform.tls import CertificateError, certificate_names, ensure_certificate, lan_addresses
+
+    os.environ.setdefault("ESAPR_COOKIE_SECURE", "1")
+    addresses = lan_addresses()
+    own = os.environ.get("ESAPR_TLS_CERT"), os.environ.get("ESAPR_TLS_KEY")
+    if all(own):
+        cert, key = Path(own[0]), Path(own[1])
+        names = certificate_names(addresses)
+    else:
+        instance = Path(os.environ.get("ESAPR_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+        try:
+            local = ensure_certificate(instance / "tls", addresses)
+        except CertificateError as exc:
+            raise SystemExit(f"main.py serve --https: {exc}") from None
+        cert, key, names = local.cert, local.key, local.names
+        os.environ["ESAPR_LOCAL_CA_CERT"] = str(local.ca_cert)  # /local-ca.crt hands it to a phone
+        print(f"Local certificate authority (install it on the phone once): {local.ca_cert}", file=sys.stderr)
+    allowed = _env_list("ESAPR_TRUSTED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+    extra = [h for h in (f"[{n}]" if ":" in n else n for n in names) if h not in allowed]
+    os.environ["ESAPR_TRUSTED_HOSTS"] = ",".join(allowed + extra)
+    for address in addresses or ["localhost"]:
+        print(f"ESAPR on https://{address}:{port}/  (certificate for: {', '.join(names)})", file=sys.stderr)
+    return cert, key
 
 
 if __name__ == "__main__":
