@@ -75,18 +75,20 @@ def words_charts(mine: list[tuple[str, int]], everyone: list[tuple[str, int]]) -
     """Your top words and everyone's, as two charts drawn side by side or one above the other (each
     takes its own card's width: a faceted chart cannot, and was 600 px wide on a phone). Each bar is how
     many times the word was used (a reader expects counts from "most used words"; shares of the list's
-    total read as percentages of the text), each list on its own scale: everyone's counts are far larger."""
+    total read as percentages of the text), and for everyone's how many people used it, give or take a little
+    noise; each list on its own scale."""
     def chart(pairs, colour, title, axis_title):
         data = _table([{"word": w, "count": c} for w, c in pairs], columns=["word", "count"])
         return alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13)).mark_bar(color=colour).encode(
             x=alt.X("count:Q", title=axis_title, axis=alt.Axis(format="d", tickMinStep=1, tickCount=4)),
             y=alt.Y("word:N", sort="-x", title=None, axis=alt.Axis(labelLimit=110)),
-            tooltip=["word:N", alt.Tooltip("count:Q", title="times used")],
+            tooltip=["word:N", alt.Tooltip("count:Q", title=axis_title.lower())],
         ).properties(width="container", height=max(120, 20 * len(pairs))).to_dict()
 
     specs = {"words": chart(mine, "#3b6fd8", YOU, "Times you used it")}
     if everyone:
-        specs["everyone_words"] = chart(everyone, "#8a94a6", "Everyone before you", "Times used, all earlier texts")
+        # Everyone's words are counted by people, not uses (library/history/figures.py: no word is one person's).
+        specs["everyone_words"] = chart(everyone, "#8a94a6", "Everyone before you", "People who used it (about)")
     return specs
 
 
@@ -157,14 +159,16 @@ def answer_timeline_charts(face: Sequence[TimelinePoint], voice: Sequence[Timeli
                        for i, s in enumerate(said, start=1)])
         y = alt.Y("row:N", title="Words", axis=alt.Axis(labels=False, ticks=False, domain=False,
                                                         minExtent=Y_AXIS_EXTENT, maxExtent=Y_AXIS_EXTENT))
-        bars = alt.Chart(data).mark_bar(color="#9ccf95", stroke="#4f8a47", height=18).encode(
+        # aria=False on both layers: layered, Vega gave the bars' group an image role without a name (axe's
+        # svg-img-alt); the chart is named as a whole (its aria-label) and the list under it says every part.
+        bars = alt.Chart(data).mark_bar(color="#9ccf95", stroke="#4f8a47", height=18, aria=False).encode(
             x=_seconds_axis("start", seconds), x2="end:Q",
             # titled like the emotion charts' y axes ("Face", "Voice"): a title takes room beside the axis
             y=y,
             tooltip=[alt.Tooltip("n:N", title="part"), alt.Tooltip("start:Q", title="from (s)", format=".1f"),
                      alt.Tooltip("end:Q", title="to (s)", format=".1f"), alt.Tooltip("text:N", title="said")],
         )
-        numbers = alt.Chart(data).mark_text(fontSize=11, fontWeight="bold", color="#1d2433").encode(
+        numbers = alt.Chart(data).mark_text(fontSize=11, fontWeight="bold", color="#1d2433", aria=False).encode(
             x=alt.X("mid:Q", scale=alt.Scale(domain=list(seconds), nice=False)), y=y, text="n:N")
         specs["words_timeline"] = (bars + numbers).properties(width="container", height=40).to_dict()
     return specs

@@ -194,7 +194,9 @@ class Earlier:
         people = self.word_people()
         shown = np.flatnonzero(people >= max(1, min_users))
         vocabulary = self._figures.vocabulary
-        noisy = [(release.count(f"word:{vocabulary[i]}", people[i]), vocabulary[i]) for i in shown]
+        # Never shown under the floor it passed: a count below it would be the noise alone.
+        floor = max(1, min_users)
+        noisy = [(max(floor, release.count(f"word:{vocabulary[i]}", people[i])), vocabulary[i]) for i in shown]
         noisy.sort(key=lambda pair: (-pair[0], pair[1]))
         return [(word, count) for count, word in noisy[:top_n]]
 
