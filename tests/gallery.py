@@ -90,7 +90,8 @@ def populate(app, page, base: str, tmp: Path) -> list[Page]:
     pages = [Page("home", "/"), Page("about", "/about"), Page("text-form", "/text/"),
              Page("video-capture", "/video/"), Page("audio-capture", "/audio/"), Page("interview-start", "/interview/"),
              Page("video-recording", "/video/", record=True), Page("audio-recording", "/audio/", record=True),
-             Page("my-results-empty", "/my/"), Page("error-404", "/text/result/no-such-result")]
+             Page("my-results-empty", "/my/"), Page("error-404", "/text/result/no-such-result"),
+             Page("model-card", "/about/models/face"), Page("offline", "/offline")]
 
     other.post("/api/v1/text", data={"text": GLOOMY * 2})
     text_id = _ok(request.post(f"{base}/api/v1/text", form={"text": ESSAY}))["id"]

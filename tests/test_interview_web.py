@@ -436,7 +436,7 @@ def test_the_report_does_not_contradict_itself(client, app):
     assert noted, notes
     assert f"{noted.group(1)}% of all your words" in " ".join(card.split())
     assert 'so it is never "high"' not in page
-    assert "Face, voice and words are combined" not in page and "Your face and voice and words are" in " ".join(page.split())
+    assert "Face, voice and words are combined" not in page and "Your face, voice and words are" in " ".join(page.split())
 
 
 def test_after_a_deleted_answer_the_summary_and_intro_say_so(client, app):

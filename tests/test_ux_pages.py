@@ -73,7 +73,7 @@ def test_video_dashboard_labels_the_words_row_and_the_blink_line(client, app):
     assert "The red line is you" in page
     assert any("red line" in item["label"] for item in specs["blinks"]["usermeta"]["key"])
     said = " ".join(page.split('id="channels-disagree"')[1].split("</p>")[0].split())
-    assert "face (sad), voice (angry) and words (happy) disagree" in said
+    assert said.startswith(">Your voice reads angry, your words read happy and your face reads sad: they disagree")
 
 
 def test_voice_dashboard_says_when_voice_and_words_disagree(client, app):
@@ -86,7 +86,7 @@ def test_voice_dashboard_says_when_voice_and_words_disagree(client, app):
     audio_id = owned_store(client, app).add("audio", read_result("audio", scores)).id
     page = client.get(f"/audio/result/{audio_id}").get_data(as_text=True)
     said = " ".join(page.split('id="channels-disagree"')[1].split("</p>")[0].split())
-    assert "voice (sad) and words (happy) disagree" in said
+    assert said.startswith(">Your words read happy and your voice reads sad: they disagree")
     agreeing = owned_store(client, app).add("audio", read_result("audio", {**scores, "words": _words("sad")})).id
     assert 'id="channels-disagree"' not in client.get(f"/audio/result/{agreeing}").get_data(as_text=True)
 

@@ -60,5 +60,9 @@ def _rendered(path: str, _mtime: float) -> Markup:
     passed through). Cached per file and modification time: a retrain that rewrites the card shows at once."""
     from markdown_it import MarkdownIt
 
-    return Markup(MarkdownIt("commonmark", {"html": False}).enable("table").render(
-        Path(path).read_text(encoding="utf-8")))
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(Path(path).read_text(encoding="utf-8"))
+    # Wide tables and code scroll inside the card; a region that scrolls must take the keyboard's focus (axe:
+    # scrollable-region-focusable), so each gets a named, focusable box. The tags are markdown-it's own output.
+    html = (html.replace("<table>", '<div class="table-scroll" tabindex="0" role="region" aria-label="Table"><table>')
+            .replace("</table>", "</table></div>").replace("<pre>", '<pre tabindex="0">'))
+    return Markup(html)
