@@ -150,13 +150,14 @@ def _iso_rewrite(data: bytes, tables: dict[bytes, bytes | None]) -> bytes:
     return b"".join(out)
 
 
-def mp4_with_sample_tables(samples: int = 20_000_000) -> bytes:
+def mp4_with_sample_tables(samples: int = 20_000_000, edits: int = 0) -> bytes:
     """A real H.264 MP4 (3 frames of 64x64) whose tables declare ``samples`` samples in one chunk.
 
     The sample-size box states one constant size and the count (12 bytes), the chunk box one chunk:
     nothing grows with the count but FFmpeg's index, built in ``av.open``. The moov is moved before
     the data, so its chunk offset is set again. About 2 KB whatever the count (the attack's file of
-    54 KB was the same with a longer picture).
+    54 KB was the same with a longer picture). ``edits`` > 0 adds an edit list of that many edits, each
+    covering the whole track: FFmpeg copies the index once per edit.
     """
     import av
 
@@ -179,11 +180,21 @@ def mp4_with_sample_tables(samples: int = 20_000_000) -> bytes:
     mdat = boxes[b"mdat"]
     tables = {b"stts": struct.pack(">IIII", 0, 1, samples, 1), b"stsc": struct.pack(">IIIII", 0, 1, 1, samples, 1),
               b"stsz": struct.pack(">III", 0, 100, samples), b"stss": None, b"ctts": None, b"sdtp": None}
-    for _ in range(2):  # the chunk offset depends on the moov's size, which does not change with it
-        moov = _iso_rewrite(boxes[b"moov"], {**tables, b"stco": struct.pack(">III", 0, 1, 0)})
-        offset = len(boxes[b"ftyp"]) + len(moov) + 8
-        tables[b"stco"] = struct.pack(">III", 0, 1, offset)
-    moov = _iso_rewrite(boxes[b"moov"], tables)
+    def built(offset: int) -> bytes:
+        moov = _iso_rewrite(boxes[b"moov"], {**tables, b"stco": struct.pack(">III", 0, 1, offset)})
+        if edits:
+            elst = _iso_box(b"elst", struct.pack(">II", 0, edits) + struct.pack(">IiI", samples, 0, 0x10000) * edits)
+            at = moov.index(b"mdia") - 4  # the edit list goes in the track, before its media
+            moov = moov[:at] + _iso_box(b"edts", elst) + moov[at:]
+            trak = moov.index(b"trak") - 4
+            grown = len(_iso_box(b"edts", elst))
+            for start in (0, trak):  # the moov's and the trak's sizes grow by the edts box
+                size = struct.unpack(">I", moov[start:start + 4])[0] + grown
+                moov = moov[:start] + struct.pack(">I", size) + moov[start + 4:]
+        return moov
+
+    moov = built(0)  # the chunk offset depends on the moov's size, which does not change with it
+    moov = built(len(boxes[b"ftyp"]) + len(moov) + 8)
     return boxes[b"ftyp"] + moov + mdat
 
 
