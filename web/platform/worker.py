@@ -14,7 +14,7 @@ and never checks, and gives a connection a deadline for its first request, which
 timer starts after the first response): 2,119 idle connections had held ``GET /`` for the whole hold, and
 "Too many open files" filled the log. ``GuardedProtocol`` answers 503 and closes a connection over
 ``worker_connections`` (bounded below the process's open-file limit) or over ``ESAPR_CONNECTIONS_PER_CLIENT``
-from one address, and closes one whose request headers have not all come within
+from one client (an address, an IPv6 /64), and closes one whose request headers have not all come within
 ``ESAPR_FIRST_REQUEST_TIMEOUT_S``.
 """
 
@@ -29,6 +29,7 @@ from gunicorn.asgi.protocol import ASGIProtocol
 from gunicorn.workers import gasgi
 from gunicorn.workers.gasgi import ASGIWorker
 
+from library.history.rate_limits import client_key
 from web.platform.config import env_int
 
 # Open files a worker keeps for itself beside its connections: models, the database, logs, the listening socket.
@@ -82,7 +83,8 @@ class GuardedProtocol(ASGIProtocol):
 
     def connection_made(self, transport):
         peer = transport.get_extra_info("peername")
-        self._client = peer[0] if isinstance(peer, tuple) else None
+        # Counted as the rate limits count a client: an IPv6 address by its /64, which one subscriber holds whole.
+        self._client = client_key(peer[0] if isinstance(peer, tuple) else None)
         self._refused = (self.worker.nr_conns >= self.limit
                          or (self.per_client > 0 and self.clients[self._client] >= self.per_client))
         if self._refused:
