@@ -4,7 +4,8 @@ Files in pipeline order (input -> features -> model -> result):
 
     decode       an uploaded or recorded file, from memory, typed by content, within limits
     features     mono, 16 kHz, voice activity, clipping
-    encoder      the frozen Whisper tiny.en encoder (CTranslate2): one pass per recording
+    encoder      the frozen Whisper tiny.en encoder (CTranslate2): one pass per stretch
+    stretches    a recording read ~10 s at a time, cut in pauses (as it arrives, or whole)
     windows      which encoder frames each reading pools: the whole clip, each second
     head         the trained part: pooled states -> calibrated probabilities (numpy)
     model        SpeechEmotionModel: encoder + head, scikit-learn-like

@@ -8,21 +8,22 @@
 
 ``signal``: float mono samples (any rate, resampled to 16 kHz; a (samples, channels) array is
 mixed down). The model is a frozen Whisper tiny.en encoder (CTranslate2, library/audio/encoder.py)
-and a small calibrated head (numpy, library/audio/head.py): no torch at run time. One encoder
-pass serves the whole-clip reading, every second of the timeline and the transcript.
+and a small calibrated head (numpy, library/audio/head.py): no torch at run time. A recording is
+encoded stretch by stretch (~10 s each, library/audio/stretches.py), and that one pass serves the
+whole-clip reading, every second of the timeline and the transcript.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from library.audio.encoder import EncodedAudio, WhisperEncoder, frame_mask, pool_states
-from library.audio.features import SAMPLE_RATE, resample, to_mono, voice_mask
+from library.audio.encoder import WhisperEncoder, pool_states
+from library.audio.features import SAMPLE_RATE, resample, to_mono
 from library.audio.head import DenseHead
+from library.audio.stretches import Prepared, prepared_from_blocks, read_ahead
 from library.audio.windows import WINDOW_S, clip_proba, second_windows
 from library.emotions import EMOTIONS
 from library.errors import BadInput
@@ -53,21 +54,6 @@ def prepare_signal(signal, sample_rate) -> np.ndarray:
     if len(x) == 0:
         raise BadInput("signal is empty")
     return resample(x, sample_rate, SAMPLE_RATE)
-
-
-@dataclass
-class Prepared:
-    """A 16-kHz recording with its voice mask and its one encoder pass."""
-
-    signal: np.ndarray
-    voiced: np.ndarray  # bool per 10-ms frame (library.audio.features.voice_mask)
-    encoded: EncodedAudio
-    frames_voiced: np.ndarray  # the same mask on the encoder's 20-ms frames
-    duration_s: float
-
-    @property
-    def voiced_fraction(self) -> float:
-        return float(self.voiced.mean()) if len(self.voiced) else 0.0
 
 
 class SpeechEmotionModel:
@@ -101,10 +87,10 @@ class SpeechEmotionModel:
     # -- on prepared 16-kHz signals (analyse_recording uses these to share the work)
 
     def prepare(self, signal16k: np.ndarray) -> Prepared:
+        """The recording encoded stretch by stretch (library/audio/stretches.py: what the head reads well), with its
+        voice activity."""
         x = np.asarray(signal16k, dtype=np.float32)
-        encoded = self.encoder.encode(x)
-        voiced = voice_mask(x, SAMPLE_RATE)
-        return Prepared(x, voiced, encoded, frame_mask(voiced, len(encoded.states)), len(x) / SAMPLE_RATE)
+        return prepared_from_blocks(x, read_ahead(self, None, x, [], final=True))
 
     def _pool(self, prepared: Prepared, ranges: list[tuple[int, int]]) -> np.ndarray:
         s, m = prepared.encoded.states, prepared.frames_voiced

@@ -27,6 +27,7 @@ import numpy as np
 
 from library.audio.decode import MB, decode_audio
 from library.audio.features import SAMPLE_RATE, clipping_fraction, resample
+from library.audio.stretches import blocks_transcript, covering, prepared_from_blocks, read_ahead
 from library.emotions import EMOTIONS
 from library.errors import UnprocessableInput
 from library.results import EmotionSummary, TimelinePoint, read_timeline, unknown_keys, write_timeline
@@ -101,39 +102,51 @@ def _as_dict(p: np.ndarray) -> dict[str, float]:
     return {e: float(v) for e, v in zip(EMOTIONS, p)}
 
 
-def transcribe_and_read(x16k: np.ndarray, prepared, transcriber, words_reader=None) -> tuple[dict | None, dict | None]:
-    """(transcript, words) of a prepared recording; a transcriber that fails leaves both None and
-    never fails the emotion analysis (the voice reading stands on its own)."""
-    if transcriber is None:
-        return None, None
-    try:
-        transcript = transcriber.transcribe(x16k, SAMPLE_RATE, encoded=prepared.encoded)
-    except Exception:  # noqa: BLE001 - any failure of the optional words must not cost the voice reading
-        log.exception("transcription failed; the voice reading is returned without words")
-        return None, None
+def read_words(transcript, words_reader=None) -> tuple[dict, dict | None]:
+    """(transcript, words) as stored: the text channel's reading of the transcript, when there are words."""
     words = words_reader(transcript.text) if words_reader is not None and transcript.text else None
     return transcript.to_dict(), (words.to_dict() if words is not None else None)
 
 
-def analyse_signal(signal: np.ndarray, sample_rate: int, model, transcriber=None, words_reader=None) -> AudioAnalysis:
-    """The analysis of decoded mono float samples (see ``analyse_recording``). With a
-    ``transcriber`` the result carries the transcript (one encoder pass shared with the voice
-    model), and with a ``words_reader`` (text -> SpokenWords) the text channel's reading of it."""
-    clip_frac = clipping_fraction(signal)
-    x = resample(signal, sample_rate, SAMPLE_RATE)
-    prepared = model.prepare(x)
+def check_voice(prepared) -> None:
+    """Refuse a recording without enough voice (silence or steady noise) before any reading of it."""
     voiced_s = float(prepared.voiced.sum()) * 0.01
     if prepared.voiced_fraction < MIN_VOICED_FRACTION or voiced_s < MIN_VOICED_SECONDS:
         raise UnprocessableInput("No voice was found in the recording (it is silent or only steady noise). "
                                  "Please record yourself speaking, closer to the microphone.")
+
+
+def analyse_signal(signal: np.ndarray, sample_rate: int, model, transcriber=None, words_reader=None, *,
+                   read: list | None = None) -> AudioAnalysis:
+    """The analysis of decoded mono float samples (see ``analyse_recording``), read stretch by stretch
+    (library/audio/stretches.py). With a ``transcriber`` the result carries the transcript (decoded from the
+    stretches' own encoder passes), and with a ``words_reader`` (text -> SpokenWords) the text channel's reading of
+    it. ``read``: the stretches already read while the recording was arriving (``VoiceBlock``s, from its start);
+    only the rest is read now."""
+    clip_frac = clipping_fraction(signal)
+    x = resample(signal, sample_rate, SAMPLE_RATE)
+    blocks = [b for b in covering(read or []) if b.end <= len(x)]
+    blocks = covering(blocks)  # a stretch dropped above ends the run there: the rest is read again
+    blocks += read_ahead(model, transcriber, x, blocks, final=True)
+    prepared = prepared_from_blocks(x, blocks)
+    check_voice(prepared)
+    transcript = words = None
+    if transcriber is not None and not any(b.words_failed for b in blocks):
+        transcript, words = read_words(blocks_transcript(blocks), words_reader)
+    return read_prepared(prepared, model, sample_rate=sample_rate, clip_frac=clip_frac, transcript=transcript,
+                         words=words)
+
+
+def read_prepared(prepared, model, *, sample_rate: int, clip_frac: float, transcript: dict | None = None,
+                  words: dict | None = None) -> AudioAnalysis:
+    """The voice's reading of a prepared (encoded, voice-checked) recording: whole answer and each second."""
     mean = model.clip_proba(prepared)
     points = model.second_probas(prepared, 1.0) or [(0.0, mean)]
     timeline = [TimelinePoint(float(t), _as_dict(p)) for t, p in points]
-    transcript, words = transcribe_and_read(x, prepared, transcriber, words_reader)
     counts = np.bincount([int(np.argmax(p)) for _, p in points], minlength=len(EMOTIONS))
     distribution = {e: float(c) / len(points) for e, c in zip(EMOTIONS, counts)}
     return AudioAnalysis(
-        duration_s=len(x) / SAMPLE_RATE,
+        duration_s=len(prepared.signal) / SAMPLE_RATE,
         timeline=timeline,
         distribution=distribution,
         dominant=EMOTIONS[int(np.argmax(mean))],

@@ -3,7 +3,7 @@
     from library.audio import Transcriber
     t = Transcriber.load()                              # the packaged model, never a hub
     transcript = t.transcribe(signal, sample_rate)      # Transcript(text, segments, language, confident)
-    transcript = t.transcribe(signal16k, 16000, encoded=model.prepare(signal16k).encoded)  # share the pass
+    transcript = t.transcribe(signal16k, 16000, encoded=encoder.encode(signal16k))  # decode a pass already made
 
 The decoding loop is faster-whisper's (timestamps, temperature fallback, no-speech detection);
 this module adds the contract, the sharing of the encoder pass the voice model already made,
@@ -98,8 +98,13 @@ class Transcriber:
                                            float(s.no_speech_prob)) for s in segments]
         finally:
             self._first_window.value = None
-        # Whisper's own rule for silence: drop a segment it thinks holds no speech *and* doubts
-        found = [s for s in found if s.text and not (s.no_speech_prob > NO_SPEECH and s.avg_logprob < MIN_AVG_LOGPROB)]
-        text = " ".join(s.text for s in found).strip()
-        confident = bool(text) and all(s.avg_logprob > MIN_AVG_LOGPROB for s in found)
-        return Transcript(text, found, "en", confident)
+        return joined_transcript(found)
+
+
+def joined_transcript(found: list[TranscriptSegment]) -> Transcript:
+    """The transcript of decoded segments in order (of one pass, or of a recording read stretch by stretch)."""
+    # Whisper's own rule for silence: drop a segment it thinks holds no speech *and* doubts
+    found = [s for s in found if s.text and not (s.no_speech_prob > NO_SPEECH and s.avg_logprob < MIN_AVG_LOGPROB)]
+    text = " ".join(s.text for s in found).strip()
+    confident = bool(text) and all(s.avg_logprob > MIN_AVG_LOGPROB for s in found)
+    return Transcript(text, found, "en", confident)

@@ -9,7 +9,8 @@ at run time keep to that shape:
 * per second ``t``: the ``window_s`` window centred on the middle of the step (slid inside the
   recording), for steps that hold at least ``min_voiced_s`` of voice; silent steps are left out.
 
-Every window reads states of the one encoder pass over the recording: no second pass per second.
+Every window reads states of the encoder pass over the recording (its stretches' passes side by side,
+library/audio/stretches.py): no second pass per second.
 """
 
 from __future__ import annotations

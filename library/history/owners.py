@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from library.history.idempotency import (_IdempotentRequestRow, delete_answers_naming, delete_owned_answers,
                                         purge_idempotency)
+from library.history.live_sound import delete_sound
 from library.history.schema import _AnalysisRow, _LiveSampleRow, _LiveSessionRow
 from library.history.store import Analysis, HistoryStore, _as_analysis, aware
 
@@ -73,6 +74,7 @@ def _delete_live(session: Session, live_ids: list[str]) -> int:
     if not live_ids:
         return 0
     session.execute(delete(_LiveSampleRow).where(_LiveSampleRow.session_id.in_(live_ids)))
+    delete_sound(session, live_ids)  # a capture's microphone chunks, kept only while it is open
     return session.execute(delete(_LiveSessionRow).where(_LiveSessionRow.public_id.in_(live_ids))).rowcount or 0
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from library.history.live_contexts import LiveContexts
+from library.history.live_sound import delete_sound  # its tables join Base.metadata before create_all
 from library.history.migrate import add_missing_columns
 from library.history.schema import Base, _AnalysisRow, _LiveSampleRow, _LiveSessionRow, _SettingRow
 from library.results import StoredResult, read_result, stored_form
@@ -332,7 +333,8 @@ class LiveSessions:
             return [LiveSample(r.t, dict(r.sample)) for r in session.scalars(query)]
 
     def finish(self, session_id: str, channel: str, result: StoredResult) -> Analysis:
-        """Turn the session into one stored analysis (the dataclass of its kind), atomically, and drop its samples."""
+        """Turn the session into one stored analysis (the dataclass of its kind), atomically, and drop its samples
+        and its sound (library/history/live_sound.py)."""
         scores = stored_form(channel, result)
         self.store.live_contexts.drop(session_id)
         with Session(self.store.engine) as session, session.begin():
@@ -345,6 +347,7 @@ class LiveSessions:
             row.progress = 1.0
             row.samples, row.track = 0, None
             session.query(_LiveSampleRow).filter(_LiveSampleRow.session_id == session_id).delete()
+            delete_sound(session, [session_id])  # the recording's chunks and what was read from them
             session.flush()
             return _as_analysis(analysis)
 

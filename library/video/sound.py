@@ -46,10 +46,20 @@ def analyse_sound(data: bytes, model, transcriber=None, words_reader=None, *, ma
         signal, rate = decode_audio(data, max_bytes=max_bytes, max_seconds=max_seconds, **limits)
         analysis = analyse_signal(signal, rate, model, transcriber, words_reader)
     except InputError as exc:
-        return SoundReading(None, None, None, _plain(exc))
+        return unread(exc)
+    return sound_reading(analysis)
+
+
+def sound_reading(analysis) -> SoundReading:
+    """An ``AudioAnalysis`` of the answer's sound as it stands beside the face: the transcript and words apart."""
     voice = analysis.to_dict()
     transcript, words = voice.pop("transcript", None), voice.pop("words", None)
     return SoundReading(voice, transcript, words, None)
+
+
+def unread(exc: InputError) -> SoundReading:
+    """No voice reading, and why in a sentence: the face's result stands alone."""
+    return SoundReading(None, None, None, _plain(exc))
 
 
 def _plain(exc: InputError) -> str:

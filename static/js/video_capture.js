@@ -1,7 +1,9 @@
 // Video interview: consent -> camera (and microphone) -> frames to the server at a few per second ->
-// boxes, landmarks and live probabilities drawn over the video -> countdown -> the microphone's
-// recording sent once with the finish -> dashboard. If the camera is refused or missing, the upload
-// form below stays the way in; if only the microphone is, the face is read alone.
+// boxes, landmarks and live probabilities drawn over the video -> countdown -> dashboard. The microphone's
+// recording goes in chunks while the person speaks (sound_chunks.js), so the server has read most of the voice
+// when the answer ends and the finish only reads the last seconds; the page shows that reading's progress. If the
+// camera is refused or missing, the upload form below stays the way in; if only the microphone is, the face is
+// read alone.
 (function () {
   "use strict";
   var cfg = document.getElementById("video-config").dataset;
@@ -9,12 +11,14 @@
   var DURATION = parseFloat(cfg.duration);
   var INTERVAL_MS = 1000 / parseFloat(cfg.fps);
   var MAX_AUDIO_BYTES = parseFloat(cfg.maxAudioMb) * 1024 * 1024;
+  // Chunks still unanswered this long after the answer's end: the whole recording goes with the finish instead.
+  var DRAIN_WITHIN_MS = 10000;
   var $ = function (id) { return document.getElementById(id); };
   var video = $("video"), overlay = $("overlay"), ctx = overlay.getContext("2d");
   var grab = document.createElement("canvas");
   var sessionId = null, startedAt = 0, running = false, inFlight = false, stream = null, finished = false;
   var framesInSession = null;  // the count in the last frame's answer
-  var micStream = null, voice = null;
+  var micStream = null, voice = null, chunks = null, recordedS = 0, polling = null, shown = 0;
 
   $("consent-box").addEventListener("change", function (e) { $("start").disabled = !e.target.checked; });
 
@@ -142,36 +146,72 @@
     setTimeout(tick, INTERVAL_MS);
   }
 
-  // Summarise the session, with the recording of the same answer when there is one; sent with an
-  // Idempotency-Key, so a lost answer is fetched again rather than the session finished twice.
-  function sendFinish(recording) {
+  // "Recording done — reading your answer…" with the share of the answer read, from the session's state on the
+  // server: the seconds of voice already read from the chunks, then the finish's own steps.
+  function showFinishing() {
+    $("countdown").hidden = true;
+    $("stop").disabled = true;
+    $("mic-note").textContent = "";
+    $("finishing").hidden = false;
+    polling = setInterval(function () {
+      fetch(cfg.sessionUrl + "/" + sessionId, { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          var read = s.sound && recordedS ? Math.min(1, s.sound.read_s / recordedS) : 0;
+          showProgress(0.7 * read + 0.3 * (s.progress || 0));
+        })
+        .catch(function () {});
+    }, 300);
+  }
+
+  function showProgress(fraction) {
+    shown = Math.max(shown, Math.min(1, fraction));
+    $("finishing-bar").style.width = (100 * shown).toFixed(0) + "%";
+    $("finishing-share").textContent = Math.round(100 * shown) + "%";
+  }
+
+  function stopPolling() { if (polling) clearInterval(polling); polling = null; }
+
+  // Summarise the session with the voice of the same answer: from the chunks sent during it (the server names any
+  // it lacks: they go again, then the finish), or, when they could not be sent, the whole recording at once.
+  // Sent with an Idempotency-Key, so a lost answer is fetched again rather than the session finished twice.
+  function sendFinish(recording, resends) {
     var form = new FormData();
-    // A recording over the server's limit would cost the face too (413): the face goes alone then.
-    if (recording && recording.blob.size && recording.blob.size <= MAX_AUDIO_BYTES) {
+    if (recording && chunks && !chunks.broken()) {
+      form.append("chunks", String(recording.chunks));
+    } else if (recording && recording.blob.size && recording.blob.size <= MAX_AUDIO_BYTES) {
+      // A recording over the server's limit would cost the face too (413): the face goes alone then.
       form.append("audio", recording.blob, recording.filename);
     }
     window.esaprSendOnce(cfg.sessionUrl + "/" + sessionId + "/finish", form, {
-      uploaded: function () { $("countdown").textContent = recording ? "Listening to your answer…" : "Finishing…"; },
       answer: function (status, data) {
+        if (status === 409 && data.missing && chunks && resends < 2) {
+          chunks.resend(data.missing);
+          chunks.drained(DRAIN_WITHIN_MS).then(function () { sendFinish(recording, resends + 1); });
+          return;
+        }
+        stopPolling();
         if (status !== 200) { cameraError(data.error || ("The server answered " + status + ".")); return; }
+        showProgress(1);
         done(data.id).catch(function (err) { cameraError(err.message); });
       },
-      failed: function () { cameraError("Your answer could not be sent: is the server still running?"); },
+      failed: function () { stopPolling(); cameraError("Your answer could not be sent: is the server still running?"); },
     });
   }
 
   function finish() {
     if (finished) return;
     finished = true; running = false;
-    $("countdown").textContent = "Finishing…";
+    recordedS = (performance.now() - startedAt) / 1000;
+    showFinishing();
     stopTracks(stream);
     var recorded = voice ? voice.stop() : Promise.resolve(null);
-    // Wait for the last frame in flight so it is counted, and for the recording's last chunk.
+    // Wait for the last frame in flight so it is counted, and for the recording's last chunk to reach the server.
     (function waitIdle() {
       if (inFlight) { setTimeout(waitIdle, 50); return; }
       recorded.then(function (recording) {
         stopTracks(micStream);
-        sendFinish(recording);
+        return (chunks ? chunks.drained(DRAIN_WITHIN_MS) : Promise.resolve()).then(function () { sendFinish(recording, 0); });
       });
     })();
   }
@@ -202,7 +242,14 @@
         $("stage").scrollIntoView({ block: "start" });
         buildBars();
         // The recording starts on the frames' clock, so its seconds and theirs are the same seconds.
-        if (micStream) voice = window.esaprVoiceRecorder(micStream);
+        if (micStream) {
+          chunks = window.esaprSoundChunks(function (index, seconds) {
+            return cfg.sessionUrl + "/" + encodeURIComponent(sessionId) + "/sound/" + index + "?t=" + seconds.toFixed(2);
+          });
+          voice = window.esaprVoiceRecorder(micStream, function (blob, index) {
+            chunks.add(blob, index, (performance.now() - startedAt) / 1000);
+          });
+        }
         startedAt = performance.now();
         running = true;
         tick();

@@ -7,14 +7,17 @@ import math
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from library.errors import BadInput, UnprocessableInput
+from library.audio.features import SAMPLE_RATE
 from library.history import LiveSessions, SessionClosed
+from library.history.live_sound import LiveSound
 from library.video.frames import FrameLimits
 from library.video.live import GradCamPicker, analyse_live_frame, best_gradcam, session_tracker
+from library.video.live_voice import ChunksMissing
 from library.video.summary import frame_sample, summarise
 from library.video.video_file import analyse_video
 from web.platform.extensions import models, store
 from web.platform.policy import heavy_analysis, rate_limited
-from web.video.sound import read_sound
+from web.video.sound import live_answer_seconds, live_voice, read_live_sound, read_sound
 
 bp = Blueprint("video_api", __name__, url_prefix="/api/v1/video")
 MB = 1024 * 1024
@@ -22,6 +25,10 @@ MB = 1024 * 1024
 # speech, 1.5 s for 100 frames, then 7.0 s for the sound (docs/decisions.md). The bar fills to a quarter over the
 # frames, and the rest comes when the sound is read (it reports no progress of its own).
 SOUND_SHARE_OF_WORK = 0.75
+# The live page's microphone chunks (MediaRecorder, a chunk a second): Opus runs at 4-16 KB a second, so 512 KB is
+# far more than one chunk holds; a minute and a half at four chunks a second is more than the longest answer.
+SOUND_CHUNK_MAX_BYTES = 512 * 1024
+SOUND_MAX_CHUNKS = 360
 
 
 def _sessions() -> LiveSessions:
@@ -65,10 +72,36 @@ def start_video_session():
 
 @bp.get("/session/<session_id>")
 def video_session_status(session_id: str):
+    """The session's state: frames stored, the progress of its finish, and how much of its sound is read."""
     status = _sessions().status(session_id)
     if status is None or status["channel"] != "video":
         abort(404, "No such capture session.")
+    sound = LiveSound(store().engine)
+    status["sound"] = {"chunks": len(sound.indices(session_id)),
+                       "read_s": round(sound.read_until(session_id) / SAMPLE_RATE, 2)}
     return jsonify(status)
+
+
+@bp.post("/session/<session_id>/sound/<int:index>")
+@rate_limited("frames")
+def sound_chunk(session_id: str, index: int):
+    """Chunk ``index`` (0, 1, ...) of the microphone's recording, sent while the person speaks: the raw bytes
+    MediaRecorder gave (the first holds the WebM/Ogg header). Idempotent by index (a repeat is answered as
+    received, the first copy kept); any order; the voice and words are read as chunks complete a stretch, so the
+    finish reads only the last seconds. ``t``: the seconds of recording the chunks up to this one hold (optional:
+    spares the server a decode until a stretch can be complete)."""
+    request.max_content_length = SOUND_CHUNK_MAX_BYTES
+    data = request.get_data(cache=False)
+    if not data:
+        raise BadInput("Send the chunk's bytes as the request body.")
+    sessions = _sessions()
+    if sessions.frame_context(session_id, "video") is None:  # this owner's, open, not expired (SessionClosed)
+        raise UnprocessableInput("This capture session is unknown; start a new one.")
+    recorded = request.args.get("t", type=float)
+    answer = live_voice().add_chunk(session_id, index, data, max_chunks=SOUND_MAX_CHUNKS,
+                                    max_bytes=current_app.config["AUDIO_MAX_MB"] * MB,
+                                    recorded_s=recorded if recorded is not None and math.isfinite(recorded) else None)
+    return jsonify(session=session_id, index=index, **answer)
 
 
 @bp.post("/frame")
@@ -104,18 +137,26 @@ def video_frame():
 @rate_limited("analysis")
 @heavy_analysis
 def finish_video_session(session_id: str):
-    """Summarise the session's frames; the microphone recording of the same answer may come along
-    (multipart field ``audio``), read into the same result so face, voice and words share one clock."""
+    """Summarise the session's frames with the voice and words of the same answer, on one clock: from the
+    microphone chunks sent during the capture (field ``chunks``: how many were sent; 409 with ``missing`` when
+    some have not arrived, to send again), or from one whole recording (multipart field ``audio``, as older pages
+    send it), or none (the face alone)."""
     config = current_app.config
     max_bytes = config["AUDIO_MAX_MB"] * MB
     request.max_content_length = max_bytes + 64 * 1024  # room for the multipart envelope, as the audio API
     sessions = _sessions()
-    samples = [(s.t, s.sample) for s in sessions.samples(session_id)]
+    if sessions.frame_context(session_id, "video") is None:
+        raise SessionClosed("This capture session is unknown or already finished; start a new one.")
     recording = request.files.get("audio")
+    expected = request.form.get("chunks", type=int)
     # The sound is read before the session closes: a failure here leaves it open for a retry.
-    # As long as a voice answer may be, or as the live answer is, whichever is longer (the page stops at its end).
-    max_seconds = float(max(config["AUDIO_MAX_SECONDS"], config["VIDEO_DURATION_S"] + 15))
-    sound = read_sound(recording.stream.read() if recording else None, max_bytes=max_bytes, max_seconds=max_seconds)
+    if recording is not None:
+        sound = read_sound(recording.stream.read(), max_bytes=max_bytes, max_seconds=live_answer_seconds())
+    else:
+        sound = read_live_sound(live_voice(), session_id, expected=expected,
+                                progress=lambda f: sessions.set_progress(session_id, "video", f))
+        sessions.set_progress(session_id, "video", 0.9)
+    samples = [(s.t, s.sample) for s in sessions.samples(session_id)]
     result = summarise(samples, source="live", gradcam=best_gradcam(samples), abstain_below=_abstain_below(),
                        sound=sound)
     analysis = sessions.finish(session_id, "video", result)
@@ -172,3 +213,8 @@ def _abstain_below() -> float | None:
 @bp.errorhandler(SessionClosed)
 def session_closed(exc: SessionClosed):
     return jsonify(error=str(exc)), 409
+
+
+@bp.errorhandler(ChunksMissing)
+def chunks_missing(exc: ChunksMissing):
+    return jsonify(error=exc.message, missing=exc.missing), 409
