@@ -244,7 +244,8 @@ def test_second_interview_is_compared_with_the_first(client, app):
     view = client.get(f"/interview/report/{report_id}.json").get_json()
     assert view["n_earlier_interviews"] == 1
     happy = next(e for e in view["fused_among_earlier"] if e["emotion"] == "happy")
-    assert happy["percentile_words"] == "higher than 100% of earlier users (only 1 so far)"
+    # The count below is noised (library/history/disclosure.py): the words name a share, never the one interview.
+    assert re.fullmatch(r"higher than \d+% of earlier users \(only 1 so far\)", happy["percentile_words"])
     assert view["channels"]["video"]["summary"]["n_earlier"] == 1
 
 

@@ -180,3 +180,32 @@ def test_purging_old_captures_purges_their_frames_kept_answers(app, client):
                  now=datetime.now(timezone.utc) + timedelta(hours=1))
     assert gone["captures"] == 1
     assert client.get("/api/v1/me/export", headers=headers).get_json()["kept_for_retries"] == []
+
+
+def test_a_percentile_before_and_after_one_analysis_does_not_say_which_side_it_lies(tmp_path):
+    """The same text's percentile read just before and just after someone's analysis said, for every trait, whether
+    that person's value was below the text's (100/n percent more) or not."""
+    from library.history import HistoryStore
+    from library.history.figures import FiguresCache
+    from library.history.text_compare import compare_text
+
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    rng = random.Random(11)
+    for i in range(40):
+        store.for_owner(owner_of(f"{i:032d}")).add("text", read_result("text", _traits(rng)))
+    victim = 0.5
+    store.for_owner(owner_of("v" * 32)).add("text", read_result("text", {"traits": {t: victim for t in TRAITS},
+                                                                        "word_count": 60, "top_words": []}))
+    figures = FiguresCache(store.engine).channel("text")
+    rule = Disclosure(secret=b"server secret")
+    before, after = figures.before(int(figures.rows.seq[-1]), rule), figures.before(None, rule)
+    right = total = 0
+    for k in range(60):  # probes on both sides of the victim's value
+        probe = 0.3 + 0.4 * k / 59
+        mine = read_result("text", {"traits": {t: probe for t in TRAITS}, "word_count": 60, "top_words": []})
+        for b, a in zip(compare_text(mine, before, TRAITS, 20)["traits"], compare_text(mine, after, TRAITS, 20)["traits"]):
+            below_before, below_after = b["percentile"] * 40 / 100, a["percentile"] * 41 / 100
+            right += (below_after - below_before > 0.5) == (victim < probe)
+            total += 1
+    assert right / total < 0.85, right / total  # the old code: 1.0
+    store.close()

@@ -19,6 +19,10 @@ What holds (``Disclosure``'s defaults; docs/decisions.md "Publishing aggregates"
   the noise as 1 / sqrt(k) (100 analyses, rate-limited, leave a trait known to +-0.14 of its range).
 * Spread and quantiles get the same noise and rounding but have no formal bound (one value may move a
   quantile by the gap to its neighbour); the minimum of people and the noise are their protection.
+* A person's percentile among earlier users ("higher than 73%") is shown at every size, from a count of
+  those below with the same noise as any count (one analysis moves it by 1), keyed by the value compared
+  too: before and after someone's analysis, the same text's percentile no longer says on which side of it
+  that person's value lies. Ties (the very same value) are counted exactly.
 
 Cost in accuracy: a mean over n analyses is off by range / (n x epsilon) on average: 0.01 for a
 trait (range 1) at n = 100, 0.001 at n = 1,000; a word count (range 0-2,000) by 20 words at n = 100.
@@ -108,6 +112,17 @@ class Release:
     def count(self, name: str, count: float) -> int:
         """A count one analysis changes by at most 1, noised and never below 0."""
         return max(0, int(round(count + self.noise(name, 1.0 / self.policy.epsilon))))
+
+    def percentile(self, name: str, value: float, others: np.ndarray) -> tuple[float | None, float | None]:
+        """(percentile of ``value`` among ``others``, ties counting half; share of ties), in percent, the count
+        below noised (``count``, keyed by the value too); (None, None) with no others."""
+        others = np.asarray(others, dtype=float)
+        if others.size == 0:
+            return None, None
+        ties = int(np.count_nonzero(others == value))
+        below = float(np.count_nonzero(others < value)) + self.noise(f"{name}:below:{value!r}", 1.0 / self.policy.epsilon)
+        below = min(max(below, 0.0), float(others.size - ties))
+        return 100.0 * (below + 0.5 * ties) / others.size, 100.0 * ties / others.size
 
 
 QUANTILES = {"p10": 0.1, "p25": 0.25, "median": 0.5, "p75": 0.75, "p90": 0.9}

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from library.history.compare import percentile, tied_share
 from library.history.disclosure import RANGES
 from library.history.figures import Earlier
 
@@ -34,6 +33,7 @@ def compare_emotions(result, earlier: Earlier, emotions: Sequence[str]) -> dict[
     counts_blinks = hasattr(result, "blinks_per_minute")  # the face does; the voice has no blinks
     blink_rates = earlier.present("blinks_per_minute") if counts_blinks else np.empty(0)
     mine = result.blinks_per_minute if counts_blinks else None
+    blink_rank = release.percentile("blinks_per_minute", float(mine), blink_rates) if mine is not None else (None, None)
     return {
         "n_earlier": int(distributions.shape[0]),
         "earlier_mean": earlier_mean,
@@ -42,8 +42,8 @@ def compare_emotions(result, earlier: Earlier, emotions: Sequence[str]) -> dict[
         "n_earlier_blinks": int(blink_rates.size),
         "earlier_blink_histogram": blink_histogram(blink_rates, release) if release.open else [],
         "earlier_blink_mean": release.mean("blinks_per_minute", blink_rates),
-        "blink_percentile": percentile(float(mine), blink_rates) if mine is not None else None,
-        "blink_tied": tied_share(float(mine), blink_rates) if mine is not None else None,
+        "blink_percentile": blink_rank[0],
+        "blink_tied": blink_rank[1],
     }
 
 

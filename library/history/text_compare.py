@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from library.history.compare import percentile, tied_share
 from library.history.figures import Earlier
 
 
@@ -25,19 +24,20 @@ def compare_text(analysis, earlier: Earlier, trait_names: Sequence[str],
     for index, name in enumerate(trait_names):
         value = float(analysis.traits[name])
         others = traits_matrix[:, index]
+        rank, tied = release.percentile(f"traits.{name}", value, others)
         traits.append({
             "trait": name,
             "probability": value,
             "earlier_mean": release.mean(f"traits.{name}", others),
-            "percentile": percentile(value, others),
-            "tied": tied_share(value, others),
+            "percentile": rank,
+            "tied": tied,
         })
     word_counts = earlier.present("word_count")
     return {
         "n_earlier": int(traits_matrix.shape[0]),
         "traits": traits,
         "word_count": analysis.word_count,
-        "word_count_percentile": percentile(analysis.word_count, word_counts),
+        "word_count_percentile": release.percentile("word_count", analysis.word_count, word_counts)[0],
         "earlier_word_count_mean": release.mean("word_count", word_counts),
         "top_words": [(str(w), int(c)) for w, c in analysis.top_words],
         "everyone_top_words": earlier.top_words(15, min_users_for_words),

@@ -24,8 +24,6 @@ from typing import Any
 from flask import current_app
 
 from library.emotions import EMOTIONS
-from library.history import percentile
-from library.history.compare import tied_share
 from library.history.emotion_compare import compare_emotions
 from library.history.text_compare import compare_text
 from library.interview import engine, load_reliability
@@ -54,10 +52,10 @@ def _emotion_percentiles(mine: dict[str, float], earlier_interviews) -> list[dic
     for index, e in enumerate(EMOTIONS):
         column = others[:, index]
         value = float(mine.get(e, 0.0))
+        rank, tied = release.percentile(f"fused.{e}", value, column)  # the count below noised (disclosure.py)
         out.append({"emotion": e, "probability": value,
                     "earlier_mean": release.mean(f"fused.{e}", column),
-                    "percentile_words": ordinal_percentile(percentile(value, column), column.size,
-                                                           tied_share(value, column))})
+                    "percentile_words": ordinal_percentile(rank, column.size, tied)})
     return out
 
 
