@@ -100,7 +100,11 @@ SCHEMAS = {
                   {"session": STR, "frames_in_session": INT}),
     "VideoSession": _obj({"session": STR, "expires_in_s": INT}),
     "VideoSessionStatus": _obj({"session": STR, "channel": STR, "progress": NUM, "samples": INT,
-                                "analysis_id": {"type": ["string", "null"]}}),
+                                "analysis_id": {"type": ["string", "null"]},
+                                # the microphone chunks stored, and the seconds of them already read
+                                "sound": _obj({"chunks": INT, "read_s": NUM})}),
+    "SoundChunk": _obj({"session": STR, "index": INT, "duplicate": BOOL, "received": INT, "contiguous": INT,
+                        "read_s": NUM}),
     "VideoSummary": _obj({"id": STR, "duration_s": NUM, "frames_analysed": INT, "frames_with_face": INT,
                           "distribution": {"oneOf": [_ref("Emotions"), {"type": "null"}]},
                           "dominant": {"type": ["string", "null"]}, "blinks": INT,
@@ -211,12 +215,31 @@ PATHS = {
         "summary": "Progress of a capture session", "parameters": [SESSION],
         "responses": {**_ok(_ref("VideoSessionStatus")), "404": _error("You have no capture session with this id")},
     }},
+    "/api/v1/video/session/{session_id}/sound/{index}": {"post": {
+        "summary": "Chunk `index` (0, 1, ...) of the answer's microphone recording, sent while the person speaks: "
+                   "the bytes MediaRecorder gave (the first holds the WebM/Ogg header) as the whole body. "
+                   "Idempotent by index (a repeat is answered with `duplicate`, the first copy kept), any order; "
+                   "the voice and words are read as the chunks complete a stretch, so the finish reads only the "
+                   "last seconds. Kept until the finish, which deletes them",
+        "parameters": [SESSION, _path_param("index", "The chunk's number, from 0."),
+                       {"name": "t", "in": "query", "required": False, "schema": NUM,
+                        "description": "Seconds of recording the chunks up to this one hold (optional)"}],
+        "requestBody": {"required": True, "content": {"application/octet-stream": {
+            "schema": {"type": "string", "format": "binary"}}}},
+        "responses": {**_ok(_ref("SoundChunk")), "400": _error("An empty body or an index out of range"),
+                      "409": _error("Expired or already finished"),
+                      "413": _error("The chunk, or the session's chunks together, over the size limits"),
+                      "422": _error("You have no capture session with this id")},
+    }},
     "/api/v1/video/session/{session_id}/finish": {"post": {
-        "summary": "Summarise a session's frames into one stored analysis, with the microphone recording of the "
-                   "same answer (optional `audio`: its voice, transcript and words; a missing or unreadable one "
-                   "leaves the face alone)", "parameters": [SESSION],
-        "requestBody": _multipart({"audio": {"type": "string", "format": "binary"}}),
-        "responses": {**_ok(_ref("VideoSummary")), "409": _error("Unknown, expired or already finished"),
+        "summary": "Summarise a session's frames into one stored analysis, with the voice, transcript and words of "
+                   "the same answer: from the microphone chunks sent during it (`chunks`: how many were sent), or "
+                   "one whole recording (`audio`, as older pages send it); none, or an unreadable one, leaves the "
+                   "face alone", "parameters": [SESSION],
+        "requestBody": _multipart({"audio": {"type": "string", "format": "binary"}, "chunks": INT}),
+        "responses": {**_ok(_ref("VideoSummary")),
+                      "409": _error("Unknown, expired or already finished; or chunks missing (`missing`: their "
+                                    "indices, to send again before finishing)"),
                       "413": _error("The recording is over the audio size limit")},
     }},
     "/api/v1/video": {"post": {
