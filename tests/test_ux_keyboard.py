@@ -92,3 +92,31 @@ def test_buttons_show_a_thick_focus_ring(site):
     page.keyboard.press("Tab")  # focus by keyboard: :focus-visible
     ring = page.evaluate(FOCUSED)
     assert ring["id"] == "submit" and ring["outline"] >= 3
+
+
+def test_skipping_an_answered_step_opens_a_box_first(site):
+    """The skip on an answered step threw the answer away at once; now its button only opens a box that says
+    the answer's result will be deleted, and the real button is inside it."""
+    from sample_texts import ESSAY
+
+    app, base, page = site
+    page.set_viewport_size({"width": 390, "height": 844})
+    session_id = _started_interview(page, base)
+    page.goto(f"{base}/interview/{session_id}/text")
+    page.fill("#text", ESSAY)
+    page.click("#submit")
+    page.wait_for_url(lambda url: not url.endswith("/text"), timeout=60_000)
+    answer = app.test_client().get(f"/api/v1/interview/{session_id}", headers={"X-ESAPR-Token": _token(app, page)})
+    text_id = answer.get_json()["steps"]["text"]
+    page.goto(f"{base}/interview/{session_id}/text")
+    assert not page.is_visible("#skip")  # the real button waits in the closed box
+    page.click("#skip-ask")
+    assert "deleted" in page.inner_text("#skip-confirm") and page.is_visible("#skip")
+    page.click("#skip")
+    page.wait_for_url(lambda url: not url.endswith("/text"))
+    assert app.extensions["esapr_store"].get(text_id) is None
+
+
+def _token(app, page) -> str:
+    cookie = next(c["value"] for c in page.context.cookies() if c["name"] == "session")
+    return app.session_interface.get_signing_serializer(app).loads(cookie)["privacy_token"]

@@ -80,7 +80,9 @@ def words_charts(mine: list[tuple[str, int]], everyone: list[tuple[str, int]]) -
     def chart(pairs, colour, title, axis_title):
         data = _table([{"word": w, "count": c} for w, c in pairs], columns=["word", "count"])
         return alt.Chart(data, title=alt.TitleParams(title, anchor="start", fontSize=13)).mark_bar(color=colour).encode(
-            x=alt.X("count:Q", title=axis_title, axis=alt.Axis(format="d", tickMinStep=1, tickCount=4)),
+            # At most one tick per whole count: with 4 ticks up to 2, the axis read "0 1 1 2 2".
+            x=alt.X("count:Q", title=axis_title, axis=alt.Axis(format="d", tickMinStep=1,
+                                                               tickCount=min(4, max([c for _, c in pairs] + [1])))),
             y=alt.Y("word:N", sort="-x", title=None, axis=alt.Axis(labelLimit=110)),
             tooltip=["word:N", alt.Tooltip("count:Q", title=axis_title.lower())],
         ).properties(width="container", height=max(120, 20 * len(pairs))).to_dict()
@@ -205,7 +207,9 @@ def value_among_others_chart(value: float, histogram: list[dict[str, float]], ti
              "count": b["count"]} for b in histogram if b["count"]]
     data = _table(bars, columns=["start", "end", "count"])
     x_scale = alt.Scale(domain=[0, top], nice=True, clamp=True)
-    hist = alt.Chart(data).mark_bar(color="#b9c2d0").encode(
+    # With no bar to show (too few earlier people to publish), an empty bar layer would be an unnamed graphic to
+    # assistive technology (axe svg-img-alt): it is left out of the accessibility tree then.
+    hist = alt.Chart(data).mark_bar(color="#b9c2d0", aria=bool(bars)).encode(
         x=alt.X("start:Q", title=title, scale=x_scale, axis=alt.Axis(format="~r")), x2="end:Q",
         y=alt.Y("count:Q", title="Earlier users", axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[alt.Tooltip("start:Q", title="from", format=".1f"), alt.Tooltip("end:Q", title="to", format=".1f"),
@@ -215,7 +219,7 @@ def value_among_others_chart(value: float, histogram: list[dict[str, float]], ti
         x=alt.X("value:Q", scale=x_scale), tooltip=[alt.Tooltip("value:Q", format=".1f", title=title)])
     # The red line says what it is ("you") at its top, and the key under the chart says it again.
     label = alt.Chart(_table([{"value": value, "label": YOU.lower()}])).mark_text(
-        color="#d64541", fontWeight="bold", align="left", dx=5, baseline="top", y=2).encode(
+        color="#d64541", fontWeight="bold", align="left", dx=5, baseline="top", y=2, aria=False).encode(
         x=alt.X("value:Q", scale=x_scale), text="label:N")
     return _keyed((hist + rule + label).properties(width="container", height=160).to_dict(),
                   [(f"{YOU}: the red line", "#d64541"), ("Earlier users: the grey bars", "#b9c2d0")])
