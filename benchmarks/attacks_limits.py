@@ -242,26 +242,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrent", type=int, default=8)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    table = attacks()
 
+    def one(server: Server, name: str) -> Figures:
+        if name == "slow_clients":
+            return slow_clients(server)
+        if name == "onnx_debug_logs":
+            return onnx_debug_logs(server)
+        single = name in ("truncated_mp4", "nested_json_text", "wav_65535_channels", "flac_unknown_length")
+        return run_attack(server, table[name], 1 if single else args.concurrent)
+
+    return run_on_server(args.only, one, args.json)
+
+
+def run_on_server(names: list[str], one, json_path: Path | None) -> int:
+    """``one(server, name)`` for each name, on one served app (2 workers), each on a quiet server; the figures printed
+    as JSON lines and, with ``json_path``, written there."""
     folder = Path(tempfile.mkdtemp(prefix="esapr-attacks-"))
-    env = {"ESAPR_WORKER_TIMEOUT_S": "300"}
     rows: list[Figures] = []
-    with Server(f"sqlite:///{folder / 'attacks.sqlite3'}", workers=2, env=env) as server:
+    with Server(f"sqlite:///{folder / 'attacks.sqlite3'}", workers=2, env={"ESAPR_WORKER_TIMEOUT_S": "300"}) as server:
         server.wait_until_idle()
-        table = attacks()
-        for name in args.only:
-            if name == "slow_clients":
-                figures = slow_clients(server)
-            elif name == "onnx_debug_logs":
-                figures = onnx_debug_logs(server)
-            else:
-                single = name in ("truncated_mp4", "nested_json_text", "wav_65535_channels", "flac_unknown_length")
-                figures = run_attack(server, table[name], 1 if single else args.concurrent)
+        for name in names:
+            figures = one(server, name)
             rows.append(figures)
             print(json.dumps(asdict(figures)), flush=True)
             server.wait_until_idle(timeout_s=240)  # the next attack starts on a quiet server
-    if args.json:
-        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+    if json_path:
+        json_path.write_text(json.dumps([asdict(r) for r in rows], indent=2))
     return 0
 
 

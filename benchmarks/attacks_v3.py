@@ -12,18 +12,14 @@ Run it on a checkout of the old code (with benchmarks/attacks_*.py and hostile_f
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
-from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from benchmarks import hostile_files as hostile  # noqa: E402
-from benchmarks.attacks_limits import Attack, Figures, run_attack  # noqa: E402
-from benchmarks.serving import Server  # noqa: E402
+from benchmarks.attacks_limits import Attack, run_attack, run_on_server  # noqa: E402
 
 
 def attacks() -> dict[str, Attack]:
@@ -46,19 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrent", type=int, default=4)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-
-    folder = Path(tempfile.mkdtemp(prefix="esapr-attacks-v3-"))
-    rows: list[Figures] = []
-    with Server(f"sqlite:///{folder / 'attacks.sqlite3'}", workers=2, env={"ESAPR_WORKER_TIMEOUT_S": "300"}) as server:
-        server.wait_until_idle()
-        for name in args.only:
-            figures = run_attack(server, table[name], args.concurrent)
-            rows.append(figures)
-            print(json.dumps(asdict(figures)), flush=True)
-            server.wait_until_idle(timeout_s=240)  # the next attack starts on a quiet server
-    if args.json:
-        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
-    return 0
+    return run_on_server(args.only, lambda server, name: run_attack(server, table[name], args.concurrent), args.json)
 
 
 if __name__ == "__main__":
