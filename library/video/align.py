@@ -77,3 +77,45 @@ def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Apply a 2x3 affine matrix to (N, 2) points (used to check alignment in tests)."""
     pts = np.asarray(points, dtype=np.float64)
     return pts @ matrix[:, :2].T + matrix[:, 2]
+
+
+# The wild model's framing (library/video/wild.py): a wider, colour crop that keeps the forehead, the chin and
+# a little of the hair and jaw line, because faces in the wild are read from more than the central features.
+# Eye line at 42% of the side, eyes 36% of the side apart: the face is ~3/4 of the width, the chin near the bottom.
+WILD_SIZE = 112
+WILD_EYE_Y = 0.42
+WILD_EYE_DISTANCE = 0.36
+
+
+def wild_alignment_matrix(landmarks: np.ndarray, size: int = WILD_SIZE) -> np.ndarray:
+    """2x3 affine matrix mapping the frame onto the wild model's ``size`` x ``size`` crop."""
+    left, right = eye_centres(landmarks)
+    dx, dy = right - left
+    dist = math.hypot(dx, dy)
+    if dist < 1e-6:
+        raise ValueError("degenerate landmarks: eye centres coincide")
+    centre = (left + right) / 2
+    m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), math.degrees(math.atan2(dy, dx)),
+                                WILD_EYE_DISTANCE * size / dist)
+    m[0, 2] += size / 2 - centre[0]
+    m[1, 2] += WILD_EYE_Y * size - centre[1]
+    return m
+
+
+def align_face_wild(img: np.ndarray, landmarks: np.ndarray, size: int = WILD_SIZE) -> np.ndarray:
+    """``size`` x ``size`` uint8 crop in the wild model's framing, in the picture's own channels (RGB or gray).
+
+    Rendered at an integer multiple of ``size`` near the source scale and shrunk with INTER_AREA (as
+    ``align_face``), so a large face is not aliased; the border is replicated, as for the live crop.
+    """
+    if img.dtype != np.uint8 or img.ndim not in (2, 3):
+        raise ValueError("align_face_wild needs a uint8 gray or RGB picture")
+    left, right = eye_centres(landmarks)
+    dist = float(np.hypot(*(right - left)))
+    factor = max(1, min(4, int(round(dist / (WILD_EYE_DISTANCE * size)))))
+    big = size * factor
+    crop = cv2.warpAffine(img, wild_alignment_matrix(landmarks, big), (big, big),
+                          flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    if factor > 1:
+        crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+    return crop

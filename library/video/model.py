@@ -9,6 +9,13 @@
 Runs on ONNX Runtime and numpy only, from the runtime files alone: no Keras or torch (the Keras
 network and its exporter are training code, library/video/train/; the training lane checks that
 this class scores and maps faces as the Keras model does: train/keras_model.py).
+
+Two tiers in one class. The *wild* tier (``expression_wild.onnx``: EfficientNet-Lite0 fine-tuned on 112-px
+colour faces from RAF-DB, ExpW and FER2013, library/video/train/wild_*.py) reads stills, uploaded videos and
+the frames a summary keeps: ``predict_proba`` on (N, 112, 112, 3) RGB crops from ``crop`` (or on 48x48 gray
+crops, which it re-frames). The *live* tier (``expression.onnx``: the 48x48 gray CNN, ~10x cheaper) draws the
+overlay of every live frame and gives Grad-CAM: ``predict_proba_live``. Without the wild file (an older
+model folder) both read with the live tier, as before.
 """
 
 from __future__ import annotations
@@ -21,13 +28,17 @@ import numpy as np
 from library.emotions import EMOTIONS
 from library.errors import BadInput
 from library.paths import MODELS_DIR
+from library.video.align import EYE_DISTANCE, EYE_Y, WILD_EYE_DISTANCE, WILD_EYE_Y, WILD_SIZE, align_face, align_face_wild
 
 FACE_SIZE = 48
 DEFAULT_DIR = MODELS_DIR / "video"
 META_FILE = "expression.json"
 ONNX_FILE = "expression.onnx"  # exported from the training's .keras file (library/video/train/export_onnx.py)
 CAM_FILE = "expression_cam.npz"  # its dense weights: Grad-CAM from the ONNX graph (export_onnx.py)
-DEFAULT_PATH = DEFAULT_DIR / ONNX_FILE  # the shipped model file the app runs
+DEFAULT_PATH = DEFAULT_DIR / ONNX_FILE  # the shipped live-tier file
+WILD_ONNX_FILE = "expression_wild.onnx"  # the wild tier (library/video/train/wild_export.py)
+WILD_META_FILE = "expression_wild.json"  # its calibration and figures (library/video/train/wild_evaluate.py)
+WILD_HPARAMS_FILE = "expression_wild_hparams.json"  # the hyperparameters it was trained with
 # Horizontal-flip test-time augmentation: averaged over the face and its mirror image.
 # On by default because it measured better on val (see Models/video/expression.md).
 DEFAULT_FLIP_TTA = True
@@ -72,18 +83,24 @@ def read_meta(folder: Path) -> dict:
 
 
 class FacialExpressionModel:
-    """Seven-class facial-expression classifier over 48x48 grayscale face crops.
+    """Seven-class facial-expression classifier: the wild tier for stills and stored results, the live tier
+    (48x48 gray) for live overlays and Grad-CAM (see the module docstring).
 
-    Scores with the ONNX export (``expression.onnx``) in ONNX Runtime: ~14x faster than Keras on
-    one core, same outputs (docs/decisions.md). Grad-CAM comes from the same graph's last
-    convolution and the dense weights in ``expression_cam.npz``.
+    Scores with ONNX exports in ONNX Runtime (the live one ~14x faster than Keras on one core, same outputs:
+    docs/decisions.md). Grad-CAM comes from the live graph's last convolution and the dense weights in
+    ``expression_cam.npz``.
     """
 
     classes_ = EMOTIONS
 
     def __init__(self, onnx_session, *, flip_tta: bool = DEFAULT_FLIP_TTA, meta: dict | None = None,
-                 cam_weights: tuple[np.ndarray, np.ndarray] | None = None, batch_size: int = 256):
+                 cam_weights: tuple[np.ndarray, np.ndarray] | None = None, batch_size: int = 256,
+                 wild_session=None, wild_meta: dict | None = None):
         self._onnx = onnx_session
+        self._wild = wild_session
+        self.wild_meta = wild_meta or {}
+        self.wild_temperature = float(self.wild_meta.get("temperature", 1.0))
+        self.wild_flip_tta = bool(self.wild_meta.get("flip_tta", True))
         self.flip_tta = flip_tta
         self.meta = meta or {}
         # Temperature scaling and the abstention threshold, fitted on validation by
@@ -100,13 +117,14 @@ class FacialExpressionModel:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, flip_tta: bool = DEFAULT_FLIP_TTA,
-             threads: int = 1) -> "FacialExpressionModel":
+             threads: int = 1, wild: bool = True) -> "FacialExpressionModel":
         """Load the model in ``path`` (its folder, or any of its files; default Models/video/):
         ``expression.onnx``, with ``expression.json`` (calibration) and ``expression_cam.npz``
         (Grad-CAM) beside it when present.
 
         ``threads``: ONNX Runtime intra-op threads. One is the fastest per face here (a 48x48
         net is too small to split) and leaves the other cores to other requests.
+        ``wild``: load the wild tier (``expression_wild.onnx``) when the folder has it.
         """
         folder = Path(path) if path is not None else DEFAULT_DIR
         if not folder.is_dir():
@@ -122,11 +140,17 @@ class FacialExpressionModel:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        wild_session, wild_meta = None, {}
+        if wild and (folder / WILD_ONNX_FILE).is_file():
+            wild_session = ort.InferenceSession(str(folder / WILD_ONNX_FILE), opts, providers=["CPUExecutionProvider"])
+            meta_path = folder / WILD_META_FILE
+            wild_meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         cam_weights = None
         if (folder / CAM_FILE).is_file():
             with np.load(folder / CAM_FILE) as z:
                 cam_weights = (z["kernel"].astype(np.float64), z["bias"].astype(np.float64))
-        return cls(session, flip_tta=flip_tta, meta=meta, cam_weights=cam_weights)
+        return cls(session, flip_tta=flip_tta, meta=meta, cam_weights=cam_weights, wild_session=wild_session,
+                   wild_meta=wild_meta)
 
     @property
     def backend(self) -> str:
@@ -138,8 +162,61 @@ class FacialExpressionModel:
                for i in range(0, len(x), self.batch_size)]
         return np.concatenate(out).astype(np.float64)
 
+    @property
+    def has_wild(self) -> bool:
+        return self._wild is not None
+
+    def crop(self, img: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+        """The crop ``predict_proba`` reads best: the wild tier's 112-px colour crop (RGB or gray picture), or the
+        live tier's 48x48 gray one when there is no wild tier."""
+        if self.has_wild:
+            return align_face_wild(img, landmarks)
+        gray = img if img.ndim == 2 else np.ascontiguousarray(img[..., :3].mean(axis=2).round().astype(np.uint8))
+        return align_face(gray, landmarks)
+
     def predict_proba(self, faces) -> np.ndarray:
-        """Probabilities (N, 7) in EMOTIONS order for face crops (see ``prepare_faces``)."""
+        """Probabilities (N, 7) in EMOTIONS order, calibrated.
+
+        Wild-tier crops (N, 112, 112, 3) RGB from ``crop`` go to the wild tier. 48x48 gray crops framed as
+        ``align_face`` frames them (or as FER2013's pictures are: see ``prepare_faces``) are re-framed to the
+        wild crop and read by the wild tier when it is loaded, else by the live tier."""
+        x = np.asarray(faces)
+        if x.ndim in (3, 4) and x.shape[-1] == 3 or x.ndim == 3 and x.shape == (WILD_SIZE, WILD_SIZE, 3):
+            return self._predict_wild(x)
+        if self.has_wild:
+            return self._predict_wild(fer_to_wild(prepare_faces(faces)))
+        return self.predict_proba_live(faces)
+
+    def _predict_wild(self, faces) -> np.ndarray:
+        x = np.asarray(faces)
+        if x.ndim == 3:
+            x = x[None]
+        if x.ndim != 4 or x.shape[1:] != (WILD_SIZE, WILD_SIZE, 3):
+            raise BadInput(f"colour faces must be RGB crops shaped (N, {WILD_SIZE}, {WILD_SIZE}, 3) from "
+                           f"FacialExpressionModel.crop; got {np.shape(faces)}")
+        if not self.has_wild:
+            raise BadInput("this model folder has no wild tier (expression_wild.onnx): pass 48x48 gray crops")
+        if x.dtype.kind not in "uif" or (x.dtype.kind == "f" and not np.all(np.isfinite(x))):
+            raise BadInput("faces must be finite numbers")
+        x = np.clip(x.astype(np.float32), 0, 255)
+        if len(x) == 0:
+            return np.zeros((0, len(EMOTIONS)))
+        name = self._wild.get_inputs()[0].name
+
+        def logits(batch):
+            return np.concatenate([self._wild.run(None, {name: batch[i:i + 64]})[0]
+                                   for i in range(0, len(batch), 64)]).astype(np.float64)
+
+        z = logits(x)
+        if self.wild_flip_tta:
+            z = 0.5 * (z + logits(np.ascontiguousarray(x[:, :, ::-1])))
+        z = z / self.wild_temperature
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_proba_live(self, faces) -> np.ndarray:
+        """The live tier: probabilities (N, 7) for 48x48 gray crops (see ``prepare_faces``)."""
         x = prepare_faces(faces)
         if len(x) == 0:
             return np.zeros((0, len(EMOTIONS)))
@@ -156,8 +233,13 @@ class FacialExpressionModel:
 
     def is_confident(self, probabilities) -> bool:
         """Whether the top probability reaches the threshold under which validation accuracy fell
-        below 40% (library/video/train/calibrate.py); below it the app should say "unclear"."""
-        return float(np.max(probabilities)) >= self.abstain_below
+        below 40% (library/video/train/calibrate.py, wild_evaluate.py); below it the app should say "unclear"."""
+        return float(np.max(probabilities)) >= self.confidence_threshold
+
+    @property
+    def confidence_threshold(self) -> float:
+        """The threshold of the tier that reads stored results."""
+        return float(self.wild_meta.get("abstain_below", self.abstain_below)) if self.has_wild else self.abstain_below
 
     def predict(self, faces) -> np.ndarray:
         """Most likely emotion name per face."""
@@ -194,3 +276,18 @@ class FacialExpressionModel:
         cam = cv2.resize(cam, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_LINEAR)
         top = cam.max()
         return cam / top if top > 0 else np.zeros_like(cam)
+
+
+def fer_to_wild(faces48: np.ndarray) -> np.ndarray:
+    """48x48 crops in ``align_face``'s (FER2013's) framing -> the wild tier's 112-px RGB framing: one similarity
+    transform between the two eye placements, the border replicated as both aligners do; gray to three channels."""
+    import cv2
+
+    k = WILD_EYE_DISTANCE * WILD_SIZE / EYE_DISTANCE
+    m = np.array([[k, 0.0, WILD_SIZE / 2 - k * FACE_SIZE / 2],
+                  [0.0, k, WILD_EYE_Y * WILD_SIZE - k * EYE_Y]], dtype=np.float64)
+    out = np.empty((len(faces48), WILD_SIZE, WILD_SIZE, 3), dtype=np.float32)
+    for i, face in enumerate(np.asarray(faces48, dtype=np.float32)):
+        big = cv2.warpAffine(face, m, (WILD_SIZE, WILD_SIZE), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        out[i] = np.clip(big, 0, 255)[:, :, None]
+    return out

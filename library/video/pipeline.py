@@ -85,18 +85,24 @@ class FacePipeline:
     def faces(self, gray: np.ndarray, tracker: FaceTracker | None = None) -> list[Face]:
         return tracker.update(gray) if tracker is not None else self.finder.find(gray)
 
-    def classify(self, crops: np.ndarray) -> np.ndarray:
-        """All crops of a frame in one model call (one forward pass instead of N)."""
+    @property
+    def two_tier(self) -> bool:
+        """Whether the model has a wild tier for stills and a cheaper live tier for live frames."""
+        return bool(getattr(self.model, "has_wild", False))
+
+    def classify(self, crops: np.ndarray, live: bool = False) -> np.ndarray:
+        """All crops of a frame in one model call (one forward pass instead of N); ``live``: the live tier."""
         if len(crops) == 0:
             return np.zeros((0, len(EMOTIONS)), dtype=np.float32)
-        probs = np.asarray(self.model.predict_proba(crops), dtype=np.float64)
+        predict = self.model.predict_proba_live if live and self.two_tier else self.model.predict_proba
+        probs = np.asarray(predict(crops), dtype=np.float64)
         if probs.shape != (len(crops), len(EMOTIONS)):
             raise RuntimeError(f"expression model returned shape {probs.shape}, "
                                f"expected {(len(crops), len(EMOTIONS))}")
         return probs
 
     def analyse_image(self, img: np.ndarray, t: float = 0.0, tracker: FaceTracker | None = None,
-                      still: bool | None = None) -> FrameResult:
+                      still: bool | None = None, accurate: bool | None = None) -> FrameResult:
         """Analyse one RGB or grayscale uint8 picture.
 
         With a tracker (a stream: a live capture, a video file) the fast live settings only. Without one, a
@@ -104,16 +110,31 @@ class FacePipeline:
         face, the tight-crop pass and dlib's CNN detector look again, so a photo or a face crop handed to this
         method is not "no face" for want of the slow passes. ``still=False``: a webcam frame on its own, the
         live settings only (the frame API's one-off frames).
+
+        ``accurate``: read the faces with the model's wild tier (colour, 112 px) rather than its live tier
+        (48-px gray). Default: the wild tier for a picture on its own, the live tier for a stream's frames
+        (a tracker); an uploaded video and the frames a live summary keeps ask for the wild tier. Give the
+        picture in colour for the wild tier: a gray one is read in gray.
         """
         gray = FaceFinder.to_gray(img)
+        if accurate is None:
+            accurate = tracker is None
         if tracker is None and still is not False:
-            return self._result(gray, self.finder.find(gray, still=True), t)
-        return self._result(gray, self.faces(gray, tracker), t)
+            return self._result(gray, self.finder.find(gray, still=True), t, img, accurate)
+        return self._result(gray, self.faces(gray, tracker), t, img, accurate)
 
-    def _result(self, gray: np.ndarray, faces: list[Face], t: float) -> FrameResult:
-        crops = np.stack([align_face(gray, f.landmarks) for f in faces]) if faces else \
-            np.zeros((0, 48, 48), dtype=np.uint8)
-        probs = self.classify(crops)
+    def _result(self, gray: np.ndarray, faces: list[Face], t: float, img: np.ndarray | None = None,
+                accurate: bool = True) -> FrameResult:
+        if accurate and self.two_tier:
+            picture = img if img is not None and img.ndim == 3 and img.shape[2] == 3 else gray
+            crops = [self.model.crop(picture, f.landmarks) for f in faces]
+            if picture.ndim == 2:
+                crops = [np.repeat(c[:, :, None], 3, axis=2) for c in crops]
+            probs = self.classify(np.stack(crops)) if crops else self.classify(np.zeros((0, 48, 48), np.uint8))
+        else:
+            crops = np.stack([align_face(gray, f.landmarks) for f in faces]) if faces else \
+                np.zeros((0, 48, 48), dtype=np.uint8)
+            probs = self.classify(crops, live=True)
         results = []
         for face, p in zip(faces, probs):
             probabilities = {e: float(v) for e, v in zip(EMOTIONS, p)}
@@ -143,4 +164,4 @@ class FacePipeline:
         when the live settings find no face, with the crop pass and dlib's CNN detector
         (library/video/faces.py; slower, so never on the live path)."""
         gray = FaceFinder.to_gray(img)
-        return self._result(gray, self.finder.find(gray, still=True), t)
+        return self._result(gray, self.finder.find(gray, still=True), t, img, True)

@@ -292,8 +292,10 @@ def _analyse_container(container, pipeline, sample_fps, limits: _Limits, progres
             if t + 1e-6 < next_t:
                 continue
             next_t = (math.floor(t / step + 1e-6) + 1) * step
-            gray = _rotate(frame.to_ndarray(format="gray"), getattr(frame, "rotation", 0) or 0)
-            result = pipeline.analyse_image(gray, t=t, tracker=tracker)
+            # In colour and with the accurate tier: an upload is a stored result, read at a few frames a second.
+            rgb = _rotate(frame.to_ndarray(format="rgb24"), getattr(frame, "rotation", 0) or 0)
+            gray = pipeline.finder.to_gray(rgb)
+            result = pipeline.analyse_image(rgb, t=t, tracker=tracker, accurate=True)
             frames.append(result)
             if on_frame is not None:
                 on_frame(gray, result)
