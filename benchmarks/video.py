@@ -123,7 +123,7 @@ def stage_split(pipeline, frames, tracker=None) -> dict[str, float]:
             t["faces (tracker)"].append(t3 - t1)
         crops = np.stack([align_face(gray, p) for p in pts])
         t4 = time.perf_counter()
-        pipeline.classify(crops)
+        pipeline.classify(crops, live=True)  # the live tier: what a live frame costs
         t5 = time.perf_counter()
         t["decode"].append(t1 - t0)
         t["align"].append(t4 - t3)
@@ -137,16 +137,46 @@ def end_to_end(pipeline, frames, tracker, repeats: int = 2) -> tuple[float, floa
     The two modes alternate frame by frame so both see the same background load (the machine
     may be shared, and its load drifts over a run).
     """
+    from library.video.faces import FaceTracker
+
     every, tracked = [], []
+    detect_each = FaceTracker(pipeline.finder, detect_every=1)  # the live path, detecting every frame
     for _ in range(repeats):
         tracker.reset()
         for i, raw in enumerate(frames):
-            for mode, times in ((None, every), (tracker, tracked)):
+            for mode, times in ((detect_each, every), (tracker, tracked)):
                 t0 = time.perf_counter()
                 result = pipeline.analyse_jpeg(raw, t=i / 30, tracker=mode)
                 times.append(time.perf_counter() - t0)
                 assert len(result.faces) == 1, f"frame {i}: {len(result.faces)} faces"
     return 1 / statistics.median(every), 1 / statistics.median(tracked)
+
+
+def wild_tier_cost(pipeline, frames, n: int = 60) -> None:
+    """What a still's or a stored frame's face costs on the wild tier, beside the live tier (one face)."""
+    from library.video.frames import decode_image
+
+    rgb = decode_image(frames[0], gray=False)
+    face = pipeline.analyse_image(rgb, still=False, accurate=False).main_face
+    points = np.asarray(face.landmarks, dtype=np.float32)
+    crop = pipeline.model.crop(rgb, points)[None]
+    times = {"crop (align_face_wild)": [], "wild tier (flip averaged)": [], "live tier (flip averaged)": []}
+    from library.video.align import align_face
+
+    crop48 = align_face(pipeline.finder.to_gray(rgb), points)[None]
+    for _ in range(n):
+        t0 = time.perf_counter()
+        pipeline.model.crop(rgb, points)
+        t1 = time.perf_counter()
+        pipeline.model.predict_proba(crop)
+        t2 = time.perf_counter()
+        pipeline.model.predict_proba_live(crop48)
+        t3 = time.perf_counter()
+        times["crop (align_face_wild)"].append(t1 - t0)
+        times["wild tier (flip averaged)"].append(t2 - t1)
+        times["live tier (flip averaged)"].append(t3 - t2)
+    report("
+per-face median ms, the two tiers:", {k: ms(v) for k, v in times.items()})
 
 
 def report(title: str, stages: dict[str, float]) -> None:
@@ -262,6 +292,9 @@ def main() -> None:
     print(f"\nend to end (analyse_jpeg, modes interleaved): detect every frame {every:6.1f} fps "
           f"(target >= 30); tracked {tracked:6.1f} fps (target >= 60); detector ran on "
           f"{tracker.detections} of {2 * len(frames)} tracked frames")
+
+    if getattr(model, "has_wild", False):
+        wild_tier_cost(pipeline, frames)
 
     if args.faces:
         from library.paths import default_data_dir
