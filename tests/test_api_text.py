@@ -175,3 +175,30 @@ def test_secret_key_generated_once_and_kept_in_the_database(tmp_path, monkeypatc
     assert not (tmp_path / "inst" / "secret_key").exists()  # in the database, shared by every worker
     monkeypatch.setenv("ESAPR_SECRET_KEY", "from-env")
     assert create_app(dict(config)).config["SECRET_KEY"] == "from-env"
+
+
+# Common words only, each one in the project's stop-word list (checked in the test, so that a change of list shows).
+STOP_WORDS_ONLY = ("and the of to in that it was for on with as at by from this but not or have had they we you "
+                   "there were been has would will what if can when so no ") * 3
+
+
+def test_a_text_of_stop_words_alone_gets_a_reading_with_nothing_to_explain(client):
+    """Such a text used to end in a 500 (the emotion reading scored an empty batch of texts without each word)."""
+    from library.text.preprocess import content_words, stop_words
+
+    assert set(STOP_WORDS_ONLY.split()) <= stop_words() and content_words(STOP_WORDS_ONLY) == []
+    response = _post_text(client, STOP_WORDS_ONLY)
+    assert response.status_code == 200, response.get_data(as_text=True)[-300:]
+    body = response.get_json()
+    assert body["top_words"] == [] and body["word_count"] == len(STOP_WORDS_ONLY.split())
+    reading = body["emotion_reading"]
+    assert reading["shown"] in {"neutral", "unclear", *reading["probabilities"]}
+    assert reading["pushed_by"] == [] and reading["explained_by"] == ""
+
+    form = client.post("/text/", data={"text": STOP_WORDS_ONLY})
+    assert form.status_code == 303, form.get_data(as_text=True)[-300:]
+    page = client.get(form.headers["Location"])
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "There is no content word to list" in html and 'id="chart-words"' not in html
+    assert "The emotion in your words" in html

@@ -122,7 +122,9 @@ def read_emotion(model, text: str, explain: bool = True) -> "EmotionReading":
     pushed, how = [], ""
     if explain:
         words = _candidates(text)
-        if len(words) <= OCCLUDE_MAX and hasattr(est, "scores"):
+        if not words:
+            pass  # only stop words: no word to remove, so nothing to explain (and no empty batch to score)
+        elif len(words) <= OCCLUDE_MAX and hasattr(est, "scores"):
             pushed, how = occlusion(est, text, top, words), "occlusion"
         elif hasattr(est, "tfidf") or hasattr(est, "named_steps"):
             pushed, how = linear_words(getattr(est, "tfidf", est), text, ISEAR_LABELS[top]), "linear"
