@@ -5,6 +5,11 @@ turns the emotion names when the plot is narrow."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 
 from library.emotions import EMOTIONS
 from library.results import TimelinePoint
@@ -54,3 +59,23 @@ def test_a_blink_rate_shared_by_everyone_still_has_a_readable_axis():
     bar = spec["datasets"][hist["data"]["name"]][0]
     assert bar["start"] == 0.0 and bar["end"] >= 0.5  # a visible bar, not a sliver at 0-0.05
     assert hist["encoding"]["x"]["scale"]["domain"] == [0, 30.0]
+
+
+def test_earlier_users_bars_rise_from_zero():
+    """Each bar of the histogram runs from 0 up to its count (it was a thin band drawn at the count)."""
+    histogram = [{"start": 0, "end": 5, "count": 3}, {"start": 5, "end": 10, "count": 7}]
+    spec = charts.value_among_others_chart(12.0, histogram, "Blinks per minute")
+    assert spec["layer"][0]["encoding"]["y2"] == {"datum": 0}
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no Node.js to lay the chart out with the vendored Vega (Debian: apt install nodejs)")
+    from web.platform.assets import VEGA_FOLDER
+
+    laid_out = subprocess.run([node, str(Path(__file__).with_name("vega_marks.js")), str(VEGA_FOLDER)],
+                              input=json.dumps(spec), capture_output=True, text=True, timeout=60, check=True)
+    drawn = json.loads(laid_out.stdout)
+    bottoms = {round(bar["y2"]) for bar in drawn["bars"]}
+    assert bottoms == {drawn["height"]}  # every bar stands on the x axis (y = 0 at the plot's bottom)
+    heights = sorted(bar["height"] for bar in drawn["bars"])
+    assert abs(heights[0] / heights[1] - 3 / 7) < 0.01  # the heights follow the counts

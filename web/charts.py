@@ -211,7 +211,9 @@ def value_among_others_chart(value: float, histogram: list[dict[str, float]], ti
     # assistive technology (axe svg-img-alt): it is left out of the accessibility tree then.
     hist = alt.Chart(data).mark_bar(color="#b9c2d0", aria=bool(bars)).encode(
         x=alt.X("start:Q", title=title, scale=x_scale, axis=alt.Axis(format="~r")), x2="end:Q",
-        y=alt.Y("count:Q", title="Earlier users", axis=alt.Axis(tickMinStep=1, format="d")),
+        # Bars from zero up to the count: with x and x2 given and no y2, Vega-Lite drew each as a thin
+        # horizontal band at its count.
+        y=alt.Y("count:Q", title="Earlier users", axis=alt.Axis(tickMinStep=1, format="d")), y2=alt.datum(0),
         tooltip=[alt.Tooltip("start:Q", title="from", format=".1f"), alt.Tooltip("end:Q", title="to", format=".1f"),
                  alt.Tooltip("count:Q", title="earlier users")],
     )
