@@ -530,7 +530,14 @@ def test_upload_names_never_become_paths(client, monkeypatch):
     assert "root:" not in text.get_data(as_text=True)
 
 
-def test_hsts_only_over_https(client):
-    assert "Strict-Transport-Security" not in client.get("/").headers  # plain HTTP: meaningless, not sent
-    secure = client.get("/", base_url="https://localhost")
+def test_hsts_only_over_https_to_a_real_host_name(app, client):
+    app.config["ALLOWED_HOSTS"] = ["*"]
+    assert "Strict-Transport-Security" not in client.get("/", base_url="http://esapr.example").headers  # plain HTTP
+    secure = client.get("/", base_url="https://esapr.example:8443")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+    # HSTS holds for a host on every port: sent from https://localhost:<port>, it forced HTTPS on every plain
+    # http://localhost app; browsers ignore it on IP literals.
+    for base in ("https://localhost:8443", "https://LOCALHOST.", "https://app.localhost", "https://127.0.0.1:5000",
+                 "https://[::1]:8443", "https://10.0.0.5", "https://[fe80::1]"):
+        answer = client.get("/", base_url=base)
+        assert answer.status_code == 200 and "Strict-Transport-Security" not in answer.headers, base

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request
@@ -135,9 +136,25 @@ def _refuse_cross_site_and_check_csrf() -> None:
 HSTS = "max-age=31536000"
 
 
+def pins_https(host: str) -> bool:
+    """Whether HSTS may be sent to this host name. Not to a loopback name or an IP literal: HSTS holds for
+    the host on every port, so one visit to https://localhost:<port> (the local certificate) would have the
+    browser force HTTPS on every plain http://localhost app for a year; and browsers ignore it on IP literals
+    (RFC 6797 8.1), so there it is only noise."""
+    name = hosts.host_name(host).strip("[]").rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: always loopback
+        return False
+    try:
+        ipaddress.ip_address(name.partition("%")[0])  # an IPv6 zone id (fe80::1%eth0) is still a literal
+    except ValueError:
+        return True
+    return False
+
+
 def _add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.is_secure:  # behind a proxy, ESAPR_TRUSTED_PROXIES makes X-Forwarded-Proto count
+    # behind a proxy, ESAPR_TRUSTED_PROXIES makes X-Forwarded-Proto (and the forwarded host) count
+    if request.is_secure and pins_https(request.host):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
