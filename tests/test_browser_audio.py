@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import wave
+
 import pytest
 
 from browser import chromium_page, live_server, screenshot_dir
@@ -40,11 +42,20 @@ def test_recording_reaches_the_dashboard(app, tmp_path):
 def test_upload_reaches_the_dashboard(app, tmp_path):
     voice = spoken_wav(tmp_path / "answer.wav")
     with live_server(app) as base, chromium_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(f"{base}/audio/")
         page.set_input_files("#audio-file", str(voice))
         page.click("#upload-button")
         page.wait_for_url("**/audio/result/*", timeout=40_000)
         page.wait_for_selector("#chart-timeline.drawn svg", timeout=30_000)
+        assert "dominant emotion" in page.inner_text("main")
+        assert errors == []
+        analysis_id = page.url.rsplit("/", 1)[-1]
+    with wave.open(str(voice)) as wav:
+        seconds = wav.getnframes() / wav.getframerate()
+    stored = app.extensions["esapr_store"].get(analysis_id, "audio")
+    assert stored is not None and abs(stored.scores["duration_s"] - seconds) < 0.1  # this file's figures, stored
 
 
 def test_refused_microphone_offers_upload(app):

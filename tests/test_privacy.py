@@ -135,7 +135,12 @@ def test_an_older_database_gains_the_owner_column(tmp_path):
     engine.dispose()
     store = HistoryStore(url).for_owner(owner_of("t" * 32))
     assert store.get("a").scores == {"n": 1}  # old rows kept
-    assert store.add("text", read_result("text", {"n": 2})) is not None
+    added = store.add("text", read_result("text", {"n": 2}))
+    # The new column is written: the new row opens for its owner only; the old row belongs to nobody.
+    assert store.get_owned(added.id).scores == added.scores and added.scores["n"] == 2
+    assert store.get_owned("a") is None
+    assert store.for_owner(owner_of("u" * 32)).get_owned(added.id) is None
+    assert store.count("text") == 2
     store.close()
 
 
