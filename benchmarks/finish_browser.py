@@ -15,6 +15,7 @@ here also holds the page's own steps (the last chunk, the finish, opening the da
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -47,6 +48,7 @@ def main() -> int:
     from main import create_app
     from speech import spoken_wav
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     tmp = Path(tempfile.mkdtemp(prefix="esapr-finish-browser-"))
     app = create_app({"SECRET_KEY": "benchmark", "INSTANCE_PATH": str(tmp / "instance"),
                       "DATABASE_URL": f"sqlite:///{tmp / 'history.sqlite3'}"})

@@ -13,6 +13,7 @@ so any worker can take the next chunk or the finish. The finish reads only the r
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from library.audio.decode import decode_audio
@@ -44,8 +45,11 @@ class LiveVoice:
         receipt = self.sound.add_chunk(session_id, index, data, max_chunks=max_chunks, max_bytes=max_bytes)
         read_s = self.sound.read_until(session_id) / SAMPLE_RATE
         worth_reading = recorded_s is None or recorded_s - read_s >= BLOCK_S + GUARD_S
-        if not receipt.duplicate and self.model is not None and worth_reading:
-            read_s = self._read_ahead(session_id, read_s)
+        if not receipt.duplicate and self.model is not None and worth_reading and _READING.claim(session_id):
+            try:
+                read_s = self._read_ahead(session_id, read_s)
+            finally:
+                _READING.release(session_id)
         return _answer(receipt, read_s)
 
     def _read_ahead(self, session_id: str, read_s: float) -> float:
@@ -87,6 +91,30 @@ class LiveVoice:
         except InputError as exc:
             return unread(exc)
         return sound_reading(analysis)
+
+
+class _Claims:
+    """Sessions this process is reading now. The page sends two chunks at a time, so the next chunk often comes
+    while the one before is being read: it is stored and answered at once instead of reading the same stretch
+    again. (Another process may still read it twice; both stores are harmless, the first is kept.)"""
+
+    def __init__(self):
+        self._sessions: set[str] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, session_id: str) -> bool:
+        with self._lock:
+            if session_id in self._sessions:
+                return False
+            self._sessions.add(session_id)
+            return True
+
+    def release(self, session_id: str) -> None:
+        with self._lock:
+            self._sessions.discard(session_id)
+
+
+_READING = _Claims()
 
 
 def _answer(receipt: ChunkReceipt, read_s: float) -> dict:
