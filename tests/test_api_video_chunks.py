@@ -196,12 +196,31 @@ def test_chunks_are_refused_past_the_limits_and_for_others(client, app, answer):
     assert _chunk(client, session, 0, b"x" * (512 * 1024 + 1)).status_code == 413  # counted before anything is read
     assert _chunk(client, session, 360, chunks[0]).status_code == 400
     assert _chunk(client, session, 0, b"").status_code == 400
+    assert _finish(client, session, 10**9).status_code == 400  # a count no page sends is refused, not counted to
     stranger = app.test_client()  # another person with the session's id
     assert _chunk(stranger, session, 0, chunks[0]).status_code == 422
     assert _chunk(client, "0" * 32, 0, chunks[0]).status_code == 422
     assert _finish(client, session).status_code == 200
     assert _chunk(client, session, 1, chunks[1]).status_code == 409  # finished: no more sound
     assert _sound_rows(app) == 0
+
+
+def test_the_sound_of_an_abandoned_answer_goes_with_it(client, app, answer):
+    """An answer never finished: its chunks go when the person deletes their data, or with the expired session."""
+    from library.history.owners import delete_owned, owner_of, purge
+
+    _, chunks, _ = answer
+    kept = _start(client, 1)
+    assert _chunk(client, kept, 0, chunks[0]).status_code == 200
+    token = client.get("/my/").headers["Location"].rsplit("/", 1)[-1]
+    delete_owned(app.extensions["esapr_store"], owner_of(token))
+    assert _sound_rows(app) == 0
+    abandoned = _start(client, 1)
+    assert _chunk(client, abandoned, 0, chunks[0]).status_code == 200
+    assert _sound_rows(app) == 1
+    purge(app.extensions["esapr_store"], keep_days=0, live_keep_s=0)
+    assert _sound_rows(app) == 0
+    assert _finish(client, abandoned, 10**9).status_code == 409  # gone with its session (409 before any count)
 
 
 def test_a_damaged_recording_keeps_the_face(client, answer):

@@ -149,6 +149,8 @@ def finish_video_session(session_id: str):
         raise SessionClosed("This capture session is unknown or already finished; start a new one.")
     recording = request.files.get("audio")
     expected = request.form.get("chunks", type=int)
+    if expected is not None and not 0 <= expected <= SOUND_MAX_CHUNKS:
+        raise BadInput(f"'chunks' is the number of chunks sent: 0 to {SOUND_MAX_CHUNKS}.")
     # The sound is read before the session closes: a failure here leaves it open for a retry.
     if recording is not None:
         sound = read_sound(recording.stream.read(), max_bytes=max_bytes, max_seconds=live_answer_seconds())
