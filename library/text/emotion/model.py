@@ -16,17 +16,9 @@ import numpy as np
 from library.emotions import EMOTIONS
 from library.errors import BadInput
 from library.paths import MODELS_DIR
+from library.text.emotion.labels import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS, UNSEEN_EMOTIONS  # noqa: F401
+from library.text.emotion.reading import read_emotion
 from library.text.saved import load_payload, save_payload
-
-# The classifier's labels, in the order of predict_isear_proba's columns.
-ISEAR_LABELS: tuple[str, ...] = ("joy", "fear", "anger", "sadness", "disgust", "shame", "guilt")
-# ISEAR label -> project emotion, for the five that overlap.
-TO_EMOTIONS: dict[str, str] = {"joy": "happy", "fear": "fear", "anger": "angry",
-                               "sadness": "sad", "disgust": "disgust"}
-# ISEAR labels with no project emotion, in the order of predict_extra's columns.
-EXTRA_LABELS: tuple[str, ...] = ("shame", "guilt")
-# Project emotions ISEAR never labels: always probability 0 from this model.
-UNSEEN_EMOTIONS: tuple[str, ...] = tuple(e for e in EMOTIONS if e not in TO_EMOTIONS.values())
 
 MODEL_FILE = "emotion.joblib"
 DEFAULT_PATH = MODELS_DIR / "text" / MODEL_FILE
@@ -108,8 +100,6 @@ class TextEmotionModel:
         """One text -> :class:`~library.text.emotion.reading.EmotionReading`: the top reading, or
         "unclear" below the measured confidence, or "neutral" where the measured rule allows it,
         with the words that pushed the reading most (reading.py)."""
-        from library.text.emotion.reading import read_emotion
-
         return read_emotion(self, _as_texts(text)[0], explain=explain)
 
     def __repr__(self) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from library.text.emotion.model import ISEAR_LABELS
+from library.text.emotion.labels import ISEAR_LABELS
 from library.text.preprocess import stop_words
 
 # ISEAR's labels in the project's words (the five shared ones as the face channel names them).

@@ -167,3 +167,12 @@ def export_onnx(model, path: Path, quantise: bool = True) -> Path:
         os.replace(fp32, tmp)
     os.replace(tmp, path)
     return path
+
+
+def onnx_logits(onnx_path: Path, texts: list[str]) -> np.ndarray:
+    """The encoder's logits for ``texts`` from an exported (int8) ONNX file, one window per text."""
+    from library.text.encoder import TOKENIZER_FILE, WordsEncoder
+
+    enc = WordsEncoder(onnx_path, base_model_dir() / TOKENIZER_FILE, threads=2)
+    rows = [token_windows(enc.tokenizer, t, WINDOW, max_windows=1)[0] for t in texts]
+    return enc.run(rows)[0]

@@ -31,6 +31,7 @@ import numpy as np
 from library.text.emotion.calibration import ece, fit_temperature, nll, reliability, softmax
 from library.text.emotion.model import ISEAR_LABELS
 from library.text.encoder import ONNX_FILE, TOKENIZER_FILE
+from library.text.train.essays import training_essays
 
 UNCLEAR_BELOW = 0.5
 NEUTRAL_FALSE_RATE = 0.05  # share of ISEAR answers the neutral rule may call neutral
@@ -100,7 +101,7 @@ def neutral_rule(dd, splits, oof: dict, work: Path, log, smoke: bool = False) ->
     """Max-logit OOD rule: threshold from ISEAR OOF (5th percentile), catch rate on neutral passages
     scored by every fold's encoder (the same models that gave the OOF logits)."""
     from library.text.train.neutral import neutral_passages
-    from library.text.train.words import _onnx_logits
+    from library.text.train.finetune import onnx_logits
 
     passages = neutral_passages(limit=60 if smoke else 400)
     score = oof["enc"].max(1)
@@ -109,7 +110,7 @@ def neutral_rule(dd, splits, oof: dict, work: Path, log, smoke: bool = False) ->
     from sklearn.metrics import roc_auc_score
 
     for k in range(len(splits)):
-        neutral_score = _onnx_logits(work / f"isear_encoder_fold{k}.int8.onnx", passages).max(1)
+        neutral_score = onnx_logits(work / f"isear_encoder_fold{k}.int8.onnx", passages).max(1)
         fold_score = score[oof["fold"] == k]
         catches.append(float((neutral_score < threshold).mean()))
         auc.append(float(roc_auc_score(np.r_[np.zeros(len(fold_score)), np.ones(len(neutral_score))],
@@ -126,7 +127,7 @@ def neutral_rule(dd, splits, oof: dict, work: Path, log, smoke: bool = False) ->
 def personality(work: Path, data_dir, log, smoke: bool = False) -> dict:
     """Per-trait comparison TF-IDF / encoder / both on the same folds; the fitted PersonalityBlend."""
     from library.text.personality.blend import PersonalityBlend
-    from library.text.personality.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split, load_essays
+    from library.text.personality.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split
     from library.text.personality.evaluate import _pre_normalise
     from library.text.personality.pipelines import build_pipeline
     from library.text.personality.traits import TRAITS
@@ -134,12 +135,7 @@ def personality(work: Path, data_dir, log, smoke: bool = False) -> dict:
 
     feats = np.load(work / "essay_features.npz")
     x, labels = feats["features"].astype(np.float64), feats["labels"]
-    texts, all_labels = load_essays(data_dir)
-    if smoke:
-        from library.text.train.words import SMOKE_ESSAYS
-
-        keep = np.sort(np.random.default_rng(0).permutation(len(texts))[:SMOKE_ESSAYS])
-        texts, all_labels = [texts[i] for i in keep], all_labels[keep]
+    texts, all_labels = training_essays(data_dir, smoke)
     assert (all_labels == labels).all(), "essay features do not match the essays"
     cache: dict = {}
 

@@ -36,10 +36,10 @@ from library.paths import MODELS_DIR, PROJECT_ROOT
 from library.text.emotion.data import CV_FOLDS, CV_SEED, IsearData, cv_splits, load_isear
 from library.text.emotion.model import ISEAR_LABELS
 from library.text.encoder import ONNX_FILE, TOKENIZER_FILE
+from library.text.train.essays import SMOKE_ESSAYS, training_essays
 
 DEFAULT_WORK = PROJECT_ROOT / "tmp" / "words_v2"
 SMOKE_ROWS = 140
-SMOKE_ESSAYS = 60
 SMOKE_STEPS = 2
 
 
@@ -105,17 +105,8 @@ def stage_tfidf(dd: Deduplicated, splits, work: Path, log) -> None:
             f"({time.time() - start:.0f}s)")
 
 
-def _onnx_logits(onnx_path: Path, texts: list[str]) -> np.ndarray:
-    from library.text.encoder import WINDOW, WordsEncoder, token_windows
-    from library.text.train.finetune import base_model_dir
-
-    enc = WordsEncoder(onnx_path, base_model_dir() / TOKENIZER_FILE, threads=2)
-    rows = [token_windows(enc.tokenizer, t, WINDOW, max_windows=1)[0] for t in texts]
-    return enc.run(rows)[0]
-
-
 def stage_encoder_cv(dd: Deduplicated, splits, work: Path, log, max_steps=None) -> None:
-    from library.text.train.finetune import export_onnx, fine_tune, predict_torch
+    from library.text.train.finetune import export_onnx, fine_tune, onnx_logits, predict_torch
 
     for k, (train, test) in enumerate(splits):
         path = work / f"isear_encoder_fold{k}.npz"
@@ -127,7 +118,7 @@ def stage_encoder_cv(dd: Deduplicated, splits, work: Path, log, max_steps=None) 
         test_texts = [dd.texts[i] for i in test]
         fp32 = predict_torch(model, test_texts)
         onnx_path = export_onnx(model, work / f"isear_encoder_fold{k}.int8.onnx")
-        int8 = _onnx_logits(onnx_path, test_texts)
+        int8 = onnx_logits(onnx_path, test_texts)
         _save(path, test=test, logits=int8, logits_fp32=fp32)
         log(f"  encoder fold {k + 1}/{len(splits)}: accuracy int8 {np.mean(int8.argmax(1) == dd.y[test]):.4f}, "
             f"fp32 {np.mean(fp32.argmax(1) == dd.y[test]):.4f} ({time.time() - start:.0f}s)")
@@ -136,11 +127,13 @@ def stage_encoder_cv(dd: Deduplicated, splits, work: Path, log, max_steps=None) 
 def stage_rescore(dd: Deduplicated, splits, work: Path, log) -> None:
     """Re-read every fold's out-of-fold logits from its int8 file with the current serving code
     (WordsEncoder.run); used once when the app's ONNX calls changed after the folds were trained."""
+    from library.text.train.finetune import onnx_logits
+
     for k, (_, test) in enumerate(splits):
         path = work / f"isear_encoder_fold{k}.npz"
         saved = dict(np.load(path))
         assert (saved["test"] == test).all()
-        saved["logits"] = _onnx_logits(work / f"isear_encoder_fold{k}.int8.onnx", [dd.texts[i] for i in test])
+        saved["logits"] = onnx_logits(work / f"isear_encoder_fold{k}.int8.onnx", [dd.texts[i] for i in test])
         _save(path, **saved)
         log(f"  fold {k + 1}: rescored, accuracy int8 {np.mean(saved['logits'].argmax(1) == dd.y[test]):.4f}")
 
@@ -148,7 +141,7 @@ def stage_rescore(dd: Deduplicated, splits, work: Path, log) -> None:
 def stage_final_encoder(dd: Deduplicated, work: Path, log, max_steps=None, from_fold: int | None = None) -> Path:
     """The shipped encoder: refitted on every answer, or (``from_fold``) fold k's model as validated,
     trained on four fifths: chosen when the machine had no time left for one more fit (the card says so)."""
-    from library.text.train.finetune import base_model_dir, export_onnx, fine_tune, predict_torch
+    from library.text.train.finetune import base_model_dir, export_onnx, fine_tune, onnx_logits, predict_torch
 
     path = work / ONNX_FILE
     source = work / "final_source.json"
@@ -167,7 +160,7 @@ def stage_final_encoder(dd: Deduplicated, work: Path, log, max_steps=None, from_
         export_onnx(model, path)
         # what fusion + int8 changed: the shipped file against the torch model it came from
         sample = dd.texts[::max(1, len(dd.texts) // 600)]
-        fp32, int8 = predict_torch(model, sample), _onnx_logits(path, sample)
+        fp32, int8 = predict_torch(model, sample), onnx_logits(path, sample)
         (work / "final_parity.json").write_text(json.dumps({
             "n_texts": len(sample), "same_top_label": round(float(np.mean(fp32.argmax(1) == int8.argmax(1))), 4),
             "max_abs_logit_diff": round(float(np.abs(fp32 - int8).max()), 4)}))
@@ -178,15 +171,11 @@ def stage_final_encoder(dd: Deduplicated, work: Path, log, max_steps=None, from_
 
 def stage_essay_features(work: Path, data_dir, log, smoke: bool = False) -> None:
     from library.text.encoder import WordsEncoder
-    from library.text.personality.data import load_essays
 
     path = work / "essay_features.npz"
     if path.exists():
         return
-    texts, labels = load_essays(data_dir)
-    if smoke:
-        keep = np.sort(np.random.default_rng(0).permutation(len(texts))[:SMOKE_ESSAYS])
-        texts, labels = [texts[i] for i in keep], labels[keep]
+    texts, labels = training_essays(data_dir, smoke)
     start = time.time()
     enc = WordsEncoder(work / ONNX_FILE, work / TOKENIZER_FILE, threads=2)
     feats = np.zeros((len(texts), 384), np.float32)
