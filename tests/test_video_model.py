@@ -45,7 +45,7 @@ def val_data():
 def smoke_dir(tmp_path_factory, smoke_cache):
     if not HAVE_DATA:
         pytest.skip(f"FER2013/RAF-DB data not found under {DATA_DIR}")
-    from library.video import train
+    from library.video.train import run as train
 
     out = tmp_path_factory.mktemp("video_smoke")
     assert train.main(["--smoke", "--data-dir", str(DATA_DIR), "--out", str(out), "--cache", str(smoke_cache)]) == 0
@@ -166,7 +166,7 @@ def test_serving_a_face_and_its_grad_cam_needs_neither_torch_nor_keras():
 @needs_data
 def test_resume_is_exact(tmp_path, smoke_cache):
     """2 epochs in one go == 1 epoch, stop, resume for the 2nd (weights and optimizer step)."""
-    from library.video import train
+    from library.video.train import run as train
     from library.video.train.network import ModelConfig, build_model
 
     def run(out, *extra):

@@ -22,7 +22,3 @@ The live tier:
     evaluate     both validation sets measured into the model card (``card``)
     keras_model  the public model class run by Keras: the reference the export is tested against
 """
-
-from library.video.train.run import TrainConfig, main, smoke_config, train
-
-__all__ = ["TrainConfig", "main", "smoke_config", "train"]
