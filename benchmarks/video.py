@@ -175,8 +175,7 @@ def wild_tier_cost(pipeline, frames, n: int = 60) -> None:
         times["crop (align_face_wild)"].append(t1 - t0)
         times["wild tier (flip averaged)"].append(t2 - t1)
         times["live tier (flip averaged)"].append(t3 - t2)
-    report("
-per-face median ms, the two tiers:", {k: ms(v) for k, v in times.items()})
+    report("\nper-face median ms, the two tiers:", {k: ms(v) for k, v in times.items()})
 
 
 def report(title: str, stages: dict[str, float]) -> None:
