@@ -22,6 +22,7 @@ from flask import Flask
 
 from library.history import HistoryStore
 from library.history.figures import FiguresCache
+from library.stored_kinds import STORED_KINDS
 from web import openapi
 from web.audio import api as audio_api
 from web.audio import pages as audio
@@ -58,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep TRAITS and EMOTIONS in their documented order
 
     log_redaction.install(app)  # first: nothing logged from here on carries a token or a session id
-    store = app.extensions["esapr_store"] = HistoryStore(app.config["DATABASE_URL"])
+    store = app.extensions["esapr_store"] = HistoryStore(app.config["DATABASE_URL"], STORED_KINDS)
     app.extensions["esapr_figures"] = FiguresCache(store.engine)  # dashboards' comparisons (#15)
     if not app.config.get("SECRET_KEY"):
         # Kept in the database so that workers on every machine sign and read cookies alike.
@@ -159,9 +160,9 @@ def analyze_interview(paths: list[Path]) -> int:
     """One interview from its three answer files: the report as JSON on stdout; 1 when it cannot be made."""
     import json
 
+    from library.batch.interview import interview_from_files
     from library.batch.loaders import Engines
     from library.errors import InputError
-    from library.interview.offline import interview_from_files
 
     video, audio, text = (None if str(p) == "-" else p for p in paths)
     try:

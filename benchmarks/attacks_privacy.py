@@ -186,6 +186,7 @@ def seed_text_rows(database_url: str, n: int, seed: int) -> None:
     from sqlalchemy import insert
 
     from library.history import HistoryStore
+    from library.stored_kinds import STORED_KINDS
     from library.history.schema import _AnalysisRow
 
     rng = random.Random(seed)
@@ -197,7 +198,7 @@ def seed_text_rows(database_url: str, n: int, seed: int) -> None:
                                    ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")},
                         "word_count": rng.randint(50, 900),
                         "top_words": [[w, rng.randint(1, 9)] for w in rng.sample(words, 5)]}} for _ in range(n)]
-    store = HistoryStore(database_url)
+    store = HistoryStore(database_url, STORED_KINDS)
     try:
         with store.engine.begin() as conn:
             conn.execute(insert(_AnalysisRow), rows)

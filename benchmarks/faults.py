@@ -47,8 +47,9 @@ def prepared_database(url: str) -> None:
     """Tables and the shared secret key in place, as a first start leaves them: a server over a
     read-only database can then start (reading both) and only its writes are refused."""
     from library.history import HistoryStore
+    from library.stored_kinds import STORED_KINDS
 
-    store = HistoryStore(url)
+    store = HistoryStore(url, STORED_KINDS)
     try:
         store.shared_setting("secret_key", lambda: secrets.token_hex(32))
     finally:
@@ -68,8 +69,9 @@ def integrity(url: str) -> str:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:  # closed, not just committed
             return "; ".join(row[0] for row in conn.execute("PRAGMA integrity_check"))
     from library.history import CHANNELS, HistoryStore
+    from library.stored_kinds import STORED_KINDS
 
-    store = HistoryStore(url)
+    store = HistoryStore(url, STORED_KINDS)
     try:
         rows = sum(1 for channel in CHANNELS for _ in store.iter_channel(channel))
     finally:

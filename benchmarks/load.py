@@ -363,8 +363,9 @@ def last_seq(url: str) -> int:
     from sqlalchemy import text
 
     from library.history import HistoryStore
+    from library.stored_kinds import STORED_KINDS
 
-    store = HistoryStore(url)
+    store = HistoryStore(url, STORED_KINDS)
     try:
         with store.engine.connect() as conn:
             return conn.execute(text("SELECT max(seq) FROM analyses")).scalar() or 0
@@ -395,6 +396,7 @@ def verify_exactly_once(url: str, outcomes: list[Outcome], *, after_seq: int = 0
     text the row's marker must be one of those requests'.
     """
     from library.history import HistoryStore, LiveSessions
+    from library.stored_kinds import STORED_KINDS
     from library.history.owners import owner_of
 
     problems: list[str] = []
@@ -405,7 +407,7 @@ def verify_exactly_once(url: str, outcomes: list[Outcome], *, after_seq: int = 0
         problems.append(f"{duplicates} 200 answers repeat another's id or carry none")
     unanswered_markers = {o.marker for o in outcomes if o.kind == "text" and o.status is None}
 
-    store = HistoryStore(url)
+    store = HistoryStore(url, STORED_KINDS)
     try:
         rows = [a for channel in set(CHANNEL_OF.values()) for a in store.iter_channel(channel)
                 if a.seq > after_seq]

@@ -1,14 +1,14 @@
-"""The stored results, typed: every stored analysis is written and read through one dataclass of its kind.
+"""The stored results' value types: every stored analysis is written and read through one dataclass of its kind.
 
-    result = read_result("audio", stored.scores)     # -> library.audio.recording.AudioAnalysis
+    result = store.get(analysis_id).result            # -> library.audio.recording.AudioAnalysis for a voice row
     result.summary.mean_probabilities                # what face and voice share, under explicit names
     store.add("audio", result)                       # HistoryStore writes result.to_dict()
 
-The kinds (``STORED_RESULTS``): a face (video) analysis ``library.video.summary.VideoAnalysis``, a voice
-(audio) analysis ``library.audio.recording.AudioAnalysis``, a text analysis ``library.text.analysis.TextAnalysis``
-and an interview report ``library.interview.engine.InterviewResult``. Each has ``to_dict`` (the stored JSON)
-and ``from_dict`` (rows of every age: keys added over time get their old meaning; keys it does not know are
-kept, so a row read and written again is unchanged).
+Which dataclass is which kind is a table above the channels (``library/stored_kinds.py``, a ``StoredKinds``
+defined here) that the app and the batch hand to HistoryStore: this module and the store name no channel,
+so that storage never reaches up to the channels or the interview. Each result class has ``to_dict`` (the
+stored JSON) and ``from_dict`` (rows of every age: keys added over time get their old meaning; keys it does
+not know are kept, so a row read and written again is unchanged).
 
 The stored JSON keys themselves stay as they were: the dashboards read a few numbers straight from the JSON
 by path (library/history/figures.py) and rows of every age exist. So the same key still means different things
@@ -109,51 +109,31 @@ class StoredResult(Protocol):
     def from_dict(cls, scores: Mapping[str, Any]) -> Self: ...
 
 
-def _video() -> type[StoredResult]:
-    from library.video.summary import VideoAnalysis
+class StoredKinds:
+    """The kinds of stored result, each with the dataclass it is read and written through (kind -> a function
+    giving the class: a channel's module is imported when its kind is first used, not when the table is made)."""
 
-    return VideoAnalysis
+    def __init__(self, loaders: Mapping[str, Callable[[], type[StoredResult]]]):
+        self._loaders = dict(loaders)
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self._loaders)
 
-def _audio() -> type[StoredResult]:
-    from library.audio.recording import AudioAnalysis
+    def result_type(self, kind: str) -> type[StoredResult]:
+        if kind not in self._loaders:
+            raise ValueError(f"no stored result of kind {kind!r}; the kinds are {self.kinds}")
+        return self._loaders[kind]()
 
-    return AudioAnalysis
+    def read(self, kind: str, scores: Mapping[str, Any]) -> StoredResult:
+        """A stored row's scores as the dataclass of its kind (rows of every age)."""
+        return self.result_type(kind).from_dict(scores)
 
-
-def _text() -> type[StoredResult]:
-    from library.text.analysis import TextAnalysis
-
-    return TextAnalysis
-
-
-def _interview() -> type[StoredResult]:
-    from library.interview.engine import InterviewResult
-
-    return InterviewResult
-
-
-# Imported when first used, so that importing this module (the history store does) loads no channel.
-STORED_RESULTS: dict[str, Callable[[], type[StoredResult]]] = {
-    "video": _video, "audio": _audio, "text": _text, "interview": _interview}
-
-
-def result_type(kind: str) -> type[StoredResult]:
-    if kind not in STORED_RESULTS:
-        raise ValueError(f"no stored result of kind {kind!r}; the kinds are {tuple(STORED_RESULTS)}")
-    return STORED_RESULTS[kind]()
-
-
-def read_result(kind: str, scores: Mapping[str, Any]) -> StoredResult:
-    """A stored row's scores as the dataclass of its kind (rows of every age)."""
-    return result_type(kind).from_dict(scores)
-
-
-def stored_form(kind: str, result: StoredResult) -> dict[str, Any]:
-    """What the store writes for ``result``; a ``TypeError`` for anything but the dataclass of ``kind``
-    (a plain dict would bypass the one place that knows each key)."""
-    expected = result_type(kind)
-    if not isinstance(result, expected):
-        raise TypeError(f"a {kind} analysis is stored as {expected.__module__}.{expected.__name__}, "
-                        f"not {type(result).__name__}")
-    return result.to_dict()
+    def stored_form(self, kind: str, result: StoredResult) -> dict[str, Any]:
+        """What the store writes for ``result``; a ``TypeError`` for anything but the dataclass of ``kind``
+        (a plain dict would bypass the one place that knows each key)."""
+        expected = self.result_type(kind)
+        if not isinstance(result, expected):
+            raise TypeError(f"a {kind} analysis is stored as {expected.__module__}.{expected.__name__}, "
+                            f"not {type(result).__name__}")
+        return result.to_dict()

@@ -63,7 +63,7 @@ def test_transcript_is_private_and_deleted_with_the_result(client, app, answer_w
 
 def test_a_voice_row_from_before_spoken_readings_still_shows_its_words(client, app, answer_wav):
     """Rows stored before the words had a reading keep the old sentence ("reads mostly ...")."""
-    from library.results import read_result
+    from library.stored_kinds import read_result
     from test_interview_web import owned_store
 
     body = _post(client, answer_wav).get_json()

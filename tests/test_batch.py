@@ -19,6 +19,7 @@ pytest.importorskip("pyarrow", reason="the batch output needs pyarrow (pip insta
 import batch_files  # noqa: E402
 from library.batch import BatchConfig, ManifestError, collect, run_batch  # noqa: E402
 from library.batch.output import RESULTS, read_rows  # noqa: E402
+from library.stored_kinds import STORED_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,7 +168,7 @@ def test_store_writes_each_file_once_across_reruns(tmp_path, database_url):
     duplicate.write_bytes(files[0].read_bytes())
     run_batch(collect([duplicate]), BatchConfig(store_url=database_url, progress=False))
 
-    store = HistoryStore(database_url)
+    store = HistoryStore(database_url, STORED_KINDS)
     try:
         assert first.stored == 2 and again.stored == 0  # the rows done before --store, then nothing new
         assert store.count("text") == 2

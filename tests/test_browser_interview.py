@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from library.results import read_result
+from library.stored_kinds import read_result
 from browser import chromium_page, live_server, screenshot_dir, warm_video_pipeline
 from media import interview_frame, write_y4m
 from sample_texts import ESSAY

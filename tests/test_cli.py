@@ -87,6 +87,7 @@ def test_manifest_to_an_output_folder_and_the_database_once(tmp_path):
     import csv
 
     from library.history import HistoryStore
+    from library.stored_kinds import STORED_KINDS
 
     essay = tmp_path / "answers" / "a.txt"
     essay.parent.mkdir()
@@ -108,6 +109,6 @@ def test_manifest_to_an_output_folder_and_the_database_once(tmp_path):
     with open(tmp_path / "out" / "results.csv", newline="", encoding="utf-8") as fh:
         (row,) = list(csv.DictReader(fh))
     assert (row["id"], row["cohort"], row["channel"], row["ok"]) == ("p1", "2024", "text", "True")
-    store = HistoryStore(database)
+    store = HistoryStore(database, STORED_KINDS)
     assert store.count("text") == 1
     store.close()

@@ -17,7 +17,7 @@ from library.history import HistoryStore
 from library.history.owners import owner_of
 from library.history.schema import _AnalysisRow
 from library.text import TRAITS
-from library.results import read_result
+from library.stored_kinds import STORED_KINDS, read_result
 from sample_texts import ESSAY
 
 WORDS = ["river", "exam", "mother", "coffee", "tired", "music", "friend", "rain", "work", "sleep"]
@@ -80,7 +80,7 @@ def _brute(store: HistoryStore, before_seq: int) -> dict:
 def test_the_cached_figures_follow_additions_deletions_and_late_commits(tmp_path):
     from library.history.figures import FiguresCache
 
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}", STORED_KINDS)
     cache = FiguresCache(store.engine)
     _seed(store, 60)
     rng = random.Random(1)
@@ -110,7 +110,7 @@ def test_the_cached_figures_follow_additions_deletions_and_late_commits(tmp_path
 def test_words_wait_for_enough_distinct_people(tmp_path):
     from library.history.figures import FiguresCache
 
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}", STORED_KINDS)
     cache = FiguresCache(store.engine)
     rng = random.Random(2)
     for _ in range(10):  # one prolific person

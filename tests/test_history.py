@@ -11,7 +11,7 @@ import pytest
 
 from library.history import HistoryStore, merge_word_counts, percentile, summarise_traits
 from library.history.export import to_csv
-from library.results import read_result
+from library.stored_kinds import STORED_KINDS, read_result
 
 
 def _scores(i: int) -> dict:
@@ -19,7 +19,7 @@ def _scores(i: int) -> dict:
 
 
 def _write_many(url: str, writer: int, n: int) -> None:
-    store = HistoryStore(url)
+    store = HistoryStore(url, STORED_KINDS)
     for i in range(n):
         store.add("text", read_result("text", {**_scores(i), "writer": writer, "i": i}))
     store.close()
@@ -40,7 +40,7 @@ def test_concurrent_processes_and_threads_lose_nothing(tmp_path):
     for p in procs:
         p.join(timeout=120)
         assert p.exitcode == 0
-    store = HistoryStore(url)
+    store = HistoryStore(url, STORED_KINDS)
     rows = store.scores("text")
     assert len(rows) == 8 * 60
     assert len({(r["writer"], r["i"]) for r in rows}) == 8 * 60  # every write exactly once
@@ -65,7 +65,7 @@ def test_concurrent_processes_lose_nothing_on_postgresql(database_url):
 
 
 def test_order_get_and_earlier_rows(database_url):
-    store = HistoryStore(database_url)
+    store = HistoryStore(database_url, STORED_KINDS)
     first = store.add("text", read_result("text", _scores(1)))
     second = store.add("text", read_result("text", _scores(2)))
     store.add("audio", read_result("audio", {"dominant": "sad"}))
@@ -91,7 +91,7 @@ def test_percentile_and_summaries():
 
 
 def test_csv_export_flattens_and_defuses_formulas(database_url):
-    store = HistoryStore(database_url)
+    store = HistoryStore(database_url, STORED_KINDS)
     store.add("text", read_result("text", {"traits": {"openness": 0.7}, "word_count": 80, "top_words": [["=cmd", 3]], "note": "=1+1"}))
     text = "".join(to_csv(store.iter_channel("text")))
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -104,7 +104,7 @@ def test_csv_export_flattens_and_defuses_formulas(database_url):
 def test_live_session_collects_samples_then_becomes_one_analysis(database_url):
     from library.history import LiveSessions, SessionClosed
 
-    store = HistoryStore(database_url)
+    store = HistoryStore(database_url, STORED_KINDS)
     live = LiveSessions(store, max_samples=3)
     session_id = live.start("video")
     assert live.add(session_id, "video", 0.2, {"p": 1}) == 1
@@ -129,7 +129,7 @@ def test_live_session_collects_samples_then_becomes_one_analysis(database_url):
 def test_live_session_expires(database_url):
     from library.history import LiveSessions, SessionClosed
 
-    live = LiveSessions(HistoryStore(database_url), expiry_s=-1)
+    live = LiveSessions(HistoryStore(database_url, STORED_KINDS), expiry_s=-1)
     session_id = live.start("video")
     with pytest.raises(SessionClosed, match="expired"):
         live.add(session_id, "video", 0.0, {})

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from library.emotions import EMOTIONS
-from library.results import read_result
+from library.stored_kinds import read_result
 from sample_texts import ESSAY
 
 

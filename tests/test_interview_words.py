@@ -12,7 +12,7 @@ from library.interview import fuse, load_reliability
 from library.interview.combine import answer_inputs, combine
 from library.interview.fusion import CHANCE
 from library.interview.words import SPOKEN_WORD_ERROR, WordsSource, pool_words
-from library.results import read_result
+from library.stored_kinds import read_result
 from sample_texts import ESSAY
 from test_interview_web import _probs, audio_row, owned_store, start, token_of, video_row
 

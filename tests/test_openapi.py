@@ -7,7 +7,7 @@ import re
 import struct
 
 import pytest
-from library.results import read_result
+from library.stored_kinds import read_result
 from jsonschema import Draft202012Validator
 
 from media import interview_frame, jpeg_bytes, make_video

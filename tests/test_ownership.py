@@ -9,7 +9,7 @@ import pytest
 
 from library.emotions import EMOTIONS
 from library.history.owners import owner_of
-from library.results import read_result
+from library.stored_kinds import read_result
 from sample_texts import ESSAY, GLOOMY
 
 HEADER = "X-ESAPR-Token"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from library.history import HistoryStore
 from library.history.owners import owner_of, purge
 from library.history.schema import _AnalysisRow
-from library.results import read_result
+from library.stored_kinds import STORED_KINDS, read_result
 from media import interview_frame, jpeg_bytes, make_video
 from sample_texts import ESSAY
 from speech import wav_bytes
@@ -133,7 +133,7 @@ def test_an_older_database_gains_the_owner_column(tmp_path):
         conn.exec_driver_sql("INSERT INTO analyses (public_id, channel, created_at, scores) "
                              "VALUES ('a' , 'text', '2026-01-01 00:00:00', '{\"n\": 1}')")
     engine.dispose()
-    store = HistoryStore(url).for_owner(owner_of("t" * 32))
+    store = HistoryStore(url, STORED_KINDS).for_owner(owner_of("t" * 32))
     assert store.get("a").scores == {"n": 1}  # old rows kept
     added = store.add("text", read_result("text", {"n": 2}))
     # The new column is written: the new row opens for its owner only; the old row belongs to nobody.

@@ -9,7 +9,8 @@ from library.emotions import EMOTIONS
 from library.history.figures import DOMINANT, FIELDS, WORDS
 from library.history.store import HistoryStore
 from library.interview.engine import InterviewResult
-from library.results import EmotionSummary, TimelinePoint, read_result, result_type
+from library.results import EmotionSummary, TimelinePoint
+from library.stored_kinds import STORED_KINDS, read_result
 from library.text.analysis import TextAnalysis
 from library.video.sound import SoundReading
 from library.video.summary import summarise
@@ -113,7 +114,7 @@ def test_rows_of_older_ages_still_read():
 
 
 def test_the_store_writes_only_the_dataclass_of_the_kind(tmp_path):
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.db'}")
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.db'}", STORED_KINDS)
     row = _current_rows()["video"]
     with pytest.raises(TypeError):
         store.add("video", row)  # a plain dict would bypass the one place that knows each key
@@ -122,4 +123,4 @@ def test_the_store_writes_only_the_dataclass_of_the_kind(tmp_path):
     stored = store.add("video", read_result("video", row))
     assert store.get(stored.id).scores == row
     assert store.get(stored.id).result.summary.mean_probabilities == row["distribution"]
-    assert result_type("interview") is InterviewResult
+    assert STORED_KINDS.result_type("interview") is InterviewResult

@@ -14,7 +14,7 @@ import pytest
 from browser import live_server
 from conftest import make_test_app
 from library.emotions import EMOTIONS
-from library.results import read_result
+from library.stored_kinds import read_result
 
 TEST_SECRET = "test-only-key-" + "s3cr3t"
 

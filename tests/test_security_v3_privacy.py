@@ -15,7 +15,7 @@ import pytest
 from conftest import make_test_app
 from library.history.disclosure import Disclosure, Release, laplace
 from library.history.owners import owner_of
-from library.results import read_result
+from library.stored_kinds import STORED_KINDS, read_result
 from library.text import TRAITS
 from sample_texts import ESSAY
 
@@ -106,7 +106,7 @@ def test_dashboard_means_before_and_after_one_analysis_do_not_give_it_back(tmp_p
     from library.history.figures import FiguresCache
     from library.history.text_compare import compare_text
 
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}", STORED_KINDS)
     rng = random.Random(5)
     for i in range(40):
         store.for_owner(owner_of(f"{i:032d}")).add("text", read_result("text", _traits(rng)))
@@ -189,7 +189,7 @@ def test_a_percentile_before_and_after_one_analysis_does_not_say_which_side_it_l
     from library.history.figures import FiguresCache
     from library.history.text_compare import compare_text
 
-    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    store = HistoryStore(f"sqlite:///{tmp_path / 'h.sqlite3'}", STORED_KINDS)
     rng = random.Random(11)
     for i in range(40):
         store.for_owner(owner_of(f"{i:032d}")).add("text", read_result("text", _traits(rng)))

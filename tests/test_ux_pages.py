@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from library.emotions import EMOTIONS
-from library.results import read_result
+from library.stored_kinds import read_result
 from sample_texts import ESSAY
 from test_interview_web import _probs, owned_store, start, token_of
 

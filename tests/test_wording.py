@@ -4,7 +4,7 @@ than 50% of earlier users"; rows on "My results" showed only a date and a channe
 from __future__ import annotations
 
 from library.history.compare import percentile, tied_share
-from library.results import read_result
+from library.stored_kinds import read_result
 from web.wording import describe_result, ordinal_percentile
 
 

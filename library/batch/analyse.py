@@ -137,7 +137,7 @@ def analyse_bytes(data: bytes, path: Path, engines: Engines) -> dict[str, Any]:
 
 def summary(kind: str, scores: dict[str, Any]) -> str:
     """One line per file for the table."""
-    from library.results import read_result
+    from library.stored_kinds import read_result
 
     result = read_result(kind, scores)
     if kind == "text":

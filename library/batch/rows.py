@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from library.emotions import EMOTIONS
-from library.results import read_result
+from library.stored_kinds import read_result
 from library.text.personality.traits import TRAITS
 
 # (name, type) in output order; "str", "float", "int", "bool", all nullable.

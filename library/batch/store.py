@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from library.batch.rows import SCORES
 from library.history.store import HistoryStore
-from library.results import read_result
+from library.stored_kinds import STORED_KINDS
 
 
 def stored_id(sha256: str) -> str:
@@ -27,7 +27,7 @@ def stored_id(sha256: str) -> str:
 
 class BatchStore:
     def __init__(self, url: str):
-        self.history = HistoryStore(url)  # makes the tables on a new database
+        self.history = HistoryStore(url, STORED_KINDS)  # makes the tables on a new database
 
     def close(self) -> None:
         self.history.close()
@@ -47,7 +47,7 @@ class BatchStore:
 
     def _insert(self, public_id: str, row: dict[str, Any]) -> int:
         try:
-            result = read_result(row["channel"], json.loads(row[SCORES]))
+            result = STORED_KINDS.read(row["channel"], json.loads(row[SCORES]))
             self.history.add(row["channel"], result, public_id=public_id)  # no owner: the batch's
         except IntegrityError:
             return 0  # another run stored it between our look and our write

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from library.errors import BadInput, PayloadTooLarge
 from library.history.schema import Base, _LiveSessionRow
+from library.history.session_closed import SessionClosed
 
 
 class _LiveSoundChunkRow(Base):
@@ -143,8 +144,6 @@ def _still_open(connection, session_id: str) -> None:
     """Refuse (``SessionClosed``) sound for a session that is finished or gone. The row is locked (PostgreSQL;
     SQLite locks the whole file) so a finish running now either comes first, and this refuses, or waits for
     this write, and then deletes what it wrote: no sound outlives the finish."""
-    from library.history.store import SessionClosed  # store.py imports this module
-
     finished = connection.execute(select(_LiveSessionRow.analysis_id).where(_LiveSessionRow.public_id == session_id)
                                   .with_for_update()).first()
     if finished is None or finished[0] is not None:

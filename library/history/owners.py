@@ -46,7 +46,7 @@ def owned_analyses(store: HistoryStore, owner: str, channel: str | None = None) 
     if channel is not None:
         query = query.where(_AnalysisRow.channel == channel)
     with Session(store.engine) as session:
-        return [_as_analysis(row) for row in session.scalars(query)]
+        return [_as_analysis(row, store.kinds) for row in session.scalars(query)]
 
 
 def export_owned(store: HistoryStore, owner: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -24,7 +24,8 @@ from library.history.live_contexts import LiveContexts
 from library.history.live_sound import delete_sound  # its tables join Base.metadata before create_all
 from library.history.migrate import add_missing_columns
 from library.history.schema import Base, _AnalysisRow, _LiveSampleRow, _LiveSessionRow, _SettingRow
-from library.results import StoredResult, read_result, stored_form
+from library.history.session_closed import SessionClosed
+from library.results import StoredKinds, StoredResult
 
 CHANNELS: tuple[str, ...] = ("text", "video", "audio", "interview")
 
@@ -43,10 +44,11 @@ class Analysis:
     channel: str
     created_at: datetime
     scores: dict[str, Any]
+    kinds: StoredKinds | None = field(default=None, repr=False, compare=False)  # the store's table of kinds
 
     @property
     def result(self) -> StoredResult:
-        return read_result(self.channel, self.scores)
+        return _known(self.kinds).read(self.channel, self.scores)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,9 +59,16 @@ class Analysis:
         }
 
 
-def _as_analysis(row: _AnalysisRow) -> Analysis:
+def _as_analysis(row: _AnalysisRow, kinds: StoredKinds | None) -> Analysis:
     created = aware(row.created_at)
-    return Analysis(row.public_id, row.seq, row.channel, created, dict(row.scores))
+    return Analysis(row.public_id, row.seq, row.channel, created, dict(row.scores), kinds)
+
+
+def _known(kinds: StoredKinds | None) -> StoredKinds:
+    if kinds is None:
+        raise TypeError("this store was made without the table of stored kinds, so it cannot read or write results: "
+                        "HistoryStore(url, STORED_KINDS) (library/stored_kinds.py)")
+    return kinds
 
 
 def aware(moment: datetime) -> datetime:
@@ -121,9 +130,10 @@ class HistoryStore:
     adds; ``for_owner`` gives a view of the same database for one person's requests.
     """
 
-    def __init__(self, url: str, *, _engine: Engine | None = None, owner: str | None = None,
-                 _live_contexts: LiveContexts | None = None):
+    def __init__(self, url: str, kinds: StoredKinds | None = None, *, _engine: Engine | None = None,
+                 owner: str | None = None, _live_contexts: LiveContexts | None = None):
         self.url = url
+        self.kinds = kinds  # which dataclass each kind is read and written through; None: figures as stored only
         self.owner = owner
         if _engine is None:
             _engine = make_engine(url)
@@ -133,7 +143,7 @@ class HistoryStore:
 
     def for_owner(self, owner: str | None) -> HistoryStore:
         """The same database (and connection pool, and this process's live contexts), on behalf of ``owner``."""
-        return HistoryStore(self.url, _engine=self.engine, owner=owner, _live_contexts=self.live_contexts)
+        return HistoryStore(self.url, self.kinds, _engine=self.engine, owner=owner, _live_contexts=self.live_contexts)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -162,13 +172,13 @@ class HistoryStore:
             public_id=public_id or uuid.uuid4().hex,
             channel=channel,
             created_at=datetime.now(timezone.utc),
-            scores=stored_form(channel, result),
+            scores=_known(self.kinds).stored_form(channel, result),
             owner=self.owner,
         )
         with Session(self.engine) as session, session.begin():
             session.add(row)
             session.flush()
-            return _as_analysis(row)
+            return _as_analysis(row, self.kinds)
 
     def ids_present(self, ids: list[str]) -> set[str]:
         """Which of ``ids`` are stored (any owner)."""
@@ -182,7 +192,7 @@ class HistoryStore:
             query = query.where(_AnalysisRow.channel == channel)
         with Session(self.engine) as session:
             row = session.scalars(query).first()
-            return _as_analysis(row) if row else None
+            return _as_analysis(row, self.kinds) if row else None
 
     def get_owned(self, analysis_id: str, channel: str | None = None) -> Analysis | None:
         """The row only if it belongs to this store's owner; None otherwise (also with no owner:
@@ -194,7 +204,7 @@ class HistoryStore:
             query = query.where(_AnalysisRow.channel == channel)
         with Session(self.engine) as session:
             row = session.scalars(query).first()
-            return _as_analysis(row) if row else None
+            return _as_analysis(row, self.kinds) if row else None
 
     def count(self, channel: str) -> int:
         with Session(self.engine) as session:
@@ -207,14 +217,10 @@ class HistoryStore:
             query = query.where(_AnalysisRow.seq < before_seq)
         with Session(self.engine) as session:
             for row in session.scalars(query.execution_options(yield_per=batch)):
-                yield _as_analysis(row)
+                yield _as_analysis(row, self.kinds)
 
     def scores(self, channel: str, before_seq: int | None = None) -> list[dict[str, Any]]:
         return [a.scores for a in self.iter_channel(channel, before_seq)]
-
-
-class SessionClosed(LookupError):
-    """The live session does not exist, has expired, or is already finished."""
 
 
 @dataclass(frozen=True)
@@ -335,7 +341,7 @@ class LiveSessions:
     def finish(self, session_id: str, channel: str, result: StoredResult) -> Analysis:
         """Turn the session into one stored analysis (the dataclass of its kind), atomically, and drop its samples
         and its sound (library/history/live_sound.py)."""
-        scores = stored_form(channel, result)
+        scores = _known(self.store.kinds).stored_form(channel, result)
         self.store.live_contexts.drop(session_id)
         with Session(self.store.engine) as session, session.begin():
             row = self._open_row(session, session_id, channel)
@@ -349,7 +355,7 @@ class LiveSessions:
             session.query(_LiveSampleRow).filter(_LiveSampleRow.session_id == session_id).delete()
             delete_sound(session, [session_id])  # the recording's chunks and what was read from them
             session.flush()
-            return _as_analysis(analysis)
+            return _as_analysis(analysis, self.store.kinds)
 
     def set_progress(self, session_id: str, channel: str, fraction: float) -> None:
         with Session(self.store.engine) as session, session.begin():

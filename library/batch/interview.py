@@ -2,8 +2,9 @@
 
     report = interview_from_files(Path("video.mp4"), None, Path("essay.txt"), Engines())   # None: skipped
 
-Each file is analysed as the batch analyses it (library/batch/analyse.py, the web app's models and limits),
-then fused exactly as a finished web interview is (library/interview/engine.py). Nothing is stored.
+Each file is analysed as the batch analyses it (analyse.py, the web app's models and limits), then fused
+exactly as a finished web interview is (library/interview/engine.py). Nothing is stored. It sits in the batch
+layer, above the interview engine it calls, so that the interview package never reaches up to the batch.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from library.batch.analyse import analyse_file
 from library.errors import BadInput
 from library.interview.engine import current_report, report_scores
 from library.interview.reliability import load_reliability
 from library.interview.session import SKIPPED
 from library.registry import CHANNEL_NAMES
-from library.results import read_result
+from library.stored_kinds import read_result
 
 
 def interview_from_files(video: Path | None, audio: Path | None, text: Path | None, engines,
@@ -25,8 +27,6 @@ def interview_from_files(video: Path | None, audio: Path | None, text: Path | No
 
     ``BadInput`` when a file is unreadable or not of its step's kind (a voice recording given as the video
     answer, say); ``UnprocessableInput`` when no answer gives a reading."""
-    from library.batch.analyse import analyse_file
-
     files = dict(zip(CHANNEL_NAMES, (video, audio, text)))
     rows: dict[str, dict[str, Any]] = {}
     answers: dict[str, Any] = {}
