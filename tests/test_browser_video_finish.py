@@ -48,3 +48,28 @@ def test_the_answer_is_read_while_spoken_and_its_end_shows_the_reading(app, tmp_
             page.wait_for_selector("#chart-voice_timeline.drawn svg", timeout=30_000)
             assert "celebrate" in page.inner_text("#words").lower()
         assert errors == []
+
+
+def test_a_chunk_lost_on_the_way_is_sent_again_when_the_finish_names_it(app, tmp_path):
+    """Chunk 5 never reaches the server though the page heard "OK" (a proxy that dropped it): the finish answers
+    409 naming it, the page sends it again from what it kept, finishes, and the voice covers the whole answer."""
+    app.config["VIDEO_DURATION_S"] = SECONDS
+    devices = fake_devices(app, tmp_path, spoken_wav(tmp_path / "voice.wav"))
+    seen: list[str] = []
+    with live_server(app) as base, chromium_page(devices) as page:
+        def drop_once(route):
+            seen.append(route.request.url)
+            if len([u for u in seen if "/sound/5?" in u]) == 1:
+                route.fulfill(status=200, content_type="application/json", body='{"duplicate": false}')
+            else:
+                route.continue_()
+        page.route("**/sound/5?*", drop_once)
+        finishes: list[int] = []
+        page.on("response", lambda r: finishes.append(r.status) if r.url.endswith("/finish") else None)
+        next_url = open_capture(page, base, "video")
+        answer_and_watch(page, next_url, SECONDS)
+        assert finishes == [409, 200] and len(seen) == 2  # named, sent again, finished
+        page.wait_for_selector("#chart-voice_timeline.drawn svg", timeout=30_000)
+        assert "celebrate" in page.inner_text("#words").lower()
+        stored = app.extensions["esapr_store"].get(page.url.rsplit("/", 1)[-1], "video")
+        assert stored.scores["voice"]["duration_s"] >= SECONDS - 1.5  # the voice of the whole answer, gap filled
