@@ -12,8 +12,8 @@ this class scores and maps faces as the Keras model does: train/keras_model.py).
 
 Two tiers in one class. The *wild* tier (``expression_wild.onnx``: EfficientNet-Lite0 fine-tuned on 112-px
 colour faces from RAF-DB, ExpW and FER2013, library/video/train/wild_*.py) reads stills, uploaded videos and
-the frames a summary keeps: ``predict_proba`` on (N, 112, 112, 3) RGB crops from ``crop`` (or on 48x48 gray
-crops, which it re-frames). The *live* tier (``expression.onnx``: the 48x48 gray CNN, ~10x cheaper) draws the
+the frames a summary keeps: ``predict_proba`` on (N, 112, 112, 3) RGB crops from ``crop``, averaged with the live
+network on the same crop. The *live* tier (``expression.onnx``: the 48x48 gray CNN, ~10x cheaper) draws the
 overlay of every live frame and gives Grad-CAM: ``predict_proba_live``. Without the wild file (an older
 model folder) both read with the live tier, as before.
 """
@@ -101,6 +101,10 @@ class FacialExpressionModel:
         self.wild_meta = wild_meta or {}
         self.wild_temperature = float(self.wild_meta.get("temperature", 1.0))
         self.wild_flip_tta = bool(self.wild_meta.get("flip_tta", True))
+        # The stored reading averages the wild network with the live tier on the same crop (two different
+        # networks, inputs and training sets: see the card), then one temperature over the average.
+        self.live_weight = float(self.wild_meta.get("live_weight", 0.0))
+        self.ensemble_temperature = float(self.wild_meta.get("ensemble_temperature", 1.0))
         self.flip_tta = flip_tta
         self.meta = meta or {}
         # Temperature scaling and the abstention threshold, fitted on validation by
@@ -177,14 +181,13 @@ class FacialExpressionModel:
     def predict_proba(self, faces) -> np.ndarray:
         """Probabilities (N, 7) in EMOTIONS order, calibrated.
 
-        Wild-tier crops (N, 112, 112, 3) RGB from ``crop`` go to the wild tier. 48x48 gray crops framed as
-        ``align_face`` frames them (or as FER2013's pictures are: see ``prepare_faces``) are re-framed to the
-        wild crop and read by the wild tier when it is loaded, else by the live tier."""
+        Wild-tier crops (N, 112, 112, 3) RGB from ``crop`` are read by the wild tier: the wild network and the
+        live one on the same crop (``wild_to_fer``), averaged. 48x48 gray crops framed as ``align_face`` frames
+        them (FER2013's framing: see ``prepare_faces``) are read by the live tier, as in v2: on them it measured
+        better than the wild network re-framed (docs/decisions.md, Faces v3)."""
         x = np.asarray(faces)
-        if x.ndim in (3, 4) and x.shape[-1] == 3 or x.ndim == 3 and x.shape == (WILD_SIZE, WILD_SIZE, 3):
+        if x.ndim in (3, 4) and x.shape[-1] == 3:
             return self._predict_wild(x)
-        if self.has_wild:
-            return self._predict_wild(fer_to_wild(prepare_faces(faces)))
         return self.predict_proba_live(faces)
 
     def _predict_wild(self, faces) -> np.ndarray:
@@ -213,7 +216,14 @@ class FacialExpressionModel:
         z = z / self.wild_temperature
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+        p /= p.sum(axis=1, keepdims=True)
+        if self.live_weight > 0:
+            live = self.predict_proba_live(wild_to_fer(x))
+            p = (1 - self.live_weight) * p + self.live_weight * live
+            if self.ensemble_temperature != 1.0:
+                p = np.exp(np.log(np.clip(p, 1e-12, None)) / self.ensemble_temperature)
+                p /= p.sum(axis=1, keepdims=True)
+        return p
 
     def predict_proba_live(self, faces) -> np.ndarray:
         """The live tier: probabilities (N, 7) for 48x48 gray crops (see ``prepare_faces``)."""
@@ -278,16 +288,17 @@ class FacialExpressionModel:
         return cam / top if top > 0 else np.zeros_like(cam)
 
 
-def fer_to_wild(faces48: np.ndarray) -> np.ndarray:
-    """48x48 crops in ``align_face``'s (FER2013's) framing -> the wild tier's 112-px RGB framing: one similarity
-    transform between the two eye placements, the border replicated as both aligners do; gray to three channels."""
+def wild_to_fer(crops: np.ndarray) -> np.ndarray:
+    """The wild tier's 112-px crops -> 48x48 gray crops in ``align_face``'s framing (a similarity transform between the two eye placements):
+    the live tier reads the same face as the wild network, with no second alignment."""
     import cv2
 
-    k = WILD_EYE_DISTANCE * WILD_SIZE / EYE_DISTANCE
-    m = np.array([[k, 0.0, WILD_SIZE / 2 - k * FACE_SIZE / 2],
-                  [0.0, k, WILD_EYE_Y * WILD_SIZE - k * EYE_Y]], dtype=np.float64)
-    out = np.empty((len(faces48), WILD_SIZE, WILD_SIZE, 3), dtype=np.float32)
-    for i, face in enumerate(np.asarray(faces48, dtype=np.float32)):
-        big = cv2.warpAffine(face, m, (WILD_SIZE, WILD_SIZE), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-        out[i] = np.clip(big, 0, 255)[:, :, None]
+    s = EYE_DISTANCE / (WILD_EYE_DISTANCE * WILD_SIZE)
+    m = np.array([[s, 0.0, FACE_SIZE / 2 - s * WILD_SIZE / 2],
+                  [0.0, s, EYE_Y - s * WILD_EYE_Y * WILD_SIZE]], dtype=np.float64)
+    out = np.empty((len(crops), FACE_SIZE, FACE_SIZE), dtype=np.uint8)
+    for i, crop in enumerate(np.asarray(crops)):
+        gray = cv2.cvtColor(np.clip(crop, 0, 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+        out[i] = cv2.warpAffine(gray, m, (FACE_SIZE, FACE_SIZE), flags=cv2.INTER_AREA,
+                                borderMode=cv2.BORDER_REPLICATE)
     return out

@@ -27,7 +27,7 @@ from library.paths import MODELS_DIR, default_data_dir
 from library.training import atomic_write_text, classification_metrics, log
 from library.video.align import align_face
 from library.video.faces import FaceFinder
-from library.video.model import WILD_META_FILE, FacialExpressionModel
+from library.video.model import WILD_HPARAMS_FILE, WILD_META_FILE, FacialExpressionModel
 from library.video.train.data import load_split
 from library.video.train.wild_data import DEFAULT_CACHE, load_or_build
 
@@ -58,10 +58,12 @@ def _sex(query: str) -> str:
     return next((s for s, words in SEX_WORDS.items() if word in words), "")
 
 
-def calibrate(model: FacialExpressionModel, data: dict) -> dict:
+def calibrate(model: FacialExpressionModel, data: dict, live_weight: float) -> dict:
+    """Flip and temperature of the wild network alone, then (with ``live_weight`` > 0) the temperature of its
+    average with the live tier, and the "unclear" threshold of what is served."""
     calib = np.flatnonzero(data["split"] == "calib")
     x, y = data["images"][calib], data["labels"][calib]
-    model.wild_temperature = 1.0
+    model.wild_temperature, model.live_weight, model.ensemble_temperature = 1.0, 0.0, 1.0
     accuracy = {}
     for flip in (False, True):
         model.wild_flip_tta = flip
@@ -70,13 +72,19 @@ def calibrate(model: FacialExpressionModel, data: dict) -> dict:
     raw = model.predict_proba(x)
     t = fit_temperature(np.log(np.clip(raw, 1e-12, None)), y)
     model.wild_temperature = t
+    model.live_weight = live_weight
+    mixed = model.predict_proba(x)
+    t_mix = fit_temperature(np.log(np.clip(mixed, 1e-12, None)), y) if live_weight > 0 else 1.0
+    model.ensemble_temperature = t_mix
     p = model.predict_proba(x)
     threshold = abstain_threshold(p, y, floor=ABSTAIN_FLOOR)
-    log(f"calibration: flip {model.wild_flip_tta} ({accuracy}), T {t:.3f}, ECE {ece(raw, y):.4f} -> {ece(p, y):.4f}, "
-        f"unclear below {threshold}")
-    return {"flip_tta": model.wild_flip_tta, "temperature": round(t, 4), "abstain_below": threshold,
-            "calib_pictures": int(len(y)), "calib_accuracy_flip": accuracy, "calib_ece_before": ece(raw, y),
-            "calib_ece_after": ece(p, y)}
+    log(f"calibration: flip {model.wild_flip_tta} ({accuracy}), T {t:.3f}, live weight {live_weight}, "
+        f"T of the average {t_mix:.3f}; ECE {ece(mixed, y):.4f} -> {ece(p, y):.4f}, unclear below {threshold}; "
+        f"calib accuracy {float((p.argmax(1) == y).mean()):.4f}")
+    return {"flip_tta": model.wild_flip_tta, "temperature": round(t, 4), "live_weight": live_weight,
+            "ensemble_temperature": round(t_mix, 4), "abstain_below": threshold, "calib_pictures": int(len(y)),
+            "calib_accuracy_flip": accuracy, "calib_accuracy": float((p.argmax(1) == y).mean()),
+            "calib_ece_before": ece(mixed, y), "calib_ece_after": ece(p, y)}
 
 
 def _pictures(data_dir: Path, data: dict, idx: np.ndarray) -> list[np.ndarray]:
@@ -122,17 +130,22 @@ def cached_faces(cache: Path | None, key: str, pictures: list[np.ndarray]) -> di
 
 
 def end_to_end(model: FacialExpressionModel, pictures: list[np.ndarray], faces: dict) -> dict:
-    """Read each found face with both tiers."""
-    wild, live = [], []
+    """Read each found face as served (the wild tier), with the wild network alone and with the live tier alone."""
+    wild, live, alone = [], [], []
     for img, found, points in zip(pictures, faces["found"], faces["landmarks"]):
         if not found:
             continue
         gray = FaceFinder.to_gray(img)
         picture = img if img.ndim == 3 else np.repeat(img[:, :, None], 3, axis=2)
-        wild.append(model.predict_proba(model.crop(picture, points)[None])[0])
+        crop = model.crop(picture, points)[None]
+        wild.append(model.predict_proba(crop)[0])
+        weight, model.live_weight = model.live_weight, 0.0
+        alone.append(model.predict_proba(crop)[0])
+        model.live_weight = weight
         live.append(model.predict_proba_live(align_face(gray, points)[None])[0])
     empty = np.zeros((0, 7))
-    return {**faces, "wild": np.array(wild) if wild else empty, "live": np.array(live) if live else empty}
+    return {**faces, "wild": np.array(wild) if wild else empty, "live": np.array(live) if live else empty,
+            "alone": np.array(alone) if alone else empty}
 
 
 def report_pictures(data: dict, source: str, n: int, seed: int = 0) -> np.ndarray:
@@ -140,9 +153,10 @@ def report_pictures(data: dict, source: str, n: int, seed: int = 0) -> np.ndarra
     return np.sort(np.random.default_rng(seed).permutation(rows)[:n])
 
 
-def evaluate(model_dir: Path, data_dir: Path, data: dict, n_end_to_end: int, cache: Path | None = None) -> dict:
+def evaluate(model_dir: Path, data_dir: Path, data: dict, n_end_to_end: int, cache: Path | None = None,
+             live_weight: float = 0.5) -> dict:
     model = FacialExpressionModel.load(model_dir)
-    report = {"calibration": calibrate(model, data), "sources": {}}
+    report = {"calibration": calibrate(model, data, live_weight), "sources": {}}
     threshold = report["calibration"]["abstain_below"]
     live_threshold = model.abstain_below
     for source in ("rafdb", "expw", "fer2013"):
@@ -158,6 +172,7 @@ def evaluate(model_dir: Path, data_dir: Path, data: dict, n_end_to_end: int, cac
         entry["found_by"] = {k: int((e2e["how"] == k).sum()) for k in ("hog", "crop", "enlarged", "cnn", "")}
         entry["end_to_end"] = figures(e2e["wild"], yp[found], threshold, found)
         entry["end_to_end_live_tier"] = figures(e2e["live"], yp[found], live_threshold, found)
+        entry["end_to_end_wild_network_alone"] = figures(e2e["alone"], yp[found], threshold, found)
         if source == "expw":
             entry["groups"], entry["sex"], entry["face_size"] = {}, {}, {}
             groups = data["group"][pick]
@@ -178,7 +193,8 @@ def evaluate(model_dir: Path, data_dir: Path, data: dict, n_end_to_end: int, cac
                         "pictures": int(m.sum()), "found": float(found[m].mean()), "end_to_end": float(right[m].mean())}
         report["sources"][source] = entry
         log(f"{source}: crops acc {entry['aligned_crops']['accuracy']:.4f}; end to end {entry['end_to_end']['end_to_end']:.4f} "
-            f"(found {entry['end_to_end']['found']:.3f}, live tier {entry['end_to_end_live_tier']['end_to_end']:.4f}), "
+            f"(found {entry['end_to_end']['found']:.3f}, live tier {entry['end_to_end_live_tier']['end_to_end']:.4f}, "
+            f"wild network alone {entry['end_to_end_wild_network_alone']['end_to_end']:.4f}), "
             f"{entry['seconds_per_picture_reading']:.3f} s a picture to read")
     return report
 
@@ -201,7 +217,8 @@ def main(argv=None) -> int:
                                  _pictures(data_dir, data, pick))
             log(f"{source}: found {faces['found'].mean():.3f} of {len(pick)}")
         return 0
-    report = evaluate(Path(args.model_dir), data_dir, data, args.end_to_end, Path(args.cache))
+    hp = json.loads((Path(args.model_dir) / WILD_HPARAMS_FILE).read_text())
+    report = evaluate(Path(args.model_dir), data_dir, data, args.end_to_end, Path(args.cache), hp.get("live_weight", 0.0))
     path = Path(args.model_dir) / WILD_META_FILE
     meta = {**report["calibration"], "evaluation": report,
             "date": time.strftime("%Y-%m-%d"), "end_to_end_pictures_per_source": args.end_to_end}

@@ -44,7 +44,8 @@ def main(argv=None) -> int:
     for name in (ONNX_FILE, META_FILE, CAM_FILE):  # the live tier is served beside it (trained by --tier live)
         if not (out / name).exists() and (MODELS_DIR / "video" / name).exists():
             shutil.copy(MODELS_DIR / "video" / name, out / name)
-    report = wild_evaluate.evaluate(out, data_dir, data, 5 if args.smoke else args.end_to_end, cache)  # evaluate
+    report = wild_evaluate.evaluate(out, data_dir, data, 5 if args.smoke else args.end_to_end, cache,
+                                    hp.get("live_weight", 0.0))  # evaluate
     history = json.loads((run / "history.json").read_text())
     meta = {**report["calibration"], "evaluation": report, "history": history,
             "date": time.strftime("%Y-%m-%d"),

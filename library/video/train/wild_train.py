@@ -131,12 +131,31 @@ def augment(x, rng: np.random.Generator, aug: dict):
     return img.permute(0, 2, 3, 1).contiguous()
 
 
+def cycles(hp: dict) -> list[dict]:
+    """The learning-rate cycles: the first from the top-level settings, then each of ``restarts`` (a warm
+    restart continues from the weights the cycle before ended with)."""
+    first = {"epochs": hp["epochs"], "lr": hp["lr"], "warmup_steps": hp["warmup_steps"]}
+    return [first] + list(hp.get("restarts", []))
+
+
+def total_steps(hp: dict) -> int:
+    return sum(c["epochs"] for c in cycles(hp)) * (hp["samples_per_epoch"] // hp["batch_size"])
+
+
 def lr_at(step: int, total: int, hp: dict) -> float:
-    """Linear warm-up, then cosine to zero at the last step."""
-    if step < hp["warmup_steps"]:
-        return hp["lr"] * (step + 1) / hp["warmup_steps"]
-    progress = (step - hp["warmup_steps"]) / max(1, total - hp["warmup_steps"])
-    return hp["lr"] * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    """Per cycle: linear warm-up, then cosine to zero at the cycle's last step."""
+    per_epoch = hp["samples_per_epoch"] // hp["batch_size"]
+    start = 0
+    for cycle in cycles(hp):
+        length = cycle["epochs"] * per_epoch
+        if step < start + length or cycle is cycles(hp)[-1]:
+            s, warm = step - start, cycle["warmup_steps"]
+            if s < warm:
+                return cycle["lr"] * (s + 1) / warm
+            progress = (s - warm) / max(1, length - warm)
+            return cycle["lr"] * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+        start += length
+    raise AssertionError("unreachable")
 
 
 def predict_logits(model, images: np.ndarray, batch: int = 128) -> np.ndarray:
@@ -167,7 +186,7 @@ def train(hp: dict, out: Path, data: dict, resume: bool = False) -> Path:
                              {"params": head, "lr_scale": hp["head_lr_multiplier"]}],
                             lr=hp["lr"], weight_decay=hp["weight_decay"])
     steps_per_epoch = hp["samples_per_epoch"] // hp["batch_size"]
-    total = steps_per_epoch * hp["epochs"]
+    total = total_steps(hp)
     step, history = 0, []
     ckpt = out / CHECKPOINT
     if resume and ckpt.is_file():
