@@ -103,12 +103,10 @@ def test_stills_read_with_the_wild_tier_live_frames_with_the_live_tier(model):
 
 def _report_pictures(data_dir, source: str, n: int):
     """``n`` held-out pictures of ``source`` (the card's report half), with their labels, without the crop cache."""
-    import csv
-
     import cv2
 
     from library.video.train.prepare import held_out, read_labels
-    from library.video.train.wild_data import EXPW_HELD_OUT, SPLIT_SEED, _halves, expw_photo
+    from library.video.train.wild_data import SPLIT_SEED, _halves, expw_photo, expw_split
 
     if source == "rafdb":
         files, labels = read_labels(data_dir)
@@ -117,14 +115,8 @@ def _report_pictures(data_dir, source: str, n: int):
         rows = [(f, int(y)) for f, y, m in zip(files, labels, mask) if m and halves[f] == "report"]
         folder = data_dir / "rafdb" / "train"
     else:
-        with open(data_dir / "expw" / "labels.csv", newline="") as fh:
-            table = list(csv.DictReader(fh))
-        photos = sorted({expw_photo(r["file"]) for r in table})
-        order = np.random.default_rng(SPLIT_SEED).permutation(len(photos))
-        out = {photos[i] for i in order[: round(EXPW_HELD_OUT * len(photos))]}
-        halves = _halves(sorted(out), SPLIT_SEED + 1)
-        rows = [(r["file"], int(r["label"])) for r in table
-                if expw_photo(r["file"]) in out and halves[expw_photo(r["file"])] == "report"]
+        table, split = expw_split(data_dir)
+        rows = [(r["file"], int(r["label"])) for r in table if split[expw_photo(r["file"])] == "report"]
         folder = data_dir / "expw" / "images"
     pick = np.random.default_rng(7).permutation(len(rows))[:n]
     return [(cv2.cvtColor(cv2.imread(str(folder / rows[i][0])), cv2.COLOR_BGR2RGB), rows[i][1]) for i in pick]

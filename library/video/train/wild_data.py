@@ -89,6 +89,17 @@ def _halves(keys: list[str], seed: int) -> dict[str, str]:
     return {distinct[i]: ("calib" if rank % 2 == 0 else "report") for rank, i in enumerate(order)}
 
 
+def expw_split(data_dir: Path) -> tuple[list[dict], dict[str, str]]:
+    """ExpW's rows (file, label, query) and each source photo's split: 'train', 'calib' or 'report'."""
+    with open(data_dir / "expw" / "labels.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    photos = sorted({expw_photo(r["file"]) for r in rows})
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(photos))
+    out = {photos[i] for i in order[: round(EXPW_HELD_OUT * len(photos))]}
+    halves = _halves(sorted(out), SPLIT_SEED + 1)
+    return rows, {p: halves.get(p, "train") for p in photos}
+
+
 def _rgb(path: Path) -> np.ndarray:
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if img is None:
@@ -105,16 +116,10 @@ def _records(data_dir: Path, limit: int | None) -> list[dict]:
     for f, y, m in zip(files, labels, mask):
         records.append({"source": "rafdb", "file": f, "label": int(y), "group": "other",
                         "split": halves[f] if m else "train"})
-    with open(data_dir / "expw" / "labels.csv", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    photos = sorted({expw_photo(r["file"]) for r in rows})
-    order = np.random.default_rng(SPLIT_SEED).permutation(len(photos))
-    out = {photos[i] for i in order[: round(EXPW_HELD_OUT * len(photos))]}
-    halves = _halves(sorted(out), SPLIT_SEED + 1)
+    rows, split = expw_split(data_dir)
     for r in rows:
-        photo = expw_photo(r["file"])
         records.append({"source": "expw", "file": r["file"], "label": int(r["label"]),
-                        "group": query_group(r["query"]), "split": halves[photo] if photo in out else "train"})
+                        "group": query_group(r["query"]), "split": split[expw_photo(r["file"])]})
     if limit:  # smoke runs: a few of each source and split
         rng = np.random.default_rng(0)
         records = [records[i] for i in sorted(rng.permutation(len(records))[:limit])]
