@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 import pytest
 import soundfile as sf
 from sqlalchemy import func, select

@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("library", "web")
@@ -156,23 +155,6 @@ def test_a_planted_cycle_is_found_and_named():
     assert one_cycle(graph, groups[0]) == ["a", "b", "c", "a"]
 
 
-# Cycles left for now, each with why. The strict mark below turns green into red the day the last one goes:
-# then delete the mark (and this list).
-REMAINING = [
-    # audio/model.py imports stretches.py, which imports transcribe.py, whose Transcriber imports
-    # model.prepare_signal inside a method: that code belongs to the live voice work in progress.
-    ["library.audio.model", "library.audio.stretches", "library.audio.transcribe"],
-]
-
-
-def test_no_import_cycle_but_the_ones_left():
-    graph = import_graph()
-    new = [group for group in strongly_connected(graph) if group not in REMAINING]
-    assert not new, "import cycles:\n" + describe(graph, new)
-
-
-@pytest.mark.xfail(strict=True, reason="the cycles in REMAINING are left: library/audio model -> stretches -> "
-                                       "transcribe -> model (the live voice work owns those files)")
 def test_no_import_cycle():
     graph = import_graph()
     groups = strongly_connected(graph)

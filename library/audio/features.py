@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from library.errors import BadInput
+
 SAMPLE_RATE = 16_000
 
 
@@ -35,6 +37,26 @@ def resample(signal: np.ndarray, sr: int | float, target: int = SAMPLE_RATE) -> 
     import soxr
 
     return np.ascontiguousarray(soxr.resample(x, float(sr), float(target), quality="HQ"), dtype=np.float32)
+
+
+def prepare_signal(signal, sample_rate) -> np.ndarray:
+    """Validate, mix to mono and resample to 16 kHz (what the voice model and the transcriber read)."""
+    x = np.asarray(signal)
+    if x.dtype == object or x.dtype.kind not in "iuf":
+        raise BadInput(f"signal must be a numeric array, got dtype {x.dtype}")
+    if x.dtype.kind in "iu":  # PCM integers -> [-1, 1]
+        x = x.astype(np.float32) / float(np.iinfo(x.dtype).max)
+    try:
+        x = to_mono(x)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    if not np.all(np.isfinite(x)):
+        raise BadInput("signal contains NaN or infinite values")
+    if not sample_rate or sample_rate <= 0:
+        raise BadInput("sample_rate must be positive")
+    if len(x) == 0:
+        raise BadInput("signal is empty")
+    return resample(x, sample_rate, SAMPLE_RATE)
 
 
 # ---------------------------------------------------------------- voice activity, clipping

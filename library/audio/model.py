@@ -21,12 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from library.audio.encoder import WhisperEncoder, pool_states
-from library.audio.features import SAMPLE_RATE, resample, to_mono
+from library.audio.features import prepare_signal
 from library.audio.head import DenseHead
 from library.audio.stretches import Prepared, prepared_from_blocks, read_ahead
 from library.audio.windows import WINDOW_S, clip_proba, second_windows
 from library.emotions import EMOTIONS
-from library.errors import BadInput
 from library.paths import MODELS_DIR
 from library.threads import pin_loaded
 
@@ -34,26 +33,6 @@ DEFAULT_DIR = MODELS_DIR / "audio"
 MODEL_FILE = "speech_emotion_head.npz"
 META_FILE = "speech_emotion.json"
 DEFAULT_ABSTAIN_BELOW = 0.4  # used only when a model's metadata holds no measured threshold
-
-
-def prepare_signal(signal, sample_rate) -> np.ndarray:
-    """Validate, mix to mono and resample to 16 kHz."""
-    x = np.asarray(signal)
-    if x.dtype == object or x.dtype.kind not in "iuf":
-        raise BadInput(f"signal must be a numeric array, got dtype {x.dtype}")
-    if x.dtype.kind in "iu":  # PCM integers -> [-1, 1]
-        x = x.astype(np.float32) / float(np.iinfo(x.dtype).max)
-    try:
-        x = to_mono(x)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from exc
-    if not np.all(np.isfinite(x)):
-        raise BadInput("signal contains NaN or infinite values")
-    if not sample_rate or sample_rate <= 0:
-        raise BadInput("sample_rate must be positive")
-    if len(x) == 0:
-        raise BadInput("signal is empty")
-    return resample(x, sample_rate, SAMPLE_RATE)
 
 
 class SpeechEmotionModel:

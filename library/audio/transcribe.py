@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from library.audio.encoder import EncodedAudio, WhisperEncoder
+from library.audio.features import prepare_signal
 
 # A segment is trusted when the model's mean token log-probability is above this and its
 # no-speech probability below NO_SPEECH; measured on RAVDESS (English) against EmoDB (German)
@@ -85,8 +86,6 @@ class Transcriber:
         return cls(encoder or WhisperEncoder.load(threads=threads), beam_size)
 
     def transcribe(self, signal, sample_rate: int, *, encoded: EncodedAudio | None = None) -> Transcript:
-        from library.audio.model import prepare_signal
-
         x = prepare_signal(signal, sample_rate)  # checked, mono, 16 kHz (a no-op resample at 16 kHz)
         self._first_window.value = encoded.chunks[0] if encoded is not None and encoded.chunks else None
         try:
