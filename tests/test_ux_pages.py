@@ -105,7 +105,7 @@ def test_model_cards_open_from_the_pages(client):
     about = client.get("/about").get_data(as_text=True)
     assert "<code>Models/</code>" not in about  # a folder on the server, out of a web user's reach
     cards = re.findall(r'href="(/about/models/[\w-]+)"', about)
-    assert len(cards) == 4
+    assert len(cards) == 5  # face (wild tier), face (live tier), voice, Big Five, text emotion
     for url in cards:
         card = client.get(url)
         assert card.status_code == 200 and "<h1>" in card.get_data(as_text=True)

@@ -62,7 +62,7 @@ def _video(data: bytes, engines: Engines) -> dict[str, Any]:
     result = analyse_video(data, engines.get("face_pipeline"), sample_fps=LIMITS["video_sample_fps"],
                            max_seconds=LIMITS["video_max_seconds"], max_bytes=LIMITS["video_max_bytes"])
     return summarise([(f.t, frame_sample(f)) for f in result.frames], source="file",
-                     abstain_below=getattr(engines.get("face_pipeline").model, "abstain_below", None),
+                     abstain_below=_upload_threshold(engines.get("face_pipeline").model),
                      complete=result.complete, sound=_sound(data, engines)).public()
 
 
@@ -176,3 +176,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     out = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in lines]
     out.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 6}")
     return "\n".join(out)
+
+
+def _upload_threshold(model) -> float | None:
+    """The "unclear" threshold of the tier that reads an upload's frames (the wild tier when there is one)."""
+    return getattr(model, "confidence_threshold", getattr(model, "abstain_below", None))

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from library.emotions import EMOTIONS
 from library.video.align import align_face
 from library.video.frames import FrameLimits, decode_image
 from library.video.faces import FaceTracker
@@ -61,7 +62,8 @@ class GradCamPicker:
         if (self._faces - 1) % self.every:
             return
         landmarks = np.asarray(face.landmarks, dtype=np.float64)
-        heat = self.pipeline.model.grad_cam(align_face(gray, landmarks))
+        # The live tier's map for the class the frame was read as (an upload's frames are read by the wild tier).
+        heat = self.pipeline.model.grad_cam(align_face(gray, landmarks), EMOTIONS.index(face.dominant))
         view = gradcam_view(heat, landmarks, face.dominant, face.probabilities[face.dominant], frame.t)
         if self.best is None or view["probability"] > self.best["probability"]:
             self.best = view

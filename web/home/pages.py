@@ -14,7 +14,8 @@ bp = Blueprint("pages", __name__)
 # The model cards a web user can open (Models/ is a folder on the server, out of their reach): name -> file
 # under MODELS_DIR, and the card's title on the About page.
 MODEL_CARDS = {
-    "face": ("video/expression.md", "Face: the facial-expression model"),
+    "face": ("video/expression_wild.md", "Face: the facial-expression model (photos, uploads, stored results)"),
+    "face-live": ("video/expression.md", "Face: the live tier (every live frame, Grad-CAM)"),
     "voice": ("audio/speech_emotion.md", "Voice: the speech-emotion model"),
     "personality": ("text/personality.md", "Words: the Big Five model"),
     "text-emotion": ("text/emotion.md", "Words: the text-emotion model"),

@@ -198,7 +198,7 @@ def analyse_video_api():
     # The sound track of the same file: voice and words on the face's clock (none: the face stands alone).
     sound = read_sound(data, max_bytes=config["VIDEO_MAX_MB"] * MB, max_seconds=float(config["VIDEO_MAX_SECONDS"]))
     analysis = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file", gradcam=picker.best,
-                         abstain_below=_abstain_below(), complete=result.complete, sound=sound)
+                         abstain_below=_abstain_below(stored_tier=True), complete=result.complete, sound=sound)
     if session_id:
         stored = sessions.finish(session_id, "video", analysis)
     else:
@@ -206,9 +206,13 @@ def analyse_video_api():
     return jsonify({"id": stored.id, **analysis.public()})
 
 
-def _abstain_below() -> float | None:
-    """The face model's measured "unclear" threshold (None for a model without one, e.g. a test's fake)."""
-    return getattr(models().get("face_pipeline").model, "abstain_below", None)
+def _abstain_below(stored_tier: bool = False) -> float | None:
+    """The face model's measured "unclear" threshold (None for a model without one, e.g. a test's fake): the live
+    tier's for live frames, the tier that read an upload's frames (``confidence_threshold``) for an upload."""
+    model = models().get("face_pipeline").model
+    if stored_tier and hasattr(model, "confidence_threshold"):
+        return model.confidence_threshold
+    return getattr(model, "abstain_below", None)
 
 
 

@@ -103,10 +103,14 @@ def card(model_dir: Path) -> str:
         for k, f in expw["face_size"].items():
             lines.append(f"| {k} | {f['pictures']} | {_pct(f['found'])} | {_pct(f['end_to_end'])} |")
     lines += ["", "## Calibration",
-              f"Fitted on the `calib` halves ({cal['calib_pictures']} aligned crops of all sources): flip averaging "
-              f"accuracy without/with {cal['calib_accuracy_flip']}; ECE {cal['calib_ece_before']:.3f} → "
-              f"{cal['calib_ece_after']:.3f} with T = {cal['temperature']}. Per source ECE on the report halves is in "
-              "the tables above (one temperature for all sources: the app does not know a picture's source).", "",
+              f"Fitted on the `calib` halves ({cal['calib_pictures']} aligned crops of all sources). Flip averaging: "
+              f"accuracy {cal['calib_accuracy_flip'].get('false', cal['calib_accuracy_flip'].get(False, 0)):.3f} without, "
+              f"{cal['calib_accuracy_flip'].get('true', cal['calib_accuracy_flip'].get(True, 0)):.3f} with. The wild "
+              f"network's temperature {cal['temperature']}; the average with the live tier then gets its own, "
+              f"{cal.get('ensemble_temperature', 1.0)}: ECE {cal['calib_ece_before']:.3f} → {cal['calib_ece_after']:.3f} "
+              f"(calib accuracy of what is served {cal.get('calib_accuracy', float('nan')):.3f}). Per source ECE on the "
+              "report halves is in the tables above (one temperature for all sources: the app does not know a picture's "
+              "source).", "",
               "## What it cannot measure",
               "- Posed faces of named populations (East Asian vs Northern European sets) and a sex gap on labelled sex: "
               "not in our data. The ExpW search-word groups above are the proxy; groups are small (see n), so a few "
@@ -124,8 +128,8 @@ def card(model_dir: Path) -> str:
               "python -m library.video.train            # prepare -> train -> export -> evaluate -> card (this file)",
               "python -m library.video.train --resume   # continue an interrupted run exactly",
               "python -m library.video.train --smoke    # CI: a few steps on 200 pictures", "```",
-              f"One core of a 2-core machine (AVX-512): ~{sum(1 for _ in history) and history[-1]['seconds'] / 60:.0f} min "
-              "of training; the crops take ~8 min to prepare once.", ""]
+              "One core of a 2-core machine (AVX-512) shared with other work: about 80 min of training here (the `s` column "
+              "restarts when a run is resumed); the crops take ~8 min to prepare once.", ""]
     return "\n".join(lines)
 
 

@@ -207,6 +207,8 @@ def main(argv=None) -> int:
     parser.add_argument("--end-to-end", type=int, default=400, help="report pictures per source read end to end")
     parser.add_argument("--limit", type=int, default=None, help="smoke run: the cache of this many pictures")
     parser.add_argument("--detect-only", action="store_true", help="find the report faces into the cache and stop")
+    parser.add_argument("--run", default=None, help="the training run whose history goes into the card "
+                                                    "(default: <cache>/run)")
     args = parser.parse_args(argv)
     data_dir = Path(args.data_dir or default_data_dir())
     data = load_or_build(data_dir, args.cache, args.limit)
@@ -220,7 +222,9 @@ def main(argv=None) -> int:
     hp = json.loads((Path(args.model_dir) / WILD_HPARAMS_FILE).read_text())
     report = evaluate(Path(args.model_dir), data_dir, data, args.end_to_end, Path(args.cache), hp.get("live_weight", 0.0))
     path = Path(args.model_dir) / WILD_META_FILE
+    history = Path(args.run or Path(args.cache) / "run") / "history.json"
     meta = {**report["calibration"], "evaluation": report,
+            "history": json.loads(history.read_text()) if history.is_file() else [],
             "date": time.strftime("%Y-%m-%d"), "end_to_end_pictures_per_source": args.end_to_end}
     atomic_write_text(path, json.dumps(meta, indent=2) + "\n")
     log(f"wrote {path}")
