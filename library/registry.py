@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from library.model_ids import ModelId, merged, model_ids, models_used
 from library.threads import pin_loaded
 
 Loader = Callable[["ModelCache"], Any]
@@ -117,3 +118,11 @@ class ModelCache:
 
     def loaded(self) -> list[str]:
         return list(self._models)
+
+    def ids(self, names: tuple[str, ...] | list[str]) -> list[ModelId]:
+        """Which files the models ``names`` read (library/model_ids.py), each once: what a stored result records."""
+        return merged([model_ids(name, self.get(name)) for name in names])
+
+    def ids_for(self, kind: str, analysis) -> list[ModelId]:
+        """The ids of the models that made ``analysis``, a stored result of ``kind`` (video, audio, text)."""
+        return self.ids(models_used(kind, analysis))

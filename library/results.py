@@ -95,6 +95,12 @@ def write_timeline(points: Sequence[TimelinePoint], digits: int | None = None) -
             for p in points]
 
 
+def api_form(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored result as the API answers it: without ``models`` (which files made it), which the stored row, the
+    exports and the batch output carry; the API's answers keep the shape they are documented with."""
+    return {k: v for k, v in stored.items() if k != "models"}
+
+
 def unknown_keys(scores: Mapping[str, Any], known: Sequence[str]) -> dict[str, Any]:
     """What a stored row holds besides the fields its dataclass knows: kept, so reading and writing a row keeps it."""
     return {k: v for k, v in scores.items() if k not in known}

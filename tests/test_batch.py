@@ -4,6 +4,7 @@ per-file errors, and the history database written once per file (library/batch).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ from library.batch.output import RESULTS, read_rows  # noqa: E402
 from library.stored_kinds import STORED_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "Models" / "text"
 
 
 def analyze(*args: str, **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
@@ -78,13 +80,17 @@ def test_per_file_errors_are_rows_and_the_exit_status_says_so(tmp_path):
     rows = {Path(r["path"]).name: r for r in read_rows(out)}
     assert rows["essay000.txt"]["ok"] and rows["essay000.txt"]["trait_openness"] is not None
     assert rows["url000.txt"]["ok"] and rows["url000.txt"]["path"].startswith("file://")
+    made_by = {m["name"]: m["sha256"] for m in json.loads(rows["essay000.txt"]["models"])}  # which files made it
+    assert made_by["personality.joblib"] == hashlib.sha256((MODELS / "personality.joblib").read_bytes()).hexdigest()[:16]
+    assert "emotion.joblib" in made_by and rows["short.txt"]["models"] is None
     for name, message in [("short.txt", "words"), ("empty.wav", "empty"), ("gone.wav", "cannot read the file"),
                           ("a.wav", "Protocol not known")]:
         assert not rows[name]["ok"] and message in rows[name]["error"], rows[name]
     assert not rows["fake.mp4"]["ok"] and rows["fake.mp4"]["error"]
     assert "5 failed" in result.stderr and "main.py analyze: " + str(empty) in result.stderr
     with open(out / "results.csv", newline="", encoding="utf-8") as fh:
-        assert len(list(csv.DictReader(fh))) == 7
+        table = list(csv.DictReader(fh))
+        assert len(table) == 7 and json.loads(next(r for r in table if r["path"] == str(essay))["models"])
 
 
 def test_a_killed_run_resumes_where_it_stopped_and_every_file_is_there_once(tmp_path):

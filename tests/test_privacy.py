@@ -18,12 +18,19 @@ from sqlalchemy.orm import Session
 from library.history import HistoryStore
 from library.history.owners import owner_of, purge
 from library.history.schema import _AnalysisRow
+from library.paths import MODELS_DIR
 from library.stored_kinds import STORED_KINDS, read_result
 from media import interview_frame, jpeg_bytes, make_video
 from sample_texts import ESSAY
 from speech import wav_bytes
 
 HEADER = "X-ESAPR-Token"
+
+
+def file_sha256_16(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def _analyse(client, token: str | None = None, text: str = ESSAY):
@@ -48,6 +55,12 @@ def test_api_client_sees_exports_and_deletes_only_its_own(db_app):
     assert {a["id"] for a in export["analyses"]} == {first, second}
     assert all("traits" in a["scores"] for a in export["analyses"])
     assert "sitting in my room" not in repr(export)  # figures only, never the text
+    # Each exported result names the model files that made it, by hash: traceable after a retrain
+    shipped = file_sha256_16(MODELS_DIR / "text" / "personality.joblib")
+    for analysis in export["analyses"]:
+        assert {"name": "personality.joblib", "version": None, "sha256": shipped} in analysis["scores"]["models"]
+    csv_text = alice.get("/my/" + alice_token + "/history/text.csv").get_data(as_text=True)
+    assert "models" in csv_text.splitlines()[0].split(",") and shipped in csv_text
 
     # Bob's id under Alice's token deletes nothing, and says so.
     assert alice.delete(f"/api/v1/me/analyses/{bobs}", headers={HEADER: alice_token}).status_code == 404

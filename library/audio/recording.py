@@ -53,6 +53,7 @@ class AudioAnalysis:
     confident: bool = True  # False: the top probability is under the model's abstention threshold ("unclear")
     transcript: dict | None = None  # Transcript.to_dict() when a transcriber ran; {"text": ""...} when no words
     words: dict | None = None  # SpokenWords.to_dict(): the text channel's reading of the transcript
+    models: list[dict[str, Any]] | None = None  # the files that made it (library/model_ids.py); None: older rows
     extra: dict[str, Any] = field(default_factory=dict)  # stored keys of other ages, kept as they were
 
     @property
@@ -77,6 +78,7 @@ class AudioAnalysis:
             "confident": self.confident,
             **({"transcript": self.transcript} if self.transcript is not None else {}),
             **({"words": self.words} if self.words is not None else {}),
+            **({"models": self.models} if self.models is not None else {}),
             **self.extra,
         }
 
@@ -91,11 +93,11 @@ class AudioAnalysis:
                    clipping_fraction=float(scores.get("clipping_fraction") or 0.0),
                    clipped=bool(scores.get("clipped", False)), sample_rate=int(scores.get("sample_rate") or SAMPLE_RATE),
                    confident=bool(scores.get("confident", True)), transcript=scores.get("transcript"),
-                   words=scores.get("words"), extra=unknown_keys(scores, _STORED_KEYS))
+                   words=scores.get("words"), models=scores.get("models"), extra=unknown_keys(scores, _STORED_KEYS))
 
 
 _STORED_KEYS = ("duration_s", "timeline", "distribution", "dominant", "mean_probabilities", "voiced_fraction",
-                "clipping_fraction", "clipped", "sample_rate", "confident", "transcript", "words")
+                "clipping_fraction", "clipped", "sample_rate", "confident", "transcript", "words", "models")
 
 
 def _as_dict(p: np.ndarray) -> dict[str, float]:

@@ -61,9 +61,11 @@ def _video(data: bytes, engines: Engines) -> dict[str, Any]:
 
     result = analyse_video(data, engines.get("face_pipeline"), sample_fps=LIMITS["video_sample_fps"],
                            max_seconds=LIMITS["video_max_seconds"], max_bytes=LIMITS["video_max_bytes"])
-    return summarise([(f.t, frame_sample(f)) for f in result.frames], source="file",
-                     abstain_below=_upload_threshold(engines.get("face_pipeline").model),
-                     complete=result.complete, sound=_sound(data, engines)).public()
+    analysis = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file",
+                         abstain_below=_upload_threshold(engines.get("face_pipeline").model),
+                         complete=result.complete, sound=_sound(data, engines))
+    analysis.models = engines.ids_for("video", analysis)
+    return analysis.public()
 
 
 def _sound(data: bytes, engines: Engines):
@@ -91,9 +93,11 @@ def _words_reader(engines: Engines):
 def _audio(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
     from library.audio import analyse_recording
 
-    return analyse_recording(data, engines.get("speech_emotion"), filename=name,
-                             max_bytes=LIMITS["audio_max_bytes"], max_seconds=LIMITS["audio_max_seconds"],
-                             transcriber=engines.get("transcriber"), words_reader=_words_reader(engines)).to_dict()
+    analysis = analyse_recording(data, engines.get("speech_emotion"), filename=name,
+                                 max_bytes=LIMITS["audio_max_bytes"], max_seconds=LIMITS["audio_max_seconds"],
+                                 transcriber=engines.get("transcriber"), words_reader=_words_reader(engines))
+    analysis.models = engines.ids_for("audio", analysis)
+    return analysis.to_dict()
 
 
 def _text(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
@@ -101,8 +105,10 @@ def _text(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
     from library.text import read_text_upload
 
     text = read_text_upload(data, name, max_pdf_pages=LIMITS["pdf_max_pages"])
-    return written_answer_analysis(text, engines.get("personality"), engines.get("text_emotion"),
-                                   min_words=LIMITS["text_min_words"]).to_dict()
+    analysis = written_answer_analysis(text, engines.get("personality"), engines.get("text_emotion"),
+                                       min_words=LIMITS["text_min_words"])
+    analysis.models = engines.ids_for("text", analysis)
+    return analysis.to_dict()
 
 
 def analyse_file(path: Path, engines: Engines) -> dict[str, Any]:

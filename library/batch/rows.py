@@ -21,7 +21,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     *((f"trait_{t}", "float") for t in TRAITS),
     ("word_count", "int"), ("transcript", "str"), ("transcript_confident", "bool"), ("words_dominant", "str"),
     ("voice_dominant", "str"), ("frames_analysed", "int"), ("frames_with_face", "int"),
-    ("seconds", "float"),
+    ("models", "str"), ("seconds", "float"),
 )
 NAMES = tuple(name for name, _ in COLUMNS)
 SCORES = "scores_json"
@@ -37,6 +37,8 @@ def flatten(result: dict[str, Any]) -> dict[str, Any]:
         return row
     kind = result["kind"]
     analysis = read_result(kind, result["scores"])
+    # Which files made the row (name, version, hash: library/model_ids.py), as JSON text in one column
+    row["models"] = json.dumps(analysis.models, sort_keys=True) if analysis.models is not None else None
     if kind == "text":
         probabilities = analysis.fusion_emotion["probabilities"]
         row.update(dominant=max(probabilities, key=probabilities.get), word_count=analysis.word_count)

@@ -22,6 +22,7 @@ from library.errors import UnprocessableInput
 from library.interview.combine import answer_inputs, combine
 from library.interview.reliability import ChannelReliability
 from library.interview.session import SKIPPED
+from library.model_ids import merged
 from library.registry import CHANNELS
 from library.results import StoredResult, unknown_keys
 
@@ -51,19 +52,23 @@ class InterviewResult:
     report: dict[str, Any]
     words: dict[str, Any]
     inputs: dict[str, Any] | None  # None: reports from before the inputs were kept
+    models: list[dict[str, Any]] | None = None  # the files that made its answers (library/model_ids.py); None: older
     extra: dict[str, Any] = field(default_factory=dict)  # stored keys of other ages, kept as they were
 
     def to_dict(self) -> dict[str, Any]:
         out = {"steps": self.steps, "big_five": self.big_five, "report": self.report, "words": self.words}
         if self.inputs is not None:
             out["inputs"] = self.inputs
+        if self.models is not None:
+            out["models"] = self.models
         return {**out, **self.extra}
 
     @classmethod
     def from_dict(cls, scores: Mapping[str, Any]) -> InterviewResult:
         return cls(steps=dict(scores.get("steps") or {}), big_five=scores.get("big_five"),
                    report=scores.get("report") or {}, words=scores.get("words") or {}, inputs=scores.get("inputs"),
-                   extra=unknown_keys(scores, ("steps", "big_five", "report", "words", "inputs")))
+                   models=scores.get("models"),
+                   extra=unknown_keys(scores, ("steps", "big_five", "report", "words", "inputs", "models")))
 
     def answered(self) -> dict[str, str]:
         """Step -> analysis id of the steps that were answered (not skipped)."""
@@ -91,7 +96,8 @@ def report_scores(steps: Mapping[str, str | None], rows: Mapping[str, StoredResu
     text_row = rows.get("text")
     return InterviewResult(steps={s: (v if v is not None else SKIPPED) for s, v in steps.items()},
                            big_five=text_row.traits if text_row else None, report=report.to_dict(),
-                           words=words.to_dict(), inputs=inputs)
+                           words=words.to_dict(), inputs=inputs,
+                           models=merged([getattr(r, "models", None) or [] for r in rows.values() if r is not None]))
 
 
 def deleted_steps(result: InterviewResult, present: Mapping[str, bool]) -> list[str]:

@@ -13,7 +13,7 @@ from library.text.emotion.reading import EmotionReading
 from library.text.preprocess import content_words, count_words
 
 
-_KEYS = ("traits", "word_count", "top_words", "emotion_reading", "emotion")
+_KEYS = ("traits", "word_count", "top_words", "emotion_reading", "emotion", "models")
 
 
 @dataclass
@@ -27,6 +27,7 @@ class TextAnalysis:
     # The probabilities the interview's fusion takes (library/interview/engine.fusion_emotion): written answers
     # and batch texts; stored as "emotion"
     fusion_emotion: dict | None = None
+    models: list[dict] | None = None  # the files that made it (library/model_ids.py); None: older rows
     extra: dict = field(default_factory=dict)  # stored keys of other ages, kept as they were
 
     def to_dict(self) -> dict:
@@ -36,6 +37,8 @@ class TextAnalysis:
             out["emotion_reading"] = self.emotion_reading.to_dict()
         if self.fusion_emotion is not None:
             out["emotion"] = self.fusion_emotion
+        if self.models is not None:
+            out["models"] = self.models
         return {**out, **self.extra}
 
     @classmethod
@@ -44,7 +47,7 @@ class TextAnalysis:
         return cls(traits=dict(scores.get("traits") or {}), word_count=int(scores.get("word_count") or 0),
                    top_words=[(w, int(c)) for w, c in scores.get("top_words") or []],
                    emotion_reading=EmotionReading.from_dict(reading) if reading else None,
-                   fusion_emotion=scores.get("emotion"), extra=unknown_keys(scores, _KEYS))
+                   fusion_emotion=scores.get("emotion"), models=scores.get("models"), extra=unknown_keys(scores, _KEYS))
 
 
 def analyse_text(text: str, model, min_words: int = 50, top_n: int = 15, emotion_model=None) -> TextAnalysis:

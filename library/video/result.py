@@ -16,7 +16,7 @@ from library.video.sound import SoundReading
 
 _SOUND_KEYS = ("voice", "transcript", "words", "voice_note")
 _KEYS = ("source", "duration_s", "frames_analysed", "frames_with_face", "distribution", "dominant", "blinks",
-         "blinks_per_minute", "timeline", "gradcam", "confident", "complete", *_SOUND_KEYS)
+         "blinks_per_minute", "timeline", "gradcam", "confident", "complete", "models", *_SOUND_KEYS)
 
 
 @dataclass
@@ -34,6 +34,7 @@ class VideoAnalysis:
     confident: bool | None = None  # None: the model did not say (no measured threshold, or older rows)
     complete: bool | None = None  # uploads: False when the work budget stopped decoding early; live: None
     sound: SoundReading | None = None  # the answer's voice and words; None: rows from before sound was read
+    models: list[dict[str, Any]] | None = None  # the files that made it (library/model_ids.py); None: older rows
     extra: dict[str, Any] = field(default_factory=dict)  # keys of other ages, kept as stored
 
     @property
@@ -71,6 +72,8 @@ class VideoAnalysis:
             out["complete"] = self.complete
         if self.sound is not None:
             out.update(self.sound.to_scores())
+        if self.models is not None:
+            out["models"] = self.models
         return {**out, **self.extra}
 
     @classmethod
@@ -86,7 +89,7 @@ class VideoAnalysis:
             confident=scores.get("confident"), complete=scores.get("complete"),
             sound=SoundReading(scores.get("voice"), scores.get("transcript"), scores.get("words"),
                                scores.get("voice_note")) if has_sound else None,
-            extra=unknown_keys(scores, _KEYS))
+            models=scores.get("models"), extra=unknown_keys(scores, _KEYS))
 
     def public(self) -> dict[str, Any]:
         """The API's body: the stored form without the heat grid (a page draws it; API clients asked for figures)."""

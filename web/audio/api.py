@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 from library.audio import analyse_signal
 from library.audio.decode import decode_audio
 from library.errors import BadInput
+from library.results import api_form
 from web.platform.extensions import models, spoken_words_reader, store
 from web.platform.policy import heavy_analysis, rate_limited
 
@@ -35,5 +36,6 @@ def analyse_audio_api():
                                 max_samples=config["AUDIO_MAX_SAMPLES"])
     analysis = analyse_signal(signal, rate, models().get("speech_emotion"), models().get("transcriber"),
                               spoken_words_reader(config))
+    analysis.models = models().ids_for("audio", analysis)
     stored = store().add("audio", analysis)
-    return jsonify({"id": stored.id, **analysis.to_dict()})
+    return jsonify({"id": stored.id, **api_form(analysis.to_dict())})

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from library.errors import BadInput
 from library.history import SessionClosed
 from library.interview import STEPS
+from library.results import api_form
 from web.interview import session as interviews
 from web.platform.extensions import store
 from web.interview.report import report_scores
@@ -92,7 +93,7 @@ def finish_interview(session_id: str):
     result = report_scores(interviews.load(session_id))
     report_id = interviews.finish(session_id, result)
     return jsonify({"id": report_id, "report_url": url_for("interview.result", report_id=report_id),
-                    **result.to_dict()})
+                    **api_form(result.to_dict())})
 
 
 @bp.errorhandler(SessionClosed)

@@ -14,4 +14,5 @@ def analyse_written_answer(request) -> str:
     text = text_from_request(request, current_app.config)
     analysis = written_answer_analysis(text, models().get("personality"), models().get("text_emotion"),
                                        min_words=current_app.config["TEXT_MIN_WORDS"])
+    analysis.models = models().ids_for("text", analysis)
     return store().add("text", analysis).id

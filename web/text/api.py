@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 
 from library.history import CHANNELS
 from library.history.public import summary_csv, text_summary
+from library.results import api_form
 from library.text import TRAITS
 from web.platform.extensions import earlier, min_users_for_words
 from web.platform.policy import heavy_analysis, rate_limited
@@ -20,7 +21,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @heavy_analysis
 def analyse_text_api():
     analysis_id, analysis = analyse_and_store(request)
-    body = {"id": analysis_id, **analysis.to_dict()}
+    body = {"id": analysis_id, **api_form(analysis.to_dict())}
     return jsonify(body)
 
 

@@ -20,6 +20,7 @@ def analyse_and_store(req) -> tuple[str, TextAnalysis]:
     text = text_from_request(req, current_app.config)
     analysis = analyse_text(text, models().get("personality"), min_words=current_app.config["TEXT_MIN_WORDS"],
                             emotion_model=models().get("text_emotion"))
+    analysis.models = models().ids_for("text", analysis)
     return store().add("text", analysis).id, analysis
 
 

@@ -10,6 +10,7 @@ from library.errors import BadInput, UnprocessableInput
 from library.audio.features import SAMPLE_RATE
 from library.history import LiveSessions, SessionClosed
 from library.history.live_sound import LiveSound
+from library.results import api_form
 from library.video.frames import FrameLimits
 from library.video.live import GradCamPicker, analyse_live_frame, best_gradcam, session_tracker
 from library.video.live_voice import ChunksMissing
@@ -161,8 +162,9 @@ def finish_video_session(session_id: str):
     samples = [(s.t, s.sample) for s in sessions.samples(session_id)]
     result = summarise(samples, source="live", gradcam=best_gradcam(samples), abstain_below=_abstain_below(),
                        sound=sound)
+    result.models = models().ids_for("video", result)
     analysis = sessions.finish(session_id, "video", result)
-    return jsonify({"id": analysis.id, **result.public()})
+    return jsonify({"id": analysis.id, **api_form(result.public())})
 
 
 @bp.post("")
@@ -199,11 +201,12 @@ def analyse_video_api():
     sound = read_sound(data, max_bytes=config["VIDEO_MAX_MB"] * MB, max_seconds=float(config["VIDEO_MAX_SECONDS"]))
     analysis = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file", gradcam=picker.best,
                          abstain_below=_abstain_below(stored_tier=True), complete=result.complete, sound=sound)
+    analysis.models = models().ids_for("video", analysis)
     if session_id:
         stored = sessions.finish(session_id, "video", analysis)
     else:
         stored = store().add("video", analysis)
-    return jsonify({"id": stored.id, **analysis.public()})
+    return jsonify({"id": stored.id, **api_form(analysis.public())})
 
 
 def _abstain_below(stored_tier: bool = False) -> float | None:
