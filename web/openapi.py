@@ -229,7 +229,8 @@ PATHS = {
         "responses": {**_ok(_ref("SoundChunk")), "400": _error("An empty body or an index out of range"),
                       "409": _error("Expired or already finished"),
                       "413": _error("The chunk, or the session's chunks together, over the size limits"),
-                      "422": _error("You have no capture session with this id")},
+                      "422": _error("You have no capture session with this id"),
+                      "404": _error("The index is not a whole number (the route takes 0, 1, ...)")},
     }},
     "/api/v1/video/session/{session_id}/finish": {"post": {
         "summary": "Summarise a session's frames into one stored analysis, with the voice, transcript and words of "
