@@ -99,6 +99,8 @@ def test_stills_read_with_the_wild_tier_live_frames_with_the_live_tier(model):
         assert calls[-1] == ("live", (1, 48, 48))
     pipeline.analyse_image(frame, tracker=tracker, accurate=True)  # a frame the stored summary keeps
     assert calls[-1] == ("wild", (1, 112, 112, 3))
+    pipeline.analyse_image(frame, still=False)  # the frame API's one-off webcam frame: the live tier, as before
+    assert calls[-1] == ("live", (1, 48, 48))
 
 
 def _report_pictures(data_dir, source: str, n: int):

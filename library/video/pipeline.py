@@ -113,12 +113,12 @@ class FacePipeline:
 
         ``accurate``: read the faces with the model's wild tier (colour, 112 px) rather than its live tier
         (48-px gray). Default: the wild tier for a picture on its own, the live tier for a stream's frames
-        (a tracker); an uploaded video and the frames a live summary keeps ask for the wild tier. Give the
+        (a tracker) and for a webcam frame on its own (``still=False``); an uploaded video and the frames a live summary keeps ask for the wild tier. Give the
         picture in colour for the wild tier: a gray one is read in gray.
         """
         gray = FaceFinder.to_gray(img)
-        if accurate is None:
-            accurate = tracker is None
+        if accurate is None:  # a webcam frame (a tracker's, or still=False) is read live, a picture alone accurately
+            accurate = tracker is None and still is not False
         if tracker is None and still is not False:
             return self._result(gray, self.finder.find(gray, still=True), t, img, accurate)
         return self._result(gray, self.faces(gray, tracker), t, img, accurate)
