@@ -23,7 +23,7 @@ from flask import Flask
 from library.history import HistoryStore
 from library.history.figures import FiguresCache
 from library.stored_kinds import STORED_KINDS
-from web import openapi
+from web import openapi, wording
 from web.audio import api as audio_api
 from web.audio import pages as audio
 from web.home import install, pages
@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       audio_api.bp, interview.bp, interview_api.bp, openapi.bp, privacy.bp, privacy_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    wording.install(app)  # the channels' names in the templates, from the registry
     security.init_app(app)  # allowed hosts, CSRF, cross-site refusal, security headers, proxies, rate limits
     owner.init_app(app)  # after security, before idempotency: a POST gets its token before anything reads it
     idempotency.init_app(app)  # after security: cross-site refusal and rate limits come first

@@ -68,12 +68,12 @@ def integrity(url: str) -> str:
     if path is not None:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:  # closed, not just committed
             return "; ".join(row[0] for row in conn.execute("PRAGMA integrity_check"))
-    from library.history import CHANNELS, HistoryStore
-    from library.stored_kinds import STORED_KINDS
+    from library.history import HistoryStore
+    from library.stored_kinds import KINDS, STORED_KINDS
 
     store = HistoryStore(url, STORED_KINDS)
     try:
-        rows = sum(1 for channel in CHANNELS for _ in store.iter_channel(channel))
+        rows = sum(1 for channel in KINDS for _ in store.iter_channel(channel))
     finally:
         store.close()
     return f"ok ({rows} rows read back)"

@@ -27,23 +27,62 @@ Loader = Callable[["ModelCache"], Any]
 @dataclass(frozen=True)
 class Channel:
     name: str  # "video", "audio", "text": the stored analyses' channel and the interview's step
-    noun: str  # what the channel reads, in a sentence: "the face"
+    noun: str  # what the channel reads, in a sentence: "the face"; capitalised, its name on charts ("Face")
     title: str  # the interview step's title
     report_title: str  # the channel's card in the interview report
     answer: str  # the interview answer it comes from, in a sentence: "video answer"
     models: tuple[str, ...]  # MODEL_LOADERS names this channel's analyses use
     metadata: str  # its emotion model's metadata file under Models/ (measured reliability for the fusion)
+    listed: int  # its place where the site lists channels (menus, the privacy page, the OpenAPI enum): text first
+    timeline: bool  # reads emotions over time (its result has an EmotionSummary): the face and the voice
+    spoken: bool  # its answer's sound is transcribed and pooled with the written words
+    colour: str  # its bars beside the combined reading (interview report)
+    caveats: tuple[str, ...]  # said of its model when its metadata cannot be read: no figures, nothing invented
+    result: Callable[[], type]  # the dataclass its analyses are stored as (imported when first used)
 
 
+def _video_result() -> type:
+    from library.video.result import VideoAnalysis
+
+    return VideoAnalysis
+
+
+def _audio_result() -> type:
+    from library.audio.recording import AudioAnalysis
+
+    return AudioAnalysis
+
+
+def _text_result() -> type:
+    from library.text.analysis import TextAnalysis
+
+    return TextAnalysis
+
+
+# In the interview's order: every list of channels below, in library/ and web/, is derived from this table.
 CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("video", "face", "Your face", "Face (video answer)", "video answer",
-            ("face_pipeline", "speech_emotion", "transcriber", "text_emotion"), "video/expression.json"),
+            ("face_pipeline", "speech_emotion", "transcriber", "text_emotion"), "video/expression.json",
+            listed=1, timeline=True, spoken=True, colour="#8fb3f0",
+            caveats=("Learnt from posed web photos of faces; real webcam faces are read less well.",
+                     "A face shows an expression, which is not always what a person feels."),
+            result=_video_result),
     Channel("audio", "voice", "Your voice", "Voice (spoken answer)", "voice answer",
-            ("speech_emotion", "transcriber", "text_emotion"), "audio/speech_emotion.json"),
+            ("speech_emotion", "transcriber", "text_emotion"), "audio/speech_emotion.json",
+            listed=2, timeline=True, spoken=True, colour="#f0b37a",
+            caveats=("Learnt from actors reading fixed sentences in a studio; everyday speech is read less well.",
+                     "It hears how you speak, not what you say."),
+            result=_audio_result),
     Channel("text", "words", "Your words", "Words (written answer)", "written answer",
-            ("personality", "text_emotion"), "text/emotion.json"),
+            ("personality", "text_emotion"), "text/emotion.json",
+            listed=0, timeline=False, spoken=False, colour="#9ccf95",
+            caveats=("It has no surprise or neutral label: the words can never show either.",),
+            result=_text_result),
 )}
-CHANNEL_NAMES: tuple[str, ...] = tuple(CHANNELS)
+CHANNEL_NAMES: tuple[str, ...] = tuple(CHANNELS)  # the interview's steps, in its order
+LISTED: tuple[str, ...] = tuple(sorted(CHANNELS, key=lambda name: CHANNELS[name].listed))  # the site's order
+TIMELINE_CHANNELS: tuple[str, ...] = tuple(name for name, c in CHANNELS.items() if c.timeline)
+SPOKEN_CHANNELS: tuple[str, ...] = tuple(name for name, c in CHANNELS.items() if c.spoken)
 
 
 # -- the models ---------------------------------------------------------------------------------------

@@ -25,8 +25,6 @@ from typing import Any, Protocol, Self
 
 from library.emotions import EMOTIONS
 
-EMOTION_CHANNELS = ("video", "audio")
-
 
 @dataclass(frozen=True)
 class TimelinePoint:
@@ -40,7 +38,7 @@ class TimelinePoint:
 
 @dataclass(frozen=True)
 class EmotionSummary:
-    channel: str  # "video" (the face) or "audio" (the voice)
+    channel: str  # a channel whose emotions are read over time (library/registry.py: TIMELINE_CHANNELS)
     duration_s: float
     timeline: list[TimelinePoint]
     mean_probabilities: dict[str, float] | None  # None: nothing was read (no face in any frame)
@@ -50,15 +48,13 @@ class EmotionSummary:
     extra: dict[str, Any] = field(default_factory=dict)  # ``from_dict``: the row's other stored figures, as stored
 
     @classmethod
-    def from_dict(cls, channel: str, scores: Mapping[str, Any]) -> EmotionSummary:
-        """The summary of a stored face or voice row of any age."""
-        if channel not in EMOTION_CHANNELS:
-            raise ValueError(f"{channel!r} results are not emotion summaries; those are {EMOTION_CHANNELS}")
+    def from_dict(cls, channel: str, scores: Mapping[str, Any], *, mean_key: str = "mean_probabilities",
+                  share_key: str | None = "distribution") -> EmotionSummary:
+        """The summary of a stored row of any age. ``mean_key`` and ``share_key`` say where the row keeps the
+        mean probabilities and the share of time: a voice row as the defaults say, a face row
+        (``mean_key="distribution", share_key=None``: the mean over frames with a face) otherwise."""
         timeline = read_timeline(scores.get("timeline"))
-        if channel == "video":  # the face: "distribution" is the mean over frames with a face
-            mean, share = scores.get("distribution"), None
-        else:  # the voice: the whole clip's reading, and "distribution" the share of seconds
-            mean, share = scores.get("mean_probabilities"), scores.get("distribution")
+        mean, share = scores.get(mean_key), scores.get(share_key) if share_key else None
         if share is None and timeline:
             share = share_on_top(timeline)
         known = {"timeline", "distribution", "mean_probabilities", "dominant", "duration_s", "confident"}

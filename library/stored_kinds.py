@@ -3,8 +3,9 @@
     store = HistoryStore(url, STORED_KINDS)                  # the app (main.py) and the batch hand it over
     result = read_result("audio", stored.scores)             # -> library.audio.recording.AudioAnalysis
 
-It names every channel's result class, so it sits above the channels and the interview, and the history
-store below them only holds it (library/results.py: ``StoredKinds``): storage never imports a channel.
+It names every channel's result class (the registry's, library/registry.py) and the interview's, so it
+sits above the channels and the interview, and the history store below them only holds it (library/results.py:
+``StoredKinds``): storage never imports a channel.
 """
 
 from __future__ import annotations
@@ -12,25 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from library.registry import CHANNELS, LISTED
 from library.results import StoredKinds, StoredResult
-
-
-def _text() -> type[StoredResult]:
-    from library.text.analysis import TextAnalysis
-
-    return TextAnalysis
-
-
-def _video() -> type[StoredResult]:
-    from library.video.summary import VideoAnalysis
-
-    return VideoAnalysis
-
-
-def _audio() -> type[StoredResult]:
-    from library.audio.recording import AudioAnalysis
-
-    return AudioAnalysis
 
 
 def _interview() -> type[StoredResult]:
@@ -39,8 +23,11 @@ def _interview() -> type[StoredResult]:
     return InterviewResult
 
 
-# A kind's module is imported when first used, so that building an app or a store loads no channel's code.
-STORED_KINDS = StoredKinds({"text": _text, "video": _video, "audio": _audio, "interview": _interview})
+INTERVIEW = "interview"  # the interview's report: stored beside the channels' analyses
+# Every channel of the registry, in the site's order, then the interview. A kind's module is imported when
+# first used, so that building an app or a store loads no channel's code.
+STORED_KINDS = StoredKinds({**{name: CHANNELS[name].result for name in LISTED}, INTERVIEW: _interview})
+KINDS: tuple[str, ...] = STORED_KINDS.kinds  # what the history, privacy and OpenAPI pages accept as a channel
 
 
 def read_result(kind: str, scores: Mapping[str, Any]) -> StoredResult:

@@ -10,6 +10,7 @@ from library.history.figures import DOMINANT, FIELDS, WORDS
 from library.history.store import HistoryStore
 from library.interview.engine import InterviewResult
 from library.results import EmotionSummary, TimelinePoint
+from library.registry import CHANNELS, TIMELINE_CHANNELS
 from library.stored_kinds import STORED_KINDS, read_result
 from library.text.analysis import TextAnalysis
 from library.video.sound import SoundReading
@@ -28,7 +29,7 @@ TIMELINE = [{"t": 0.0, "probabilities": _probs("happy", 0.6)}, {"t": 0.2, "proba
 def test_a_face_row_means_over_frames_and_counts_the_share_on_top():
     stored = {"source": "live", "duration_s": 0.6, "frames_analysed": 4, "frames_with_face": 4,
               "distribution": _probs("happy", 0.5), "dominant": "happy", "blinks": 1, "timeline": TIMELINE}
-    summary = EmotionSummary.from_dict("video", stored)
+    summary = EmotionSummary.from_dict("video", stored, mean_key="distribution", share_key=None)
     assert summary.mean_probabilities == stored["distribution"]
     assert summary.share_of_time["happy"] == 0.75 and summary.share_of_time["sad"] == 0.25
     assert summary.extra == {"source": "live", "frames_analysed": 4, "frames_with_face": 4, "blinks": 1}
@@ -44,11 +45,13 @@ def test_a_voice_row_keeps_the_whole_clip_reading_apart_from_the_share_of_second
     assert summary.explicit()["mean_probabilities"]["happy"] == pytest.approx(0.45)
 
 
-def test_no_face_in_any_frame_reads_as_nothing_and_text_is_not_an_emotion_summary():
-    summary = EmotionSummary.from_dict("video", {"distribution": None, "timeline": [], "dominant": None})
+def test_no_face_in_any_frame_reads_as_nothing_and_only_timeline_channels_have_emotion_summaries():
+    summary = EmotionSummary.from_dict("video", {"distribution": None, "timeline": [], "dominant": None},
+                                       mean_key="distribution", share_key=None)
     assert summary.mean_probabilities is None and summary.share_of_time is None
-    with pytest.raises(ValueError):
-        EmotionSummary.from_dict("text", {})
+    # the registry's TIMELINE_CHANNELS are exactly the kinds whose stored class has a summary
+    with_summary = {kind for kind in CHANNELS if hasattr(STORED_KINDS.result_type(kind), "summary")}
+    assert with_summary == set(TIMELINE_CHANNELS) == {"video", "audio"}
 
 
 def _frames(n: int = 6) -> list[tuple[float, dict]]:

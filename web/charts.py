@@ -7,6 +7,7 @@ from typing import Any
 
 import altair as alt
 
+from library.registry import CHANNELS
 from library.results import TimelinePoint
 
 YOU = "You"
@@ -247,7 +248,7 @@ def gradcam_chart(view: dict[str, Any]) -> dict:
 
 
 FUSED = "Combined"
-CHANNEL_NAMES = {"video": "Face", "audio": "Voice", "text": "Words"}
+CHANNEL_NAMES = {name: channel.noun.capitalize() for name, channel in CHANNELS.items()}  # "Face"
 
 
 def channels_chart(readings: dict[str, dict[str, float]], fused: dict[str, float], emotions: tuple[str, ...]) -> dict:
@@ -260,7 +261,7 @@ def channels_chart(readings: dict[str, dict[str, float]], fused: dict[str, float
             for c, probs in readings.items() for e in emotions]
     rows += [{"emotion": e, "who": FUSED, "probability": float(fused[e])} for e in emotions]
     order = [CHANNEL_NAMES.get(c, c) for c in readings] + [FUSED]
-    colours = {"Face": "#8fb3f0", "Voice": "#f0b37a", "Words": "#9ccf95", FUSED: "#1d2433"}
+    colours = {CHANNEL_NAMES[name]: channel.colour for name, channel in CHANNELS.items()} | {FUSED: "#1d2433"}
     chart = alt.Chart(_table(rows)).mark_bar().encode(
         x=alt.X("emotion:N", sort=list(emotions), title=None, axis=_emotion_axis()),
         xOffset=alt.XOffset("who:N", sort=order),

@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify
 
 from library.emotions import EMOTIONS
 from library.interview import STEPS
+from library.stored_kinds import KINDS
 from library.text import TRAITS
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -64,11 +65,11 @@ SESSION = _path_param("session_id", "A session id from the matching start call."
 TOKEN = {"name": "X-ESAPR-Token", "in": "header", "required": True, "schema": {"type": "string"},
          "description": "Your private token: every analysis answer carries it in this header (web/platform/owner.py)."}
 STEP = _path_param("step", "The interview step.", STEPS)
-CHANNEL = _path_param("channel", "The channel.", ("text", "video", "audio", "interview"))
+CHANNEL = _path_param("channel", "The channel.", KINDS)
 
 SCHEMAS = {
     "Error": _obj({"error": STR}),
-    "StoredAnalysis": _obj({"id": STR, "channel": {"enum": ["text", "video", "audio", "interview"]},
+    "StoredAnalysis": _obj({"id": STR, "channel": {"enum": list(KINDS)},
                             "created_at": STR, "scores": {"type": "object"}}),
     "Emotions": _prob_map(EMOTIONS),
     "Traits": _prob_map(TRAITS),

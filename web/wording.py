@@ -1,4 +1,6 @@
-"""Words for probabilities: say how sure the model is without overstating it."""
+"""Words for probabilities: say how sure the model is without overstating it; the channels' names in a sentence."""
+
+from library.registry import CHANNELS, TIMELINE_CHANNELS
 
 
 # Trait bands in whole percentage points from 50: under NO_LEAN_UNDER is no lean, under SLIGHT_UNDER a slight one.
@@ -70,3 +72,21 @@ def describe_result(channel: str, result) -> str:
         answered = result.answered()
         return f"combined: {fused.get('dominant', '—')}; {len(answered)} of {len(result.steps) or 3} steps answered"
     return ""
+
+
+def channel_noun(name: str) -> str:
+    """What a channel reads, in a sentence: "face" (templates: ``map('channel_noun')``)."""
+    return CHANNELS[name].noun
+
+
+def channel_answer(name: str) -> str:
+    """The interview answer a channel reads: "video answer"."""
+    return CHANNELS[name].answer
+
+
+def install(app) -> None:
+    """The registry's channel names for every template, so that no page keeps its own list of them."""
+    app.add_template_filter(channel_noun)
+    app.add_template_filter(channel_answer)
+    app.add_template_global({name: c.noun for name, c in CHANNELS.items()}, "channel_nouns")
+    app.add_template_global(TIMELINE_CHANNELS, "timeline_channels")

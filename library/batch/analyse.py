@@ -21,8 +21,9 @@ from typing import Any
 from library.batch.loaders import LIMITS, Engines
 from library.emotions import EMOTIONS
 from library.errors import InputError
+from library.registry import CHANNEL_NAMES
 
-KINDS: tuple[str, ...] = ("video", "audio", "text")
+KINDS: tuple[str, ...] = CHANNEL_NAMES  # what a file can be read as
 
 
 def _has_video_track(data: bytes) -> bool:

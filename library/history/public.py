@@ -17,7 +17,7 @@ import numpy as np
 
 from library.emotions import EMOTIONS
 from library.history.disclosure import QUANTILES
-from library.history.figures import FIELDS, Earlier
+from library.history.figures import DOMINANT, FIELDS, Earlier
 
 SUMMARY_COLUMNS = ["measure", "n", "mean", "std", *QUANTILES]
 
@@ -55,7 +55,7 @@ def summary_rows(channel: str, everyone: Earlier) -> list[dict[str, Any]]:
             summary = release.summary(measure, column)
             if summary is not None:
                 rows.append({"measure": measure, **summary})
-    if channel in ("video", "audio") and release.open:
+    if channel in DOMINANT and release.open:  # the channels whose rows name a dominant emotion
         counts = everyone.dominant_counts()
         total = int(counts.sum())
         for emotion, count in zip(EMOTIONS, counts):

@@ -27,8 +27,6 @@ from library.history.schema import Base, _AnalysisRow, _LiveSampleRow, _LiveSess
 from library.history.session_closed import SessionClosed
 from library.results import StoredKinds, StoredResult
 
-CHANNELS: tuple[str, ...] = ("text", "video", "audio", "interview")
-
 # How long a writer waits for SQLite's lock before giving up. Generous: a write
 # takes about a millisecond, so this only matters under a pile-up of writers.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -166,8 +164,9 @@ class HistoryStore:
         """Store one analysis (the dataclass of its kind, library/results.py) as this store's owner's.
         ``public_id``: a chosen id (a batch derives it from the file's content, so that the unique id makes a
         second copy of the same file an ``IntegrityError``)."""
-        if channel not in CHANNELS:
-            raise ValueError(f"unknown channel {channel!r}; expected one of {CHANNELS}")
+        kinds = _known(self.kinds).kinds
+        if channel not in kinds:
+            raise ValueError(f"unknown channel {channel!r}; expected one of {kinds}")
         row = _AnalysisRow(
             public_id=public_id or uuid.uuid4().hex,
             channel=channel,
@@ -244,7 +243,7 @@ class LiveSessions:
         self.max_samples = max_samples
 
     def start(self, channel: str) -> str:
-        if channel not in CHANNELS:
+        if channel not in _known(self.store.kinds).kinds:
             raise ValueError(f"unknown channel {channel!r}")
         session_id = uuid.uuid4().hex
         with Session(self.store.engine) as session, session.begin():

@@ -22,14 +22,13 @@ from library.interview.reliability import ChannelReliability, reliability_scores
 from library.interview.report import InterviewReport, build_report
 from library.interview.words import (SPOKEN_STEPS, SPOKEN_WORD_ERROR, WordsReading, WordsSource, pool_words,
                                      spoken_source)
-from library.results import EMOTION_CHANNELS, StoredResult
-
-FACE_VOICE = ("video", "audio")
+from library.registry import TIMELINE_CHANNELS
+from library.results import StoredResult
 
 
 def channel_probabilities(channel: str, result: StoredResult) -> dict[str, float] | None:
     """The mean probabilities fusion takes from one analysis (None: nothing usable)."""
-    if channel in EMOTION_CHANNELS:  # None when no frame had a face
+    if channel in TIMELINE_CHANNELS:  # None when no frame had a face
         return result.summary.mean_probabilities
     if channel == "text":
         return (result.fusion_emotion or {}).get("probabilities")
@@ -39,7 +38,8 @@ def channel_probabilities(channel: str, result: StoredResult) -> dict[str, float
 def answer_inputs(answers: Mapping[str, StoredResult | None],
                   reliability: Mapping[str, ChannelReliability]) -> dict[str, Any]:
     """What ``combine`` needs from the answered steps' analyses (``None``: skipped or deleted)."""
-    inputs: dict[str, Any] = {c: channel_probabilities(c, answers[c]) for c in FACE_VOICE if answers.get(c) is not None}
+    inputs: dict[str, Any] = {c: channel_probabilities(c, answers[c]) for c in TIMELINE_CHANNELS
+                              if answers.get(c) is not None}
     words = []
     written = answers.get("text")
     if written is not None and channel_probabilities("text", written) is not None:
@@ -71,7 +71,7 @@ def combine(inputs: Mapping[str, Any], gone: Collection[str] = ()) -> tuple[Inte
     answer gives a reading."""
     reliability = {c: ChannelReliability(**d) for c, d in inputs["reliability"].items()}
     scores = reliability_scores(reliability)
-    readings = {c: inputs[c] for c in FACE_VOICE if c in inputs and c not in gone}
+    readings = {c: inputs[c] for c in TIMELINE_CHANNELS if c in inputs and c not in gone}
     sources = [WordsSource.from_dict(d) for d in inputs.get("words", []) if d["step"] not in gone]
     words = WordsReading(None, None, {}, sources)
     left_out = [c for c, p in readings.items() if p is not None and c not in scores]

@@ -161,16 +161,6 @@ def _text(meta: dict) -> tuple[float, str, list[str]]:
 
 
 _READERS = {"video": _video, "audio": _audio, "text": _text}
-# Said when a channel's metadata cannot be read: no figures, nothing invented.
-_GENERIC: dict[str, list[str]] = {
-    "video": ["Learnt from posed web photos of faces; real webcam faces are read less well.",
-              "A face shows an expression, which is not always what a person feels."],
-    "audio": ["Learnt from actors reading fixed sentences in a studio; everyday speech is read less well.",
-              "It hears how you speak, not what you say."],
-    "text": ["It has no surprise or neutral label: the words can never show either."],
-}
-
-
 def channel_reliability(channel: str, models_dir: str | Path | None = None,
                         fallback: Mapping[str, float] | None = None) -> ChannelReliability:
     """One channel's reliability: from its metadata file, else ``fallback[channel]``, else unknown."""
@@ -190,8 +180,9 @@ def channel_reliability(channel: str, models_dir: str | Path | None = None,
         if not 0.0 <= score <= 1.0:
             raise ValueError(f"fallback reliability for {channel} must be within 0..1, got {score}")
         return ChannelReliability(channel, score, f"assumed accuracy {score:.0%} (no measured figure found)",
-                                  "fallback", list(_GENERIC[channel]))
-    return ChannelReliability(channel, None, "no measured figure found", "unavailable", list(_GENERIC[channel]))
+                                  "fallback", list(REGISTERED[channel].caveats))
+    return ChannelReliability(channel, None, "no measured figure found", "unavailable",
+                              list(REGISTERED[channel].caveats))
 
 
 def load_reliability(models_dir: str | Path | None = None, fallback: Mapping[str, float] | None = None,

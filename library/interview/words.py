@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 from library.emotions import EMOTIONS
 from library.interview.fusion import channel_weight
 from library.interview.percent import whole_percents
+from library.registry import CHANNELS, SPOKEN_CHANNELS
 
 # Word error rate of the shipped recogniser on unseen English speakers: 0.022 on RAVDESS actors 17-20
 # and 0.042 on TESS (30 clips each, benchmarks/transcripts.py, 2026-11-28), rounded up to the worse.
 SPOKEN_WORD_ERROR = 0.05
-SPOKEN_STEPS = ("video", "audio")  # the answers whose sound is transcribed
-SOURCE_WORDS = {"text": "your written answer", "video": "what you said in the video answer",
-                "audio": "what you said in the voice answer"}
+SPOKEN_STEPS = SPOKEN_CHANNELS  # the answers whose sound is transcribed
+SOURCE_WORDS = {name: f"what you said in the {c.answer}" if c.spoken else f"your {c.answer}"
+                for name, c in CHANNELS.items()}
 
 
 @dataclass

@@ -28,7 +28,7 @@ from library.history.emotion_compare import compare_emotions
 from library.history.text_compare import compare_text
 from library.interview import engine, load_reliability
 from library.interview.percent import whole_percents
-from library.registry import CHANNELS
+from library.registry import CHANNELS, TIMELINE_CHANNELS
 from library.text import TRAITS
 from web.platform.extensions import earlier, min_users_for_words, store
 from web.interview.session import SKIPPED, InterviewState
@@ -123,7 +123,7 @@ def _channel_summary(step: str, row, charts) -> tuple[dict[str, Any], dict[str, 
     """One channel's figures for the report, and its charts (timeline; the text's emotion row)."""
     result = row.result
     specs: dict[str, dict] = {}
-    if step in ("video", "audio"):
+    if step in TIMELINE_CHANNELS:
         view = compare_emotions(result, earlier(step, row.seq), EMOTIONS)
         if result.timeline:
             specs[f"{step}_timeline"] = charts.emotion_timeline_chart(result.timeline, EMOTIONS)

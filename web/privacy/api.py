@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, request
 
 from library.errors import InputError
-from library.history import CHANNELS
+from library.stored_kinds import KINDS
 from library.history.export import to_csv
 from library.history.owners import delete_owned, export_owned, looks_like_token, owned_analyses, owner_of
 from web.platform.extensions import store
@@ -40,8 +40,8 @@ def export_mine():
 def history_csv(channel: str):
     """The client's own analyses of one channel, one row each (the public CSV holds aggregates only)."""
     owner = _owner()
-    if channel not in CHANNELS:
-        abort(404, f"Unknown channel {channel!r}; one of {', '.join(CHANNELS)}.")
+    if channel not in KINDS:
+        abort(404, f"Unknown channel {channel!r}; one of {', '.join(KINDS)}.")
     return Response(to_csv(owned_analyses(store(), owner, channel)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="esapr-my-{channel}.csv"'})
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
-from library.history import CHANNELS
+from library.stored_kinds import KINDS
 from library.history.export import to_csv
 from library.history.owners import delete_owned, export_owned, looks_like_token, owned_analyses, owner_of
 from web.text import pages as text
@@ -80,7 +80,7 @@ def owned(token: str):
     rows = [{"analysis": a, "url": result_url(a.channel, a.id), "what": describe_result(a.channel, a.result)}
             for a in owned_analyses(store(), owner_of(token))]
     return render_template("privacy/mine.html", token=token, rows=rows, deleted=request.args.get("deleted"),
-                           retention_days=_retention_days(), channels=CHANNELS, groups=interview.my_groups(rows))
+                           retention_days=_retention_days(), channels=KINDS, groups=interview.my_groups(rows))
 
 
 @bp.get("/<token>/result/<analysis_id>")
@@ -104,8 +104,8 @@ def report_download(token: str, analysis_id: str, kind: str):
 @bp.get("/<token>/history/<channel>.csv")
 def history_csv(token: str, channel: str):
     """Every figure of one's own analyses of a channel, one row each (the public CSV has aggregates only)."""
-    if channel not in CHANNELS:
-        abort(404, f"Unknown channel {channel!r}; one of {', '.join(CHANNELS)}.")
+    if channel not in KINDS:
+        abort(404, f"Unknown channel {channel!r}; one of {', '.join(KINDS)}.")
     rows = owned_analyses(store(), owner_of(_checked(token)), channel)
     return Response(to_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="esapr-my-{channel}.csv"'})

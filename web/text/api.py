@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from library.history import CHANNELS
+from library.stored_kinds import KINDS
 from library.history.public import summary_csv, text_summary
 from library.results import api_form
 from library.text import TRAITS
@@ -34,7 +34,7 @@ def text_history():
 @bp.get("/history/<channel>.csv")
 def history_csv(channel: str):
     """Everyone's figures of a channel in aggregate, one row per measure; one's own rows are /api/v1/me."""
-    if channel not in CHANNELS:
-        abort(404, f"Unknown channel {channel!r}; one of {', '.join(CHANNELS)}.")
+    if channel not in KINDS:
+        abort(404, f"Unknown channel {channel!r}; one of {', '.join(KINDS)}.")
     return Response(summary_csv(channel, earlier(channel)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="esapr-{channel}-summary.csv"'})
