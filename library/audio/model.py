@@ -7,7 +7,8 @@
     model.is_confident(p)                             # False below the abstention threshold
 
 ``signal``: float mono samples (any rate, resampled to 16 kHz; a (samples, channels) array is
-mixed down). The model is a frozen Whisper tiny.en encoder (CTranslate2, library/audio/encoder.py)
+mixed down). The model is a frozen Whisper encoder (CTranslate2, library/audio/encoder.py; the one the head
+was trained on, named in its metadata)
 and a small calibrated head (numpy, library/audio/head.py): no torch at run time. A recording is
 encoded stretch by stretch (~10 s each, library/audio/stretches.py), and that one pass serves the
 whole-clip reading, every second of the timeline and the transcript.
@@ -59,7 +60,9 @@ class SpeechEmotionModel:
             raise FileNotFoundError(f"no speech-emotion model at {path} (train one: python -m library.audio.train)")
         meta_path = path.with_name(META_FILE)
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        model = cls(encoder or WhisperEncoder.load(threads=threads), DenseHead.load(path), meta)
+        # the encoder the head was trained on (metadata of heads before Voice v3 name none: tiny.en)
+        encoder = encoder or WhisperEncoder.load(name=meta.get("encoder_name", "tiny.en"), threads=threads)
+        model = cls(encoder, DenseHead.load(path), meta)
         pin_loaded()  # numpy's BLAS and CTranslate2's OpenMP to one thread: the same reading in every process
         return model
 

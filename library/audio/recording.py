@@ -105,8 +105,9 @@ def _as_dict(p: np.ndarray) -> dict[str, float]:
 
 
 def read_words(transcript, words_reader=None) -> tuple[dict, dict | None]:
-    """(transcript, words) as stored: the text channel's reading of the transcript, when there are words."""
-    words = words_reader(transcript.text) if words_reader is not None and transcript.text else None
+    """(transcript, words) as stored: the text channel's reading of the transcript, when there are words (of its
+    English translation when the speech was in another language: the text models know English only)."""
+    words = words_reader(transcript.english_text) if words_reader is not None and transcript.text else None
     return transcript.to_dict(), (words.to_dict() if words is not None else None)
 
 

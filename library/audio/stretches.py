@@ -31,7 +31,7 @@ import numpy as np
 
 from library.audio.encoder import EncodedAudio, frame_mask
 from library.audio.features import SAMPLE_RATE, frame_levels_db, voice_mask
-from library.audio.transcribe import Transcript, TranscriptSegment, joined_transcript
+from library.audio.transcribe import ENGLISH, Decoded, Transcript, TranscriptSegment, joined_transcript
 
 log = logging.getLogger(__name__)
 
@@ -68,43 +68,61 @@ class Prepared:
 class VoiceBlock:
     start: int  # 16-kHz samples into the recording
     end: int
-    states: np.ndarray  # (frames, 384) encoder states of [start, end)
+    states: np.ndarray  # (frames, width) encoder states of [start, end)
     segments: list[TranscriptSegment] = field(default_factory=list)  # on the recording's clock
     words_failed: bool = False  # the transcriber failed on this block: the answer is kept without words
+    language: str = ENGLISH  # of its words, detected from its own encoder pass
+    translated: list[TranscriptSegment] = field(default_factory=list)  # English, when its language is not
+
+    @property
+    def decoded(self) -> Decoded:
+        return Decoded(self.segments, self.language, 1.0, self.translated)
 
     def to_bytes(self) -> bytes:
         """Storage form: the states as float16 (the head reads them as float32; the difference is below the
-        int8 encoder's own rounding) and the segments as JSON, in one .npz."""
+        int8 encoder's own rounding) and the words as JSON, in one .npz."""
         buffer = io.BytesIO()
-        segments = [[s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob] for s in self.segments]
+        words = {"segments": _rows(self.segments), "language": self.language, "translated": _rows(self.translated)}
         np.savez(buffer, span=np.array([self.start, self.end, int(self.words_failed)], dtype=np.int64),
-                 states=self.states.astype(np.float16), segments=np.array(json.dumps(segments)))
+                 states=self.states.astype(np.float16), words=np.array(json.dumps(words)))
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> VoiceBlock:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             start, end, failed = (int(v) for v in z["span"])
-            segments = [TranscriptSegment(float(a), float(b), str(text), float(lp), float(ns))
-                        for a, b, text, lp, ns in json.loads(str(z["segments"]))]
-            return cls(start, end, z["states"].astype(np.float32), segments, bool(failed))
+            words = json.loads(str(z["words"])) if "words" in z.files else {"segments": json.loads(str(z["segments"]))}
+            return cls(start, end, z["states"].astype(np.float32), _from_rows(words["segments"]), bool(failed),
+                       words.get("language", ENGLISH), _from_rows(words.get("translated", [])))
+
+
+def _rows(segments: list[TranscriptSegment]) -> list[list]:
+    return [[s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob] for s in segments]
+
+
+def _from_rows(rows: list[list]) -> list[TranscriptSegment]:
+    return [TranscriptSegment(float(a), float(b), str(text), float(lp), float(ns)) for a, b, text, lp, ns in rows]
+
+
+def _shifted(segments: list[TranscriptSegment], offset: float) -> list[TranscriptSegment]:
+    return [TranscriptSegment(s.start + offset, s.end + offset, s.text, s.avg_logprob, s.no_speech_prob)
+            for s in segments]
 
 
 def read_block(model, transcriber, x16k: np.ndarray, start: int, end: int) -> VoiceBlock:
     """Encode ``x16k[start:end]`` once, and transcribe it from that same pass."""
     part = np.asarray(x16k[start:end], dtype=np.float32)
     encoded = model.encoder.encode(part, silence_s=SILENCE_S)
-    segments: list[TranscriptSegment] = []
-    if transcriber is not None and len(part) >= MIN_WORDS_S * SAMPLE_RATE:
-        offset = start / SAMPLE_RATE
-        try:
-            found = transcriber.transcribe(part, SAMPLE_RATE, encoded=encoded).segments
-        except Exception:  # noqa: BLE001 - as in analyse_signal: failing words must not cost the voice reading
-            log.exception("transcription of a stretch failed; the voice is kept without words")
-            return VoiceBlock(start, end, encoded.states, [], words_failed=True)
-        segments = [TranscriptSegment(s.start + offset, s.end + offset, s.text, s.avg_logprob, s.no_speech_prob)
-                    for s in found]
-    return VoiceBlock(start, end, encoded.states, segments)
+    if transcriber is None or len(part) < MIN_WORDS_S * SAMPLE_RATE:
+        return VoiceBlock(start, end, encoded.states)
+    try:
+        decoded = transcriber.decode(part, encoded)
+    except Exception:  # noqa: BLE001 - as in analyse_signal: failing words must not cost the voice reading
+        log.exception("transcription of a stretch failed; the voice is kept without words")
+        return VoiceBlock(start, end, encoded.states, [], words_failed=True)
+    offset = start / SAMPLE_RATE
+    return VoiceBlock(start, end, encoded.states, _shifted(decoded.segments, offset), False, decoded.language,
+                      _shifted(decoded.translated, offset))
 
 
 def next_cut(x16k: np.ndarray, done: int, available: int) -> int | None:
@@ -155,12 +173,12 @@ def prepared_from_blocks(x16k: np.ndarray, blocks: list[VoiceBlock]) -> Prepared
     """The whole answer as one ``Prepared`` recording: the blocks' states side by side, the voice activity of the
     whole recording (its noise floor is the answer's, not a block's)."""
     x = np.asarray(x16k, dtype=np.float32)
-    states = np.concatenate([b.states for b in blocks]) if blocks else np.zeros((0, 384), np.float32)
+    states = np.concatenate([b.states for b in blocks]) if blocks else np.zeros((0, 0), np.float32)  # an empty recording
     voiced = voice_mask(x, SAMPLE_RATE)
     encoded = EncodedAudio(states.astype(np.float32), [], len(x) / SAMPLE_RATE)
     return Prepared(x, voiced, encoded, frame_mask(voiced, len(states)), len(x) / SAMPLE_RATE)
 
 
 def blocks_transcript(blocks: list[VoiceBlock]) -> Transcript:
-    return joined_transcript([s for b in blocks for s in b.segments])
+    return joined_transcript([b.decoded for b in blocks])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from library.audio.languages import language_name
 from library.emotions import EMOTIONS
 from library.history.emotion_compare import compare_emotions
 from web.platform.extensions import earlier, owned_or_404
@@ -11,6 +12,7 @@ from web.platform.models import shipped_val_accuracy
 from web.platform.policy import rate_limited
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
+bp.add_app_template_filter(language_name, "language_name")  # a transcript's language, on every page that shows one
 
 
 @bp.get("/")

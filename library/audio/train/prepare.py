@@ -1,7 +1,7 @@
 """Encode every corpus clip once with the frozen encoder and cache the frame states on disk.
 
-    python -m library.audio.train.prepare [--data-dir D] [--cache checkpoints/audio] [--threads 2]
-                                          [--augmented-copies 1] [--limit N]
+    python -m library.audio.train.prepare [--data-dir D] [--encoder base] [--cache checkpoints/audio/base]
+                                          [--threads 2] [--augmented-copies 1] [--limit N]
 
 The encoder is frozen, so its states are computed once and every head, fold and variant
 reads them from the cache (``checkpoints/`` is git-ignored; the cache holds derived numbers,
@@ -21,6 +21,7 @@ import numpy as np
 
 from library.audio.train.corpora import CORPORA, Clip, list_clips
 from library.audio.encoder import WhisperEncoder, frame_mask
+from library.audio.stretches import SILENCE_S
 from library.audio.features import voice_mask
 from library.audio.train.augment import augment
 from library.paths import PROJECT_ROOT, default_data_dir
@@ -43,9 +44,14 @@ def read_clip(clip: Clip) -> np.ndarray:
     return x if x.ndim == 1 else x.mean(axis=1)
 
 
+def cache_dir(encoder: str) -> Path:
+    return DEFAULT_CACHE / encoder
+
+
 def encode_clip(encoder: WhisperEncoder, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(states float16 (frames, 384), voiced mask (frames,)) of one signal."""
-    states = encoder.encode(x).states
+    """(states float16 (frames, width), voiced mask (frames,)) of one signal, encoded as the app encodes a stretch
+    (followed by SILENCE_S of silence, library/audio/stretches.py), so the head learns the states it will read."""
+    states = encoder.encode(x, silence_s=SILENCE_S).states
     return states.astype(np.float16), frame_mask(voice_mask(x, 16_000), len(states))
 
 
@@ -53,7 +59,8 @@ def part_path(cache: Path, copy: int, index: int) -> Path:
     return cache / f"copy{copy}" / f"part{index:03d}.npz"
 
 
-def prepare(data_dir: Path, cache: Path, copies: int, threads: int, limit: int | None = None) -> None:
+def prepare(data_dir: Path, cache: Path, copies: int, threads: int, limit: int | None = None,
+            encoder_name: str = "base") -> None:
     clips = list_clips(data_dir, CORPORA)
     if limit:
         clips = clips[::max(1, len(clips) // limit)][:limit]
@@ -61,7 +68,8 @@ def prepare(data_dir: Path, cache: Path, copies: int, threads: int, limit: int |
     (cache / "clips.json").write_text(json.dumps(
         [{"path": str(c.path.relative_to(data_dir)), "corpus": c.corpus, "speaker": c.speaker, "sex": c.sex,
           "label": c.label} for c in clips], indent=0))
-    encoder = WhisperEncoder.load(threads=threads)
+    (cache / "encoder.json").write_text(json.dumps({"encoder": encoder_name, "silence_s": SILENCE_S}))
+    encoder = WhisperEncoder.load(name=encoder_name, threads=threads)
     for copy in range(copies + 1):
         for index, start in enumerate(range(0, len(clips), PART)):
             out = part_path(cache, copy, index)
@@ -104,12 +112,14 @@ def load_cache(cache: Path, copy: int = 0) -> tuple[list[dict], list[np.ndarray]
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--encoder", default="base", help="a packaged Whisper model (library/audio/whisper_packages.py)")
+    ap.add_argument("--cache", type=Path, default=None, help=f"default {DEFAULT_CACHE}/<encoder>")
     ap.add_argument("--augmented-copies", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None, help="encode only N clips spread over the corpora (smoke runs)")
     args = ap.parse_args(argv)
-    prepare(args.data_dir, args.cache, args.augmented_copies, args.threads, args.limit)
+    prepare(args.data_dir, args.cache or cache_dir(args.encoder), args.augmented_copies, args.threads, args.limit,
+            args.encoder)
 
 
 if __name__ == "__main__":
