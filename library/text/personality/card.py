@@ -100,7 +100,7 @@ def write_card(out: Path, *, model_name: str, description: str, command: str, da
 - **Output:** probability of "high" for {", ".join(TRAITS)} (in that order).
 - **Date:** {date}
 - **Reproduce:** `{command}` (model, card, confusion figures; about a minute). The model
-  comparison below: `python -m library.text.train --compare` (also writes `cv_comparison.json`;
+  comparison below: `python -m library.text.train --v1 personality --compare` (also writes `cv_comparison.json`;
   slow, the neural model dominates).
 - **Latency:** {latency_ms:.1f} ms for one ~650-word essay on the build machine (after load).
 

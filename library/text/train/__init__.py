@@ -1,14 +1,16 @@
 """Training for the text channel (torch only here, never at run time).
 
-- ``python -m library.text.train.words``: words v2, the shipped pair — the fine-tuned encoder for emotion
-  (ISEAR), its comparison with TF-IDF and the ensemble, calibration, neutral rule, and the per-trait
-  personality choice (Essays); resumable, writes the models and cards (words.py, finetune.py, ship.py,
-  neutral.py, card.py).
-- ``python -m library.text.train``: the v1 TF-IDF personality model alone (personality.py; ``--compare``
-  runs compare.py, every personality model on the same folds).
-- ``python -m library.text.train.emotion``: the v1 TF-IDF text emotion model and its word-CNN rival.
+``python -m library.text.train`` trains the shipped pair, words v2 (``recipe``): the fine-tuned encoder with
+emotion (ISEAR) and the per-trait Big Five (Essays). ``--v1 personality`` and ``--v1 emotion`` train the v1
+TF-IDF models, kept for comparison (they write under tmp/).
+
+    recipe         prepare -> train -> evaluate -> card (hyperparameters in words_hparams.json, saved beside the models)
+    words          ISEAR deduplicated and folded; the resumable stages: TF-IDF and encoder folds, final encoder, essays
+    finetune       the encoder's fine-tuning and its int8 ONNX export
+    essays         the essays the recipe reads (the smoke run's fixed subset)
+    ship           evaluate (compare, calibrate, choose, neutral rule, personality per trait) and write the models
+    neutral        plain passages that measure the neutral rule
+    card           the two model cards
+    personality    v1: the TF-IDF-only Big Five model (``--compare`` runs compare.py, every personality model on the same folds)
+    emotion        v1: the TF-IDF text emotion model and its word-CNN rival
 """
-
-from library.text.train.personality import DESCRIPTIONS, SHIPPED_MODEL, fit_and_validate, main, train
-
-__all__ = ["DESCRIPTIONS", "SHIPPED_MODEL", "fit_and_validate", "main", "train"]

@@ -1,3 +1,3 @@
-from library.text.train.personality import main
+from library.text.train.recipe import main
 
 raise SystemExit(main())

@@ -7,7 +7,8 @@ from pathlib import Path
 from library.text.emotion.model import ISEAR_LABELS
 from library.text.personality.traits import TRAITS
 
-REPRODUCE = "python -m library.text.train.words"
+REPRODUCE = "python -m library.text.train"
+HPARAMS_FILE = "words_hparams.json"  # the recipe's hyperparameters, copied beside the models it writes
 NAMES = {"tfidf": "TF-IDF + LR", "encoder": "fine-tuned MiniLM", "ensemble": "ensemble (both, equal weights)",
          "both": "average of both"}
 SOURCES = """- **ISEAR** (International Survey on Emotion Antecedents and Reactions; Scherer & Wallbott, 1994):
@@ -46,7 +47,7 @@ def emotion_card(f: dict) -> str:
         + (". The refit on every answer did not fit in the time the shared machine had left, so the shipped files "
            "are exactly the fold model whose out-of-fold figures are below" if f.get("final_from_fold") is not None else "")
         + ".",
-        f"- **Reproduce:** `{REPRODUCE}` (resumable; 6 fine-tunings of "
+        f"- **Reproduce:** `{REPRODUCE}` (hyperparameters: `{HPARAMS_FILE}` beside this card; resumable; 6 fine-tunings of "
         "~450 steps: about 1 h on 2 free cores, longer on a shared box). "
         f"Date {f['date']}.{' **SMOKE RUN: figures meaningless.**' if f['smoke'] else ''}",
         "", "## Data", "", SOURCES, "",
@@ -127,7 +128,8 @@ def personality_card(f: dict) -> str:
              "- **Choice:** " + ", ".join(f"{t} → {NAMES[c]}" for t, c in p["choice"].items()) + ".",
              f"- **Files:** `personality.joblib` ({f['sizes']['personality_bytes'] / 1e6:.1f} MB) + the shared "
              "`words_encoder.int8.onnx` and `tokenizer.json`. Run time: no torch.",
-             f"- **Reproduce:** `{REPRODUCE}` (with the emotion model). Date {f['date']}."
+             f"- **Reproduce:** `{REPRODUCE}` (with the emotion model; hyperparameters: `{HPARAMS_FILE}` beside this "
+             f"card). Date {f['date']}."
              f"{' **SMOKE RUN: figures meaningless.**' if f['smoke'] else ''}",
              "", "## Data", "", SOURCES, "", f"Protocol: {p['protocol']}. Accuracy at 0.5; chance ≈ 50%.", "",
              "## Per trait: CV accuracy (mean ± std over folds)", "",

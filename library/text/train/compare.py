@@ -1,4 +1,4 @@
-"""Cross-validated comparison of every personality model (``python -m library.text.train --compare``).
+"""Cross-validated comparison of every personality model (``python -m library.text.train --v1 personality --compare``).
 
 All models see the same folds: 5-fold stratified CV on the *training part* of the
 fixed hold-out split, so the validation essays stay unseen by model selection.

@@ -1,8 +1,8 @@
 """Train the v1 text emotion model (ISEAR: TF-IDF vs a word CNN) and write its card.
 
-    python -m library.text.train.emotion [--data-dir D] [--out tmp/text-tfidf] [--smoke] [--no-neural]
+    python -m library.text.train --v1 emotion [--data-dir D] [--out tmp/text-tfidf] [--smoke] [--no-neural]
 
-The shipped model is words v2 (``python -m library.text.train.words``), which reuses this
+The shipped model is words v2 (``python -m library.text.train``), which reuses this
 module's ``build_baseline`` as its TF-IDF part; this trainer stays as the v1 comparison and
 writes under tmp/ by default so it never replaces the shipped files.
 
@@ -101,7 +101,7 @@ def _smoke_subset(data: IsearData) -> IsearData:
 
 
 def train(data_dir=None, out: Path = LEGACY_OUT, smoke: bool = False, neural: bool = True,
-          seed: int = 0, command: str = "python -m library.text.train.emotion", log=print) -> dict:
+          seed: int = 0, command: str = "python -m library.text.train --v1 emotion", log=print) -> dict:
     started = time.time()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -172,7 +172,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch and BLAS threads (default 1: the machine is shared; see docs/decisions.md)")
     args = parser.parse_args(argv)
-    command = "python -m library.text.train.emotion " + " ".join(
+    command = "python -m library.text.train --v1 emotion " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     from threadpoolctl import threadpool_limits
 

@@ -1,6 +1,6 @@
 """Fine-tune all-MiniLM-L6-v2 (mean pooling + linear head) on ISEAR, and export it to ONNX.
 
-Recipe (issue #14's measured quick try, kept): lr 5e-5 with linear warm-up (10%) and decay,
+Recipe (issue #14's measured quick try, kept; the values live in words_hparams.json): lr 5e-5 with linear warm-up (10%) and decay,
 AdamW (weight decay 0.01), batch 32, answers cut at 64 tokens, 3 epochs, bf16 autocast on
 CPU, fixed seed. Batches are drawn from length buckets (shuffled) so a batch of 20-token
 answers is not padded to 64: same gradients, about half the time.
@@ -69,9 +69,11 @@ def _batches(lengths: np.ndarray, batch: int, rng: np.random.Generator) -> list[
     return out
 
 
-def fine_tune(texts: list[str], y: np.ndarray, epochs: int = 3, lr: float = 5e-5, batch: int = 32,
-              seed: int = 0, max_steps: int | None = None, log=print):
-    """Fit a fresh model on (texts, integer labels); returns the model in eval mode."""
+def fine_tune(texts: list[str], y: np.ndarray, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
+              warmup_share: float = 0.1, weight_decay: float = 0.01, clip_norm: float = 1.0, seed: int = 0,
+              max_steps: int | None = None, log=print):
+    """Fit a fresh model on (texts, integer labels); returns the model in eval mode. The recipe passes the
+    ``encoder`` part of words_hparams.json; the defaults are the same values."""
     torch = _torch()
     tok = load_tokenizer(base_model_dir() / "tokenizer.json")
     rows = [token_windows(tok, t, WINDOW, max_windows=1)[0] for t in texts]
@@ -79,22 +81,22 @@ def fine_tune(texts: list[str], y: np.ndarray, epochs: int = 3, lr: float = 5e-5
     model = build(7, seed)
     model.train()
     rng = np.random.default_rng(seed)
-    steps_per_epoch = math.ceil(len(rows) / batch)
+    steps_per_epoch = math.ceil(len(rows) / batch_size)
     total = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
     no_decay = ("bias", "LayerNorm.weight")
     groups = [{"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
-               "weight_decay": 0.01},
+               "weight_decay": weight_decay},
               {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
                "weight_decay": 0.0}]
     opt = torch.optim.AdamW(groups, lr=lr)
-    warm = max(1, int(0.1 * total))
+    warm = max(1, int(warmup_share * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
     loss_fn = torch.nn.CrossEntropyLoss()
     step, start = 0, time.time()
     for epoch in range(epochs):
         running = []
-        for idx in _batches(lengths, batch, rng):
+        for idx in _batches(lengths, batch_size, rng):
             if step >= total:
                 break
             ids, mask = pad_batch([rows[i] for i in idx], multiple=8)
@@ -103,7 +105,7 @@ def fine_tune(texts: list[str], y: np.ndarray, epochs: int = 3, lr: float = 5e-5
             loss = loss_fn(logits, torch.from_numpy(y[idx]).long())
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
             opt.step()
             sched.step()
             running.append(float(loss.detach()))

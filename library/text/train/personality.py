@@ -1,8 +1,8 @@
 """Train the TF-IDF-only personality model (v1) and write its model card.
 
-    python -m library.text.train [--data-dir D] [--out tmp/text-tfidf] [--smoke] [--compare]
+    python -m library.text.train --v1 personality [--data-dir D] [--out tmp/text-tfidf] [--smoke] [--compare]
 
-The shipped personality model is words v2 (``python -m library.text.train.words``: per trait,
+The shipped personality model is words v2 (``python -m library.text.train``: per trait,
 this TF-IDF model, the encoder's embedding, or both); this trainer writes under tmp/ by default.
 
 Steps: (optional) CV comparison of all models -> CV of the shipped model on the training
@@ -24,7 +24,7 @@ import numpy as np
 
 from library.paths import PROJECT_ROOT
 
-# Words v2 (train/words.py) ships Models/text; this TF-IDF-only trainer writes beside it, not over it.
+# Words v2 (train/recipe.py) ships Models/text; this TF-IDF-only trainer writes beside it, not over it.
 LEGACY_OUT = PROJECT_ROOT / "tmp" / "text-tfidf"
 from library.text.personality.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split, load_essays
 from library.text.personality.evaluate import confusion_counts, cross_validate, proba_matrix, trait_accuracies
@@ -79,7 +79,7 @@ def _latency_ms(model: PersonalityModel, text: str, repeats: int = 20) -> float:
 
 def train(data_dir=None, out: Path = LEGACY_OUT, model_name: str = SHIPPED_MODEL,
           smoke: bool = False, compare: bool = False, neural_epochs: int = 8,
-          command: str = "python -m library.text.train", log=print) -> dict:
+          command: str = "python -m library.text.train --v1 personality", log=print) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     texts, labels = load_essays(data_dir)
@@ -145,7 +145,8 @@ def main(argv=None) -> int:
     parser.add_argument("--compare", action="store_true", help="run the full CV comparison first (slow: neural model)")
     parser.add_argument("--neural-epochs", type=int, default=8)
     args = parser.parse_args(argv)
-    command = "python -m library.text.train " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    command = "python -m library.text.train --v1 personality " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     train(args.data_dir, Path(args.out), args.model, args.smoke, args.compare, args.neural_epochs,
           command=command.strip(), log=lambda s: print(s, flush=True))
     return 0

@@ -1,7 +1,9 @@
-"""Words v2, last stage: compare, calibrate, choose, refit the linear parts, write models and cards.
+"""Words v2, the evaluate step (``evaluate``: compare, calibrate, choose, refit the linear parts) and the
+writing of the models, their figures and cards (``write``).
 
 Cheap (a few minutes): everything slow was done and checkpointed by words.py. Decisions
-taken here, all on out-of-fold (OOF) predictions of the same 5 grouped folds:
+taken here, all on out-of-fold (OOF) predictions of the same 5 grouped folds; the thresholds below are
+the defaults in words_hparams.json:
 
 - Emotion: TF-IDF, encoder, or their equal-weight ensemble (sum of log-probabilities; the
   weights are fixed, not tuned) -> the highest mean CV accuracy ships. Its temperature is
@@ -24,6 +26,7 @@ import datetime as _dt
 import json
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +36,6 @@ from library.text.emotion.model import ISEAR_LABELS
 from library.text.encoder import ONNX_FILE, TOKENIZER_FILE
 from library.text.train.essays import training_essays
 
-UNCLEAR_BELOW = 0.5
-NEUTRAL_FALSE_RATE = 0.05  # share of ISEAR answers the neutral rule may call neutral
-NEUTRAL_MIN_CATCH = 0.5  # ship the rule only if it catches at least this share of neutral passages
 CANDIDATES = ("tfidf", "encoder", "ensemble")
 WEIGHTS = {"tfidf": (1.0, 0.0), "encoder": (0.0, 1.0), "ensemble": (0.5, 0.5)}
 
@@ -89,7 +89,7 @@ def evaluate_candidate(scores: np.ndarray, y: np.ndarray, fold: np.ndarray) -> d
     return result
 
 
-def unclear_figures(proba: np.ndarray, y: np.ndarray, below: float = UNCLEAR_BELOW) -> dict:
+def unclear_figures(proba: np.ndarray, y: np.ndarray, below: float) -> dict:
     conf, right = proba.max(1), proba.argmax(1) == y
     sure = conf >= below
     return {"threshold": below, "share_unclear": round(float(1 - sure.mean()), 4),
@@ -97,15 +97,17 @@ def unclear_figures(proba: np.ndarray, y: np.ndarray, below: float = UNCLEAR_BEL
             "accuracy_when_unclear": round(float(right[~sure].mean()), 4) if (~sure).any() else None}
 
 
-def neutral_rule(dd, splits, oof: dict, work: Path, log, smoke: bool = False) -> dict:
-    """Max-logit OOD rule: threshold from ISEAR OOF (5th percentile), catch rate on neutral passages
-    scored by every fold's encoder (the same models that gave the OOF logits)."""
+def neutral_rule(dd, splits, oof: dict, work: Path, emotion_hp: dict, log, smoke: bool = False) -> dict:
+    """Max-logit OOD rule: threshold from ISEAR OOF (the ``neutral_false_rate`` quantile), catch rate on neutral
+    passages scored by every fold's encoder (the same models that gave the OOF logits). ``neutral_false_rate``
+    is the share of ISEAR answers the rule may call neutral; it ships if it catches ``neutral_min_catch``."""
     from library.text.train.neutral import neutral_passages
     from library.text.train.finetune import onnx_logits
 
     passages = neutral_passages(limit=60 if smoke else 400)
     score = oof["enc"].max(1)
-    threshold = float(np.quantile(score, NEUTRAL_FALSE_RATE))
+    false_rate = emotion_hp["neutral_false_rate"]
+    threshold = float(np.quantile(score, false_rate))
     catches, auc = [], []
     from sklearn.metrics import roc_auc_score
 
@@ -117,14 +119,14 @@ def neutral_rule(dd, splits, oof: dict, work: Path, log, smoke: bool = False) ->
                                        -np.r_[fold_score, neutral_score])))
     catch = float(np.mean(catches))
     log(f"  neutral rule: max logit < {threshold:.3f} catches {catch:.3f} of {len(passages)} passages "
-        f"(AUROC {np.mean(auc):.3f}); {NEUTRAL_FALSE_RATE:.0%} of ISEAR answers by construction")
+        f"(AUROC {np.mean(auc):.3f}); {false_rate:.0%} of ISEAR answers by construction")
     return {"score": "encoder max logit", "threshold": round(threshold, 4), "n_passages": len(passages),
-            "isear_false_neutral": NEUTRAL_FALSE_RATE, "catch_rate": round(catch, 4),
+            "isear_false_neutral": false_rate, "catch_rate": round(catch, 4),
             "catch_rate_per_fold": [round(c, 4) for c in catches], "auroc": round(float(np.mean(auc)), 4),
-            "shipped": catch >= NEUTRAL_MIN_CATCH, "source": "Python standard-library docstrings (neutral.py)"}
+            "shipped": catch >= emotion_hp["neutral_min_catch"], "source": "Python standard-library docstrings (neutral.py)"}
 
 
-def personality(work: Path, data_dir, log, smoke: bool = False) -> dict:
+def personality(work: Path, data_dir, personality_hp: dict, log, smoke: bool = False) -> dict:
     """Per-trait comparison TF-IDF / encoder / both on the same folds; the fitted PersonalityBlend."""
     from library.text.personality.blend import PersonalityBlend
     from library.text.personality.data import CV_FOLDS, CV_SEED, cv_splits, holdout_split
@@ -145,7 +147,7 @@ def personality(work: Path, data_dir, log, smoke: bool = False) -> dict:
         return np.stack([p[:, 1] for p in model.predict_proba([xs[i] for i in test])], axis=1)
 
     def encoder_proba(train, test):
-        heads = [encoder_head(smoke).fit(x[train], labels[train, j]) for j in range(len(TRAITS))]
+        heads = [encoder_head(personality_hp).fit(x[train], labels[train, j]) for j in range(len(TRAITS))]
         return np.stack([h.predict_proba(x[test])[:, 1] for h in heads], axis=1)
 
     train_idx, val_idx = holdout_split(labels)
@@ -166,7 +168,7 @@ def personality(work: Path, data_dir, log, smoke: bool = False) -> dict:
     log(f"  personality choice per trait: {dict(zip(TRAITS, choice))}")
 
     tfidf = build_pipeline(SHIPPED_MODEL).fit(texts, labels)
-    heads = [encoder_head(smoke).fit(x, labels[:, j]) for j in range(len(TRAITS))]
+    heads = [encoder_head(personality_hp).fit(x, labels[:, j]) for j in range(len(TRAITS))]
     figures = {
         "protocol": (f"{len(folds)}-fold stratified CV (seed {CV_SEED}) on the training part "
                      f"({len(train_idx)} essays) of the fixed hold-out split; hold-out fifth ({len(val_idx)}) "
@@ -185,25 +187,32 @@ def personality(work: Path, data_dir, log, smoke: bool = False) -> dict:
     return {"estimator": PersonalityBlend(tfidf, heads, choice), "figures": figures}
 
 
-def encoder_head(smoke: bool = False):
-    """Standardised 384-d embedding -> logistic regression, C by inner 5-fold CV (coarse grid)."""
+def encoder_head(personality_hp: dict):
+    """Standardised 384-d embedding -> logistic regression, C by inner CV (a coarse grid)."""
     from sklearn.linear_model import LogisticRegressionCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3] if not smoke
-                                                                else [0.01], cv=2 if smoke else 5, max_iter=2000))
+    return make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=list(personality_hp["encoder_head_c"]),
+                                                                cv=personality_hp["encoder_head_folds"], max_iter=2000))
 
 
-def ship(dd, splits, work: Path, out: Path, data_dir=None, smoke: bool = False,
-         command: str = "", log=print) -> dict:
+@dataclass
+class Shipped:
+    """What the evaluation chose, fitted and ready to write: the two estimators, their infos and the figures."""
+    emotion: object  # EmotionBlend
+    emotion_info: dict
+    personality: object  # PersonalityBlend
+    personality_info: dict
+    figures: dict
+
+
+def evaluate(dd, splits, work: Path, hp: dict, data_dir=None, smoke: bool = False, command: str = "",
+             log=print) -> Shipped:
+    """Compare, calibrate and choose on the out-of-fold predictions; refit the linear parts."""
     from library.text.emotion.blend import EmotionBlend
-    from library.text.emotion.model import TextEmotionModel
-    from library.text.personality.model import PersonalityModel
     from library.text.train.emotion import build_baseline
 
-    start = time.time()
-    out.mkdir(parents=True, exist_ok=True)
     y, n = dd.y, len(dd.texts)
     oof = load_oof(work, splits, n)
     results = {name: evaluate_candidate(candidate_scores(oof, name), y, oof["fold"]) for name in CANDIDATES}
@@ -213,8 +222,9 @@ def ship(dd, splits, work: Path, out: Path, data_dir=None, smoke: bool = False,
     shipped = max(CANDIDATES, key=lambda c: (results[c]["accuracy"]["mean"], results[c]["macro_f1"]["mean"]))
     fp32_acc = float(np.mean(candidate_scores(oof, shipped, "enc_fp32").argmax(1) == y))
     calibrated = {name: r.pop("_calibrated") for name, r in results.items()}[shipped]
-    unclear = unclear_figures(calibrated, y)
-    neutral = neutral_rule(dd, splits, oof, work, log, smoke)
+    emotion_hp = hp["emotion"]
+    unclear = unclear_figures(calibrated, y, emotion_hp["unclear_below"])
+    neutral = neutral_rule(dd, splits, oof, work, emotion_hp, log, smoke)
 
     wt, we = WEIGHTS[shipped]
     source = json.loads((work / "final_source.json").read_text()) if (work / "final_source.json").exists() else {}
@@ -228,24 +238,19 @@ def ship(dd, splits, work: Path, out: Path, data_dir=None, smoke: bool = False,
         tfidf = joblib.load(work / f"isear_tfidf_fold{from_fold}.joblib")
         trained_on = f"{len(splits[from_fold][0])} ISEAR answers (fold {from_fold + 1}'s training part, 4/5)"
     blend = EmotionBlend(tfidf, wt, we, results[shipped]["temperature"])
-    for name in (ONNX_FILE, TOKENIZER_FILE):
-        shutil.copyfile(work / name, out / name)
     date = _dt.date.today().isoformat()
     emotion_info = {
         "model": f"words_v2_{shipped}", "date": date, "smoke": smoke, "trained_on": trained_on,
         "cv_accuracy": results[shipped]["accuracy"]["mean"], "cv_macro_f1": results[shipped]["macro_f1"]["mean"],
-        "cv_ece": results[shipped]["ece_calibrated"], "unclear_below": UNCLEAR_BELOW,
+        "cv_ece": results[shipped]["ece_calibrated"], "unclear_below": emotion_hp["unclear_below"],
         "neutral_rule": {"shipped": neutral["shipped"], "max_logit_below": neutral["threshold"],
                          "catch_rate": neutral["catch_rate"]},
     }
-    emotion_path = TextEmotionModel(blend, emotion_info).save(out)
-    pers = personality(work, data_dir, log, smoke)
+    pers = personality(work, data_dir, hp["personality"], log, smoke)
     pers_info = {"model": "words_v2_per_trait", "date": date, "smoke": smoke,
                  "choice": pers["figures"]["choice"], "cv_mean_accuracy": pers["figures"]["cv_chosen"]["mean"],
                  "validation_mean_accuracy": pers["figures"]["validation_chosen"]["mean"],
                  "trained_on": f"{pers['figures']['n_essays']} essays (all)"}
-    pers_path = PersonalityModel(pers["estimator"], pers_info).save(out)
-
     # emotion.json keeps the schema the interview reads (library/interview/reliability.py, words.py):
     # "model", "cv"[model]["accuracy"]["mean"], its "confusion" and "labels", "data"["n_used"].
     figures = {"model": shipped, "cv": results, "renormalised": False,
@@ -256,17 +261,31 @@ def ship(dd, splits, work: Path, out: Path, data_dir=None, smoke: bool = False,
                "shipped_fp32_accuracy": round(fp32_acc, 4),
                "final_parity": (json.loads((work / "final_parity.json").read_text())
                                 if (work / "final_parity.json").exists() else None), "unclear": unclear, "neutral": neutral,
-               "personality": pers["figures"],
-               "sizes": {"encoder_bytes": (out / ONNX_FILE).stat().st_size, "emotion_bytes": emotion_path.stat().st_size,
-                         "personality_bytes": pers_path.stat().st_size}}
+               "personality": pers["figures"]}
+    return Shipped(blend, emotion_info, pers["estimator"], pers_info, figures)
+
+
+def write(result: Shipped, work: Path, out: Path, texts: list[str], log=print) -> dict:
+    """The model files, their figures (with sizes and speed) and the cards, into ``out``."""
+    from library.text.emotion.model import TextEmotionModel
+    from library.text.personality.model import PersonalityModel
     from library.text.train.card import write_cards
 
-    figures["speed"] = measure_speed(out, dd.texts)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in (ONNX_FILE, TOKENIZER_FILE):
+        shutil.copyfile(work / name, out / name)
+    emotion_path = TextEmotionModel(result.emotion, result.emotion_info).save(out)
+    pers_path = PersonalityModel(result.personality, result.personality_info).save(out)
+    figures = {**result.figures,
+               "sizes": {"encoder_bytes": (out / ONNX_FILE).stat().st_size, "emotion_bytes": emotion_path.stat().st_size,
+                         "personality_bytes": pers_path.stat().st_size}}
+    figures["speed"] = measure_speed(out, texts)
     (out / "emotion.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
-    (out / "personality.json").write_text(json.dumps({"model": pers_info["model"], **pers["figures"]}, indent=2))
+    (out / "personality.json").write_text(json.dumps({"model": result.personality_info["model"],
+                                                      **figures["personality"]}, indent=2))
     write_cards(out, figures)
-    log(f"shipped {shipped} + personality {pers['figures']['choice']} to {out} ({time.time() - start:.0f}s)")
-    return {"shipped": shipped, "figures": figures}
+    log(f"shipped {figures['shipped']} + personality {figures['personality']['choice']} to {out}")
+    return figures
 
 
 def measure_speed(out: Path, texts: list[str]) -> dict:

@@ -1,8 +1,7 @@
-"""Words v2: train, compare and ship the text emotion and personality models (issue #14).
+"""Words v2's data and training stages: what ``python -m library.text.train`` (recipe.py) runs to make the
+shipped text emotion and personality models.
 
-    python -m library.text.train.words [--data-dir D] [--work tmp/words_v2] [--out Models/text] [--smoke]
-
-Stages (each writes its result to ``--work`` and is skipped when that file exists, so a crash
+Stages (each writes its result to the work folder and is skipped when that file exists, so a crash
 or a kill loses at most the fold in progress):
 
 1. ``isear_tfidf_fold{k}``: the TF-IDF + logistic regression baseline, out-of-fold probabilities.
@@ -11,8 +10,8 @@ or a kill loses at most the fold in progress):
    fp32 torch model (the cost of quantisation).
 3. ``final_encoder``: the same recipe on every answer -> ``words_encoder.int8.onnx``.
 4. ``essay_features``: each essay's mean window embedding from the final encoder.
-5. ``ship`` (cheap, always rerun): calibration, choice by CV, neutral rule, personality per
-   trait, refits of the linear models, model files and cards (ship.py).
+Then (recipe.py, cheap, always rerun) evaluate: calibration, choice by CV, neutral rule, personality
+per trait, refits of the linear models (ship.py); and write the model files and cards.
 
 ISEAR is deduplicated before splitting (duplicates by letters-only text; a text given under
 different emotions is dropped as ambiguous) and non-answers are dropped (emotion/data.py).
@@ -21,26 +20,20 @@ Folds: 5-fold StratifiedGroupKFold (seed 42) by emotion, grouped by text.
 
 from __future__ import annotations
 
-import argparse
 import json
-import shlex
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from library.paths import MODELS_DIR, PROJECT_ROOT
 from library.text.emotion.data import CV_FOLDS, CV_SEED, IsearData, cv_splits, load_isear
 from library.text.emotion.model import ISEAR_LABELS
 from library.text.encoder import ONNX_FILE, TOKENIZER_FILE
-from library.text.train.essays import SMOKE_ESSAYS, training_essays
+from library.text.train.essays import training_essays
 
-DEFAULT_WORK = PROJECT_ROOT / "tmp" / "words_v2"
 SMOKE_ROWS = 140
-SMOKE_STEPS = 2
 
 
 @dataclass
@@ -105,7 +98,7 @@ def stage_tfidf(dd: Deduplicated, splits, work: Path, log) -> None:
             f"({time.time() - start:.0f}s)")
 
 
-def stage_encoder_cv(dd: Deduplicated, splits, work: Path, log, max_steps=None) -> None:
+def stage_encoder_cv(dd: Deduplicated, splits, work: Path, log, encoder_hp: dict) -> None:
     from library.text.train.finetune import export_onnx, fine_tune, onnx_logits, predict_torch
 
     for k, (train, test) in enumerate(splits):
@@ -114,7 +107,7 @@ def stage_encoder_cv(dd: Deduplicated, splits, work: Path, log, max_steps=None) 
             continue
         start = time.time()
         log(f"  encoder fold {k + 1}/{len(splits)}: fine-tuning on {len(train)} answers")
-        model = fine_tune([dd.texts[i] for i in train], dd.y[train], max_steps=max_steps, log=log)
+        model = fine_tune([dd.texts[i] for i in train], dd.y[train], **encoder_hp, log=log)
         test_texts = [dd.texts[i] for i in test]
         fp32 = predict_torch(model, test_texts)
         onnx_path = export_onnx(model, work / f"isear_encoder_fold{k}.int8.onnx")
@@ -138,7 +131,7 @@ def stage_rescore(dd: Deduplicated, splits, work: Path, log) -> None:
         log(f"  fold {k + 1}: rescored, accuracy int8 {np.mean(saved['logits'].argmax(1) == dd.y[test]):.4f}")
 
 
-def stage_final_encoder(dd: Deduplicated, work: Path, log, max_steps=None, from_fold: int | None = None) -> Path:
+def stage_final_encoder(dd: Deduplicated, work: Path, log, encoder_hp: dict, from_fold: int | None = None) -> Path:
     """The shipped encoder: refitted on every answer, or (``from_fold``) fold k's model as validated,
     trained on four fifths: chosen when the machine had no time left for one more fit (the card says so)."""
     from library.text.train.finetune import base_model_dir, export_onnx, fine_tune, onnx_logits, predict_torch
@@ -153,7 +146,7 @@ def stage_final_encoder(dd: Deduplicated, work: Path, log, max_steps=None, from_
         source.write_text(json.dumps({"from_fold": None}))
         start = time.time()
         log(f"  final encoder: fine-tuning on all {len(dd.texts)} answers")
-        model = fine_tune(dd.texts, dd.y, max_steps=max_steps, log=log)
+        model = fine_tune(dd.texts, dd.y, **encoder_hp, log=log)
         import torch
 
         torch.save(model.state_dict(), work / "final_fp32.pt")  # for later export or quantisation trials
@@ -188,64 +181,3 @@ def stage_essay_features(work: Path, data_dir, log, smoke: bool = False) -> None
             log(f"  essays encoded: {i}/{len(texts)} ({time.time() - start:.0f}s)")
     _save(path, features=feats, window_logits_mean=logits, labels=labels)
     log(f"  essay features: {len(texts)} essays in {time.time() - start:.0f}s")
-
-
-def run(data_dir=None, work: Path = DEFAULT_WORK, out: Path = MODELS_DIR / "text", smoke: bool = False,
-        command: str = "python -m library.text.train.words", stages=("tfidf", "encoder", "final", "essays", "ship"),
-        from_fold: int | None = None, log=print) -> dict:
-    work, out = Path(work), Path(out)
-    work.mkdir(parents=True, exist_ok=True)
-    max_steps = SMOKE_STEPS if smoke else None
-    dd, splits = load_emotion_data(data_dir, smoke)
-    (work / "isear_data.json").write_text(json.dumps(dd.summary, indent=2))
-    log(f"ISEAR: {dd.summary}; {len(splits)} folds")
-    if "tfidf" in stages:
-        stage_tfidf(dd, splits, work, log)
-    if "encoder" in stages:
-        stage_encoder_cv(dd, splits, work, log, max_steps)
-    if "rescore" in stages:
-        stage_rescore(dd, splits, work, log)
-    if "final" in stages:
-        stage_final_encoder(dd, work, log, max_steps, from_fold)
-    if "essays" in stages:
-        stage_essay_features(work, data_dir, log, smoke)
-    result = {"work": work}
-    if "ship" in stages:
-        from library.text.train.ship import ship
-
-        result.update(ship(dd, splits, work, out, data_dir=data_dir, smoke=smoke, command=command, log=log))
-    return result
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=None, help="data folder (default: ESAPR_DATA_DIR or ../shared/data)")
-    parser.add_argument("--work", default=str(DEFAULT_WORK), help="checkpoints (resumable)")
-    parser.add_argument("--out", default=str(MODELS_DIR / "text"), help="where the shipped models and cards go")
-    parser.add_argument("--smoke", action="store_true",
-                        help=f"{SMOKE_ROWS} answers, 2 folds, {SMOKE_STEPS} steps, {SMOKE_ESSAYS} essays (CI)")
-    parser.add_argument("--stages", default="tfidf,encoder,final,essays,ship")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch/BLAS threads (1: on the shared 2-core box two threads wait on each other)")
-    parser.add_argument("--final-from-fold", type=int, default=None,
-                        help="ship fold K's encoder (and TF-IDF) instead of refitting on every answer")
-    args = parser.parse_args(argv)
-    command = "python -m library.text.train.words " + " ".join(
-        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    try:  # thread limits are process-wide: restore them for a caller (a test session)
-        with threadpool_limits(args.threads):
-            run(args.data_dir, Path(args.work), Path(args.out), smoke=args.smoke, command=command.strip(),
-                stages=tuple(args.stages.split(",")), from_fold=args.final_from_fold,
-                log=lambda s: print(s, flush=True))
-    finally:
-        torch.set_num_threads(previous)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

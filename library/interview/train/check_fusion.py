@@ -1,6 +1,6 @@
 """How fusion behaves on real held-out predictions (figures for the closing note and docs).
 
-    python -m library.interview.check_fusion [--data-dir D] [--pairs-per-clip 5]
+    python -m library.interview.train.check_fusion [--data-dir D] [--pairs-per-clip 5]
 
 There is no data set with the same person's face, voice and words, so this pairs what we
 have: every clip of the four speech corpora scored out of fold by the shipped voice recipe
