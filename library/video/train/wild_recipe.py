@@ -14,7 +14,7 @@ import shutil
 import time
 from pathlib import Path
 
-from library.paths import MODELS_DIR, default_data_dir
+from library.paths import MODELS_DIR, PROJECT_ROOT, default_data_dir
 from library.training import log
 from library.video.model import CAM_FILE, META_FILE, ONNX_FILE
 from library.video.train import wild_card, wild_evaluate, wild_export, wild_train
@@ -26,7 +26,8 @@ SMOKE_PICTURES = 200
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--out", default=str(MODELS_DIR / "video"), help="where the model files and card go")
+    parser.add_argument("--out", default=None, help="where the model files and card go (default Models/video; "
+                                                    "tmp/smoke-video with --smoke, never over the shipped model)")
     parser.add_argument("--cache", default=str(DEFAULT_CACHE), help="the prepared crops and the training run")
     parser.add_argument("--hparams", default=None, help="default: library/video/train/wild_hparams.json")
     parser.add_argument("--resume", action="store_true")
@@ -34,7 +35,8 @@ def main(argv=None) -> int:
     parser.add_argument("--smoke", action="store_true", help="a few steps on 200 pictures (CI)")
     args = parser.parse_args(argv)
     data_dir = Path(args.data_dir or default_data_dir())
-    cache, out = Path(args.cache), Path(args.out)
+    cache = Path(args.cache)
+    out = Path(args.out) if args.out else (PROJECT_ROOT / "tmp" / "smoke-video" if args.smoke else MODELS_DIR / "video")
     limit = SMOKE_PICTURES if args.smoke else None
     data = load_or_build(data_dir, cache, limit)  # prepare
     hp = wild_train.load_hparams(args.hparams, args.smoke)
