@@ -1,8 +1,12 @@
 """The batch on Ray: a small local cluster (2 actors, a few seconds of inputs) gives the same rows as the
-local engine; without Ray, --engine ray says how to install it."""
+local engine, and the batch the same rows as the web app's API routes; without Ray, --engine ray says how to
+install it."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +48,46 @@ def test_ray_and_local_engines_give_identical_rows(inputs, tmp_path):
     assert by_channel["audio"]["transcript"] and by_channel["video"]["frames_with_face"] >= 1
     assert by_channel["text"]["trait_neuroticism"] is not None
     assert [r["ok"] for r in local.rows].count(False) == 1 and local.failed == ray.failed == 1
+
+
+# Where the web app takes each kind of file: the channel's API, or (a text) the interview's written answer, which
+# is what the batch stores for a text (the probabilities the fusion takes beside the Big Five).
+WEB_ROUTES = {"video": ("/api/v1/video", "video"), "audio": ("/api/v1/audio", "audio"), "text": (None, "file")}
+
+
+def _web_row(client, store, kind: str, path: Path) -> tuple[int, dict]:
+    """(status, stored scores or the error answer) of one file sent as a person would."""
+    route, field = WEB_ROUTES[kind]
+    if route is None:
+        session = client.post("/api/v1/interview").get_json()["session"]
+        route = f"/api/v1/interview/{session}/text"
+    answer = client.post(route, data={field: (io.BytesIO(path.read_bytes()), path.name)},
+                         content_type="multipart/form-data")
+    body = answer.get_json()
+    if answer.status_code != 200:
+        return answer.status_code, body
+    return 200, store.get(body["id"]).scores
+
+
+def test_the_web_app_and_the_batch_give_identical_rows_on_one_and_two_threads(inputs, app, client):
+    """Each file through the web's routes (this process, one thread per runtime) and through the batch in a process
+    with every thread variable at 2: the row the web stores is the batch's, key for key (but the Grad-CAM heat
+    grid, which the batch leaves out of its output as the API does), and a refused file has the same message."""
+    threads = {name: "2" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "analyze", str(inputs), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, env={**os.environ, **threads})
+    batch = {Path(row["file"]).name: row for row in json.loads(done.stdout)}
+    assert len(batch) == 5
+    store = app.extensions["esapr_store"]
+    for name, row in sorted(batch.items()):
+        status, web = _web_row(client, store, row["kind"], inputs / name)
+        if not row["ok"]:  # the WAV header with no sound: refused alike
+            assert status == 422 and web["error"] == row["error"], name
+            continue
+        assert status == 200, (name, web)
+        assert {k: v for k, v in web.items() if k != "gradcam"} == row["scores"], name
+        assert web["models"], name  # each names its models, the same files in both
+    assert {row["kind"] for row in batch.values() if row["ok"]} == {"video", "audio", "text"}
 
 
 def test_ray_engine_without_ray_says_how_to_install_it(tmp_path):

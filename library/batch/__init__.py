@@ -12,8 +12,8 @@ database, once per file), ``progress`` (bar and summary) and ``run`` (all of it 
 
 from library.batch.analyse import KINDS, analyse_bytes, analyse_file, detect_kind, format_table, summary
 from library.batch.inputs import Inputs, Item, ManifestError, collect
-from library.batch.loaders import LIMITS, Engines
+from library.batch.loaders import Engines
 from library.batch.run import ENGINES, BatchConfig, run_batch
 
-__all__ = ["ENGINES", "KINDS", "LIMITS", "BatchConfig", "Engines", "Inputs", "Item", "ManifestError", "analyse_bytes",
+__all__ = ["ENGINES", "KINDS", "BatchConfig", "Engines", "Inputs", "Item", "ManifestError", "analyse_bytes",
            "analyse_file", "collect", "detect_kind", "format_table", "run_batch", "summary"]

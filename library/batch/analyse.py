@@ -8,8 +8,9 @@ The kind of each file is decided by its content, never its name: a PDF header or
 "text"; an MP4/MOV/WebM/Matroska container with a video track -> "video"; a WAV, FLAC,
 OGG, MP3, M4A or audio-only WebM -> "audio". Each file gives one row: ``ok`` with its
 figures, or ``ok: False`` with the reason (a bad file never stops the batch). Nothing is
-stored: this reads the files and prints what the models make of them. The limits are
-the web app's defaults (``LIMITS``).
+stored: this reads the files and prints what the models make of them. Each kind is read by the
+function the web app's API calls, under the same limits (library/limits.py), so a file gives the same row here
+as there.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from library.batch.loaders import LIMITS, Engines
-from library.emotions import EMOTIONS
+from library.batch.loaders import Engines
 from library.errors import InputError
+from library.limits import Limits, default_limits
 from library.registry import CHANNEL_NAMES
 
 KINDS: tuple[str, ...] = CHANNEL_NAMES  # what a file can be read as
@@ -56,85 +57,50 @@ def detect_kind(data: bytes) -> str:
     return "text"  # read_text_upload refuses binary files with a clear message
 
 
-def _video(data: bytes, engines: Engines) -> dict[str, Any]:
-    from library.video.summary import frame_sample, summarise
-    from library.video.video_file import analyse_video
+def _video(data: bytes, engines: Engines, limits: Limits) -> dict[str, Any]:
+    from library.video.upload import analyse_video_upload
 
-    result = analyse_video(data, engines.get("face_pipeline"), sample_fps=LIMITS["video_sample_fps"],
-                           max_seconds=LIMITS["video_max_seconds"], max_bytes=LIMITS["video_max_bytes"])
-    analysis = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file",
-                         abstain_below=_upload_threshold(engines.get("face_pipeline").model),
-                         complete=result.complete, sound=_sound(data, engines))
-    analysis.models = engines.ids_for("video", analysis)
-    return analysis.public()
+    return analyse_video_upload(data, limits, engines).public()
 
 
-def _sound(data: bytes, engines: Engines):
-    """The video's sound track: voice, transcript and words (null with a note when there are none)."""
-    from library.video.sound import SoundReading, analyse_sound
+def _audio(data: bytes, engines: Engines, limits: Limits) -> dict[str, Any]:
+    from library.audio.upload import analyse_audio_upload
 
-    try:
-        model = engines.get("speech_emotion")
-    except FileNotFoundError as exc:  # the face is read without it
-        return SoundReading(None, None, None, str(exc))
-    return analyse_sound(data, model, engines.get("transcriber"), _words_reader(engines),
-                         max_bytes=LIMITS["video_max_bytes"], max_seconds=LIMITS["video_max_seconds"])
+    return analyse_audio_upload(data, limits, engines).to_dict()
 
 
-def _words_reader(engines: Engines):
-    from library.text.spoken import read_spoken_words
-
-    def words(text: str):
-        return read_spoken_words(text, engines.get("text_emotion"), engines.get("personality"),
-                                 LIMITS["text_min_words"])
-
-    return words
-
-
-def _audio(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
-    from library.audio import analyse_recording
-
-    analysis = analyse_recording(data, engines.get("speech_emotion"), filename=name,
-                                 max_bytes=LIMITS["audio_max_bytes"], max_seconds=LIMITS["audio_max_seconds"],
-                                 transcriber=engines.get("transcriber"), words_reader=_words_reader(engines))
-    analysis.models = engines.ids_for("audio", analysis)
-    return analysis.to_dict()
-
-
-def _text(data: bytes, name: str, engines: Engines) -> dict[str, Any]:
+def _text(data: bytes, name: str, engines: Engines, limits: Limits) -> dict[str, Any]:
     from library.interview.engine import written_answer_analysis
-    from library.text import read_text_upload
+    from library.text.written import text_of_upload
 
-    text = read_text_upload(data, name, max_pdf_pages=LIMITS["pdf_max_pages"])
-    analysis = written_answer_analysis(text, engines.get("personality"), engines.get("text_emotion"),
-                                       min_words=LIMITS["text_min_words"])
-    analysis.models = engines.ids_for("text", analysis)
-    return analysis.to_dict()
+    return written_answer_analysis(text_of_upload(data, name, limits), limits, engines).to_dict()
 
 
-def analyse_file(path: Path, engines: Engines) -> dict[str, Any]:
-    """One file -> ``{"file", "kind", "ok", "summary", "scores"}`` or ``{"file", "kind", "ok": False, "error"}``."""
+def analyse_file(path: Path, engines: Engines, limits: Limits | None = None) -> dict[str, Any]:
+    """One file -> ``{"file", "kind", "ok", "summary", "scores"}`` or ``{"file", "kind", "ok": False, "error"}``.
+    ``engines``: a ModelCache; ``limits``: library/limits.py (default: the app's defaults and ``ESAPR_*``)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return {"file": str(path), "kind": None, "ok": False, "error": f"cannot read the file ({exc.strerror or exc})"}
-    return analyse_bytes(data, path, engines)
+    return analyse_bytes(data, path, engines, limits)
 
 
-def analyse_bytes(data: bytes, path: Path, engines: Engines) -> dict[str, Any]:
+def analyse_bytes(data: bytes, path: Path, engines: Engines, limits: Limits | None = None) -> dict[str, Any]:
     """``analyse_file`` on bytes already read (``path`` names the file in the row and in messages)."""
+    limits = limits or default_limits()
     row: dict[str, Any] = {"file": str(path), "kind": None}
     if not data:
         return {**row, "ok": False, "error": "the file is empty"}
     kind = row["kind"] = detect_kind(data)
     try:
         if kind == "video":
-            scores = _video(data, engines)
+            scores = _video(data, engines, limits)
         elif kind == "audio":
-            scores = _audio(data, Path(path).name, engines)
+            scores = _audio(data, engines, limits)
         else:
-            scores = _text(data, Path(path).name, engines)
+            scores = _text(data, Path(path).name, engines, limits)
     except InputError as exc:
         return {**row, "ok": False, "error": exc.message}
     except FileNotFoundError as exc:  # a model that is not trained yet
@@ -184,7 +150,3 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     out.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 6}")
     return "\n".join(out)
 
-
-def _upload_threshold(model) -> float | None:
-    """The "unclear" threshold of the tier that reads an upload's frames (the wild tier when there is one)."""
-    return getattr(model, "confidence_threshold", getattr(model, "abstain_below", None))

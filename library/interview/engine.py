@@ -75,13 +75,14 @@ class InterviewResult:
         return {step: aid for step, aid in self.steps.items() if aid and aid != SKIPPED}
 
 
-def written_answer_analysis(text: str, personality, text_emotion, min_words: int):
+def written_answer_analysis(text: str, limits, models):
     """What is stored for a written answer (the interview's, or a text in a batch): a ``TextAnalysis`` with the
     Big Five, the emotion reading the page shows (unclear/neutral, the words that pushed it) and the probabilities
-    the fusion takes (``UnprocessableInput`` when it is too short)."""
-    from library.text import analyse_text
+    the fusion takes (``UnprocessableInput`` when it is too short). ``limits``: library/limits.py; ``models``: a
+    ModelCache."""
+    from library.text.written import analyse_written
 
-    analysis = analyse_text(text, personality, min_words=min_words, emotion_model=text_emotion)
+    analysis = analyse_written(text, limits, models)
     analysis.fusion_emotion = fusion_emotion(analysis.emotion_reading)
     return analysis
 

@@ -59,3 +59,12 @@ def read_spoken_words(text: str, emotion_model, personality_model=None, min_word
     reading = emotion_model.read(text) if hasattr(emotion_model, "read") else None
     return SpokenWords(n, {e: float(v) for e, v in zip(EMOTIONS, p)},
                        {e: float(v) for e, v in zip(EXTRA_LABELS, extra)}, traits, min_words, reading)
+
+
+def spoken_words_reader(models, min_words: int):
+    """text -> SpokenWords with the text models of ``models`` (a ModelCache: loaded on first use), for transcripts."""
+
+    def read(text: str):
+        return read_spoken_words(text, models.get("text_emotion"), models.get("personality"), min_words)
+
+    return read

@@ -20,8 +20,12 @@ from dataclasses import dataclass
 from library.audio.decode import MB, decode_audio
 from library.audio.recording import analyse_signal
 from library.errors import InputError
+from library.text.spoken import spoken_words_reader
 
 log = logging.getLogger(__name__)
+
+NO_MODEL = "The voice model is not installed on this server yet, so only the face was read."
+NO_RECORDING = "No microphone recording came with this answer, so only the face was read."
 
 
 @dataclass
@@ -34,6 +38,34 @@ class SoundReading:
     def to_scores(self) -> dict:
         return {"voice": self.voice, "transcript": self.transcript, "words": self.words, "voice_note": self.note}
 
+
+
+def voice_models(models):
+    """(voice model, transcriber) of ``models`` (a ModelCache); the voice model None when it is not installed, the
+    transcriber None when it cannot be loaded (voices are then read without words)."""
+    try:
+        voice_model = models.get("speech_emotion")
+    except FileNotFoundError:
+        return None, None
+    try:
+        transcriber = models.get("transcriber")
+    except Exception:  # noqa: BLE001 - without speech recognition the voice is still read, without words
+        log.exception("the transcriber could not be loaded; voices are read without words")
+        transcriber = None
+    return voice_model, transcriber
+
+
+def read_sound(data: bytes | None, models, limits, *, max_bytes: int, max_seconds: float) -> SoundReading:
+    """The voice and words of an answer's sound (a video's track, or the live page's recording) with ``models``
+    under ``limits`` (library/limits.py: the audio's decoding limits, the text's words for traits); a note, not an
+    error, when there is none or no voice model."""
+    if not data:
+        return SoundReading(None, None, None, NO_RECORDING)
+    voice_model, transcriber = voice_models(models)
+    if voice_model is None:
+        return SoundReading(None, None, None, NO_MODEL)
+    return analyse_sound(data, voice_model, transcriber, spoken_words_reader(models, limits.text.min_words),
+                         max_bytes=max_bytes, max_seconds=max_seconds, **limits.audio.decode())
 
 
 def analyse_sound(data: bytes, model, transcriber=None, words_reader=None, *, max_bytes: int = 100 * MB,

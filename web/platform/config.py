@@ -11,22 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from library.limits import config_defaults, env_int
 from library.paths import MODELS_DIR, default_data_dir
 
 MB = 1024 * 1024
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
-
-
-env_int = _env_int  # the public name, for web/platform/serve.py
+_env_int = env_int  # the app's other integer settings read the environment as the limits do; public for serve.py
 
 
 def _env_list(name: str, default: list[str]) -> list[str]:
@@ -43,51 +32,25 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'esapr.sqlite3'}",
         # Whole-request cap; each channel checks its own tighter limits too.
         "MAX_CONTENT_LENGTH": _env_int("ESAPR_MAX_UPLOAD_MB", 25) * MB,
-        "TEXT_MAX_CHARS": _env_int("ESAPR_TEXT_MAX_CHARS", 200_000),
-        "TEXT_MIN_WORDS": _env_int("ESAPR_TEXT_MIN_WORDS", 50),
-        "PDF_MAX_PAGES": _env_int("ESAPR_PDF_MAX_PAGES", 300),
-        # Hostile input (#6): PDFs are read in a child process with these bounds (library/text/pdf.py).
-        "PDF_TIMEOUT_S": _env_int("ESAPR_PDF_TIMEOUT_S", 20),
-        "PDF_MAX_MEMORY_MB": _env_int("ESAPR_PDF_MAX_MEMORY_MB", 1024),
+        # What an upload of each channel may be and cost: one table, read by the batch too (library/limits.py).
+        **config_defaults(),
         # A live frame's size, read from its header before it is decoded (decompression bombs).
         "FRAME_MAX_MB": _env_int("ESAPR_FRAME_MAX_MB", 8),
         "FRAME_MAX_SIDE": _env_int("ESAPR_FRAME_MAX_SIDE", 4096),
         "FRAME_MAX_PIXELS": _env_int("ESAPR_FRAME_MAX_PIXELS", 4096 * 2304),
-        # An uploaded video's picture and frame rate, read from the container before decoding.
-        "VIDEO_MAX_SIDE": _env_int("ESAPR_VIDEO_MAX_SIDE", 4096),
-        "VIDEO_MAX_PIXELS": _env_int("ESAPR_VIDEO_MAX_PIXELS", 4096 * 2304),
-        "VIDEO_MAX_FPS": _env_int("ESAPR_VIDEO_MAX_FPS", 240),
-        # Wall time one uploaded video may take to analyse (a file within every other limit can still be slow).
-        "VIDEO_MAX_PROCESS_S": _env_int("ESAPR_VIDEO_MAX_PROCESS_S", 180),
-        # Work budget (#15): pixels decoded (picture x every frame), from the container before decoding
-        # and counted while decoding; the default is 2 minutes of 1080p at 30 fps.
-        "VIDEO_MAX_DECODED_PIXELS": _env_int("ESAPR_VIDEO_MAX_DECODED_PIXELS", 1920 * 1080 * 30 * 120),
         # Heavy analyses (uploads, texts, PDFs) one worker runs at once (web/platform/capacity.py); with the
         # per-analysis limits this bounds a worker's memory (README, Limits).
         "HEAVY_ANALYSES_PER_WORKER": _env_int("ESAPR_HEAVY_PER_WORKER", 2),
         # Requests over that cap wait for a slot, this many at most and this long at most, before a 503.
         "HEAVY_WAITING_PER_WORKER": _env_int("ESAPR_HEAVY_WAITING", 32),
         "HEAVY_WAIT_S": _env_int("ESAPR_HEAVY_WAIT_S", 60),
-        # A recording's sample rate and channels, read from its header before decoding.
-        "AUDIO_MIN_RATE": _env_int("ESAPR_AUDIO_MIN_RATE", 8_000),
-        "AUDIO_MAX_RATE": _env_int("ESAPR_AUDIO_MAX_RATE", 192_000),
-        "AUDIO_MAX_CHANNELS": _env_int("ESAPR_AUDIO_MAX_CHANNELS", 8),
-        # Work and memory budget (#15): samples x channels, from the header before decoding and counted
-        # while decoding; a minute of 96 kHz stereo.
-        "AUDIO_MAX_SAMPLES": _env_int("ESAPR_AUDIO_MAX_SAMPLES", 96_000 * 2 * 60),
         "VIDEO_DURATION_S": _env_int("ESAPR_VIDEO_DURATION_S", 45),
         "VIDEO_FPS": _env_int("ESAPR_VIDEO_FPS", 5),  # frames the browser sends per second
-        "VIDEO_SAMPLE_FPS": _env_int("ESAPR_VIDEO_SAMPLE_FPS", 5),  # frames analysed per second of a file
-        "VIDEO_MAX_MB": _env_int("ESAPR_VIDEO_MAX_MB", 100),
-        "VIDEO_MAX_SECONDS": _env_int("ESAPR_VIDEO_MAX_SECONDS", 120),
         "VIDEO_QUESTION": os.environ.get("ESAPR_VIDEO_QUESTION",
                                          "Tell us about a moment in the last week that stayed with you, and why."),
         "AUDIO_DURATION_S": _env_int("ESAPR_AUDIO_DURATION_S", 15),
-        "AUDIO_MAX_MB": _env_int("ESAPR_AUDIO_MAX_MB", 10),
-        "AUDIO_MAX_SECONDS": _env_int("ESAPR_AUDIO_MAX_SECONDS", 60),
         "AUDIO_QUESTION": os.environ.get("ESAPR_AUDIO_QUESTION",
                                          "How have you been feeling this week? Say it as you would to a friend."),
-        "GRADCAM_EVERY": _env_int("ESAPR_GRADCAM_EVERY", 10),
         "LIVE_SESSION_EXPIRY_S": _env_int("ESAPR_LIVE_SESSION_EXPIRY_S", 3600),
         "LIVE_SESSION_MAX_FRAMES": _env_int("ESAPR_LIVE_SESSION_MAX_FRAMES", 1500),
         # A guided interview (web/interview/session.py): how long it can be left and continued,

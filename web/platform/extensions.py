@@ -9,6 +9,8 @@ from flask import abort, current_app, has_request_context
 from library.history import HistoryStore
 from library.history.disclosure import Disclosure
 from library.history.figures import Earlier, FiguresCache
+from library.limits import Limits
+from library.text.spoken import spoken_words_reader as read_words
 from web.platform.models import ModelRegistry
 
 
@@ -50,12 +52,9 @@ def min_users_for_words() -> int:
 
 def spoken_words_reader(config):
     """text -> SpokenWords with the app's text models (loaded on first use), for transcripts."""
-    from library.text.spoken import read_spoken_words
+    return read_words(models(), config["TEXT_MIN_WORDS"])
 
-    registry = models()
 
-    def read(text: str):
-        return read_spoken_words(text, registry.get("text_emotion"), registry.get("personality"),
-                                 config["TEXT_MIN_WORDS"])
-
-    return read
+def limits() -> Limits:
+    """The limits every upload is read under (library/limits.py), from this app's configuration as it is now."""
+    return Limits.from_config(current_app.config)

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from flask import Request
 
-from library.errors import BadInput, PayloadTooLarge
-from library.text import read_text_upload
-from library.text.pdf import PdfLimits
-
-
-def pdf_limits(config) -> PdfLimits:
-    return PdfLimits(max_pages=config["PDF_MAX_PAGES"], timeout_s=float(config["PDF_TIMEOUT_S"]),
-                     max_memory_mb=config["PDF_MAX_MEMORY_MB"])
-
+from library.errors import BadInput
+from library.limits import Limits
+from library.text.written import text_of_upload, within_limit
 
 # Said to people on the page (the JavaScript form shows the API's message as it is), so in their words;
 # programs find the field names in the API's description (web/openapi.py).
@@ -21,21 +15,17 @@ BOTH = ("You wrote a text and chose a file: clear one of them (empty the box, or
         "which to analyse.")
 
 
-def text_from_request(request: Request, config) -> str:
+def text_from_request(request: Request, limits: Limits) -> str:
     upload = request.files.get("file")
     if upload is not None and upload.filename:
         typed = request.form.get("text")
         if isinstance(typed, str) and typed.strip():
             raise BadInput(BOTH)  # the file used to win silently
-        text = read_text_upload(upload.read(), upload.filename, pdf_limits=pdf_limits(config))
-    else:
-        text = request.form.get("text")
-        if text is None and request.is_json:
-            body = request.get_json(silent=True)
-            text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            raise BadInput(NO_TEXT)
-    limit = config["TEXT_MAX_CHARS"]
-    if len(text) > limit:
-        raise PayloadTooLarge(f"The text is too long ({len(text):,} characters; the limit is {limit:,}).")
-    return text
+        return text_of_upload(upload.read(), upload.filename, limits)
+    text = request.form.get("text")
+    if text is None and request.is_json:
+        body = request.get_json(silent=True)
+        text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise BadInput(NO_TEXT)
+    return within_limit(text, limits)

@@ -6,8 +6,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from library.errors import InputError
 from library.history.text_compare import compare_text
-from library.text import TRAITS, TextAnalysis, analyse_text
-from web.platform.extensions import earlier, min_users_for_words, models, owned_or_404, store
+from library.text import TRAITS, TextAnalysis
+from library.text.written import analyse_written
+from web.platform.extensions import earlier, limits, min_users_for_words, models, owned_or_404, store
 from web.platform.policy import heavy_analysis, rate_limited
 from web.text.input import text_from_request
 from web.wording import lean, lean_key, ordinal_percentile
@@ -17,10 +18,7 @@ bp = Blueprint("text", __name__, url_prefix="/text")
 
 def analyse_and_store(req) -> tuple[str, TextAnalysis]:
     """Shared by the page's no-JavaScript form and the JSON API; returns the new id and the analysis."""
-    text = text_from_request(req, current_app.config)
-    analysis = analyse_text(text, models().get("personality"), min_words=current_app.config["TEXT_MIN_WORDS"],
-                            emotion_model=models().get("text_emotion"))
-    analysis.models = models().ids_for("text", analysis)
+    analysis = analyse_written(text_from_request(req, limits()), limits(), models())
     return store().add("text", analysis).id, analysis
 
 

@@ -12,11 +12,11 @@ from library.history import LiveSessions, SessionClosed
 from library.history.live_sound import LiveSound
 from library.results import api_form
 from library.video.frames import FrameLimits
-from library.video.live import GradCamPicker, analyse_live_frame, best_gradcam, session_tracker
+from library.video.live import analyse_live_frame, best_gradcam, session_tracker
 from library.video.live_voice import ChunksMissing
-from library.video.summary import frame_sample, summarise
-from library.video.video_file import analyse_video
-from web.platform.extensions import models, store
+from library.video.summary import summarise
+from library.video.upload import analyse_video_upload
+from web.platform.extensions import limits, models, store
 from web.platform.policy import heavy_analysis, rate_limited
 from web.video.sound import live_answer_seconds, live_voice, read_live_sound, read_sound
 
@@ -171,9 +171,8 @@ def finish_video_session(session_id: str):
 @rate_limited("analysis")
 @heavy_analysis
 def analyse_video_api():
-    config = current_app.config
     # Videos may be larger than the app-wide request cap (Flask 3.1 allows a per-request limit).
-    request.max_content_length = config["VIDEO_MAX_MB"] * MB
+    request.max_content_length = limits().video.max_bytes
     upload = request.files.get("video") or request.files.get("file")
     if upload is None or not upload.filename:
         raise BadInput("Send the video file in the multipart field 'video'.")
@@ -187,21 +186,7 @@ def analyse_video_api():
     if session_id and sessions.status(session_id) is None:
         raise UnprocessableInput("This capture session is unknown; start a new one.")
     # upload.stream is an in-memory buffer or an anonymous (already unlinked) temporary file.
-    data = upload.stream.read()
-    pipeline = models().get("face_pipeline")
-    picker = GradCamPicker(pipeline, every=config["GRADCAM_EVERY"])  # "where the model looked", as a live answer has
-    result = analyse_video(data, pipeline,
-                           sample_fps=config["VIDEO_SAMPLE_FPS"], max_seconds=config["VIDEO_MAX_SECONDS"],
-                           max_bytes=config["VIDEO_MAX_MB"] * MB, progress=progress,
-                           max_side=config["VIDEO_MAX_SIDE"], max_pixels=config["VIDEO_MAX_PIXELS"],
-                           max_fps=config["VIDEO_MAX_FPS"],
-                           max_process_s=config["VIDEO_MAX_PROCESS_S"],
-                           max_decoded_pixels=config["VIDEO_MAX_DECODED_PIXELS"], on_frame=picker)
-    # The sound track of the same file: voice and words on the face's clock (none: the face stands alone).
-    sound = read_sound(data, max_bytes=config["VIDEO_MAX_MB"] * MB, max_seconds=float(config["VIDEO_MAX_SECONDS"]))
-    analysis = summarise([(f.t, frame_sample(f)) for f in result.frames], source="file", gradcam=picker.best,
-                         abstain_below=_abstain_below(stored_tier=True), complete=result.complete, sound=sound)
-    analysis.models = models().ids_for("video", analysis)
+    analysis = analyse_video_upload(upload.stream.read(), limits(), models(), progress=progress)
     if session_id:
         stored = sessions.finish(session_id, "video", analysis)
     else:
@@ -209,13 +194,10 @@ def analyse_video_api():
     return jsonify({"id": stored.id, **api_form(analysis.public())})
 
 
-def _abstain_below(stored_tier: bool = False) -> float | None:
-    """The face model's measured "unclear" threshold (None for a model without one, e.g. a test's fake): the live
-    tier's for live frames, the tier that read an upload's frames (``confidence_threshold``) for an upload."""
-    model = models().get("face_pipeline").model
-    if stored_tier and hasattr(model, "confidence_threshold"):
-        return model.confidence_threshold
-    return getattr(model, "abstain_below", None)
+def _abstain_below() -> float | None:
+    """The live tier's measured "unclear" threshold, for live frames (None for a model without one, e.g. a test's
+    fake); an upload's is its reading tier's (library/video/upload.py)."""
+    return getattr(models().get("face_pipeline").model, "abstain_below", None)
 
 
 
