@@ -520,7 +520,7 @@ def test_upload_names_never_become_paths(client, monkeypatch):
         received.append(data)
         raise BadInput("stop here")
 
-    monkeypatch.setattr(video_api, "analyse_video", fake_analyse_video)
+    monkeypatch.setattr(video_api, "analyse_video_upload", fake_analyse_video)
     client.post("/api/v1/video", data={"video": (io.BytesIO(b"not a video"), "../../main.py")})
     assert received and all(isinstance(d, bytes) for d in received)
     assert received[0] == b"not a video"
