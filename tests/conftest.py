@@ -1,4 +1,10 @@
-"""Shared fixtures: an app over a temporary database and instance folder, and its client."""
+"""Shared fixtures: an app over a temporary database and instance folder, and its client.
+
+The app's models are stubs that refuse to load (tests/fakes.py) unless the test is marked ``real_models``
+(``pytestmark = pytest.mark.real_models`` for a module), when they are the shipped models, loaded once for the
+session. A test that reads a model without the mark fails saying so: which tests pay for the real models is
+written beside them, and a route test can give its own fake through the registry instead (``loaders_with``).
+"""
 
 from __future__ import annotations
 
@@ -14,19 +20,12 @@ if str(ROOT) not in sys.path:
 
 from library.paths import default_data_dir  # noqa: E402
 
-# Modules that start servers (gunicorn, Ray) or time whole runs: the "slow" lane.
-SLOW_MODULES = {"test_serving", "test_slow_clients", "test_logs_and_hosts", "test_batch_ray", "test_gradcam_threads",
-                "test_work_limits", "test_batch", "test_cli"}
-# Single tests over 10 s (pytest --durations): many processes at once, or a whole validation set.
-SLOW_TESTS = {"test_many_processes_creating_the_schema_at_once_all_succeed",
-              "test_concurrent_processes_and_threads_lose_nothing", "test_shipped_model_accuracy_floor"}
-FUZZ_MODULES = {"test_fuzz"}
-
-
 def pytest_collection_modifyitems(config, items):
-    """Put each test in its lanes (pyproject.toml) from what it uses, so that no test has to remember to."""
+    """The lanes a test's fixtures imply (pyproject.toml); ``slow`` and ``fuzz`` are marks the tests carry.
+
+    A real browser drives the whole app, and the fixtures below read the shipped models: those tests get
+    ``real_models`` too, so that their app has them."""
     for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
         used = set(getattr(item, "fixturenames", ()))
         if "chromium" in used:
             item.add_marker(pytest.mark.browser)
@@ -35,10 +34,8 @@ def pytest_collection_modifyitems(config, items):
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("database_url") == "postgresql":
             item.add_marker(pytest.mark.postgres)
-        if module in FUZZ_MODULES:
-            item.add_marker(pytest.mark.fuzz)
-        if module in SLOW_MODULES or item.originalname in SLOW_TESTS or "smoke" in item.name:
-            item.add_marker(pytest.mark.slow)
+        if used & {"chromium", "shared_loaders", "needs_speech_model"}:
+            item.add_marker(pytest.mark.real_models)
 
 
 @pytest.fixture(scope="session")
@@ -104,16 +101,26 @@ def make_test_app(tmp_path, loaders, **overrides):
 
 
 @pytest.fixture
-def db_app(tmp_path, shared_loaders, database_url):
+def app_loaders(request):
+    """The shipped models' loaders for a test marked ``real_models``; stubs that refuse to load otherwise."""
+    if request.node.get_closest_marker("real_models"):
+        return request.getfixturevalue("shared_loaders")
+    from fakes import stub_loaders
+
+    return stub_loaders()
+
+
+@pytest.fixture
+def db_app(tmp_path, app_loaders, database_url):
     """The app over each supported database in turn (see ``database_url``)."""
-    app = make_test_app(tmp_path, shared_loaders, DATABASE_URL=database_url)
+    app = make_test_app(tmp_path, app_loaders, DATABASE_URL=database_url)
     yield app
     app.extensions["esapr_store"].close()
 
 
 @pytest.fixture
-def app(tmp_path, shared_loaders):
-    app = make_test_app(tmp_path, shared_loaders)
+def app(tmp_path, app_loaders):
+    app = make_test_app(tmp_path, app_loaders)
     yield app
     app.extensions["esapr_store"].close()
 

@@ -14,6 +14,7 @@ def _post_text(client, text):
     return client.post("/api/v1/text", data={"text": text})
 
 
+@pytest.mark.real_models
 def test_analyse_pasted_text_returns_contract_and_stores_scores_only(client, app):
     response = _post_text(client, ESSAY)
     assert response.status_code == 200, response.get_json()
@@ -34,12 +35,14 @@ def test_analyse_pasted_text_returns_contract_and_stores_scores_only(client, app
     assert "sitting in my room" not in flat and len(flat) < 2000
 
 
+@pytest.mark.real_models
 def test_different_texts_get_different_traits(client):
     a = _post_text(client, ESSAY).get_json()["traits"]
     b = _post_text(client, GLOOMY * 2).get_json()["traits"]
     assert max(abs(a[t] - b[t]) for t in TRAITS) > 0.01
 
 
+@pytest.mark.real_models
 def test_txt_upload_is_read_by_content(client):
     data = {"file": (io.BytesIO(ESSAY.encode("utf-8")), "notes.bin")}
     response = client.post("/api/v1/text", data=data, content_type="multipart/form-data")
@@ -47,6 +50,7 @@ def test_txt_upload_is_read_by_content(client):
     assert response.get_json()["word_count"] == len(ESSAY.split())
 
 
+@pytest.mark.real_models
 def test_pdf_upload(client):
     fpdf = pytest.importorskip("fpdf")
     pdf = fpdf.FPDF()
@@ -69,6 +73,7 @@ def test_pdf_upload(client):
         ({"file": (io.BytesIO(b"%PDF-1.7\n garbage that is not a pdf"), "broken.pdf")}, 422, ""),
     ],
 )
+@pytest.mark.real_models
 def test_bad_inputs_get_json_errors(client, data, status, fragment):
     response = client.post("/api/v1/text", data=data, content_type="multipart/form-data")
     assert response.status_code == status
@@ -135,6 +140,7 @@ def test_everyone_top_words_need_enough_distinct_people(tmp_path, shared_loaders
     app.extensions["esapr_store"].close()
 
 
+@pytest.mark.real_models
 def test_dashboard_compares_with_earlier_users(client):
     first = _post_text(client, GLOOMY * 2).get_json()["id"]
     second = _post_text(client, ESSAY).get_json()["id"]
@@ -147,6 +153,7 @@ def test_dashboard_compares_with_earlier_users(client):
     assert client.get("/text/result/does-not-exist").status_code == 404
 
 
+@pytest.mark.real_models
 def test_form_post_without_javascript_redirects_to_dashboard(client):
     response = client.post("/text/", data={"text": ESSAY})
     assert response.status_code == 303 and "/text/result/" in response.headers["Location"]
@@ -182,6 +189,7 @@ STOP_WORDS_ONLY = ("and the of to in that it was for on with as at by from this 
                    "there were been has would will what if can when so no ") * 3
 
 
+@pytest.mark.real_models
 def test_a_text_of_stop_words_alone_gets_a_reading_with_nothing_to_explain(client):
     """Such a text used to end in a 500 (the emotion reading scored an empty batch of texts without each word)."""
     from library.text.preprocess import content_words, stop_words

@@ -9,6 +9,8 @@ import pytest
 from library.emotions import EMOTIONS
 from media import interview_frame, jpeg_bytes, make_video
 
+pytestmark = pytest.mark.real_models  # the face model reads every frame
+
 
 @pytest.fixture(autouse=True)
 def _needs_model(app):

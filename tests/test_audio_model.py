@@ -102,6 +102,7 @@ def test_augmentations_keep_length_and_speech(corpora):
     assert np.corrcoef(x, opus_roundtrip(x, 32_000))[0, 1] > 0.9
 
 
+@pytest.mark.slow  # a training's smoke run
 def test_smoke_training_gives_loadable_model_and_card(corpora, tmp_path):
     from library.audio import SpeechEmotionModel
     from library.audio.train.__main__ import main

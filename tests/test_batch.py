@@ -22,6 +22,8 @@ from library.batch import BatchConfig, ManifestError, collect, run_batch  # noqa
 from library.batch.output import RESULTS, read_rows  # noqa: E402
 from library.stored_kinds import STORED_KINDS
 
+pytestmark = pytest.mark.slow  # runs main.py analyze in processes, kills and resumes them
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "Models" / "text"
 

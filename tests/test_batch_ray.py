@@ -18,6 +18,8 @@ from library.batch import BatchConfig, collect, run_batch
 from library.batch.output import read_rows
 from library.batch.rows import comparable
 
+pytestmark = pytest.mark.slow  # starts a Ray cluster and batch processes
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,6 +71,7 @@ def _web_row(client, store, kind: str, path: Path) -> tuple[int, dict]:
     return 200, store.get(body["id"]).scores
 
 
+@pytest.mark.real_models
 def test_the_web_app_and_the_batch_give_identical_rows_on_one_and_two_threads(inputs, app, client):
     """Each file through the web's routes (this process, one thread per runtime) and through the batch in a process
     with every thread variable at 2: the row the web stores is the batch's, key for key (but the Grad-CAM heat

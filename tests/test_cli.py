@@ -13,6 +13,8 @@ from media import interview_frame, make_video
 from sample_texts import ESSAY
 from speech import spoken_wav
 
+pytestmark = pytest.mark.slow  # runs main.py analyze in processes
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

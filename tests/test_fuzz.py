@@ -17,6 +17,8 @@ import pytest
 
 from benchmarks.fuzz import HTTP_METHODS, fuzz_app, format_table
 
+pytestmark = [pytest.mark.fuzz, pytest.mark.real_models]  # every route, with what it reads
+
 EXAMPLES = int(os.environ.get("ESAPR_FUZZ_EXAMPLES", "2000"))
 
 

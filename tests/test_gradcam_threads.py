@@ -16,6 +16,8 @@ import pytest
 
 from library.paths import MODELS_DIR, PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # a process whose threads all ask the face model for Grad-CAM at once
+
 CODE = """
 import sys, threading, numpy as np
 from library.video.model import FacialExpressionModel

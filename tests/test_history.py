@@ -25,6 +25,7 @@ def _write_many(url: str, writer: int, n: int) -> None:
     store.close()
 
 
+@pytest.mark.slow  # many processes at once
 def test_concurrent_processes_and_threads_lose_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'h.sqlite3'}"
     HistoryStore(url).close()  # create the schema once, as the app does at start
@@ -140,6 +141,7 @@ def _open_store_at(url: str, barrier) -> None:
     HistoryStore(url).close()
 
 
+@pytest.mark.slow  # many processes at once
 def test_many_processes_creating_the_schema_at_once_all_succeed(database_url):
     """Workers (or machines) starting together on an empty database: none may fail on "already exists"."""
     import os

@@ -183,6 +183,7 @@ def blank_pages_pdf(pages: int) -> bytes:
 FRAME = "/api/v1/video/frame"
 
 
+@pytest.mark.real_models
 def test_png_decompression_bomb_is_refused_from_its_header(client):
     bomb = png_bomb(20_000, 20_000)  # 400 million pixels in ~50 KB
     assert len(bomb) < 100_000
@@ -191,11 +192,13 @@ def test_png_decompression_bomb_is_refused_from_its_header(client):
     assert seconds < BOUND_S
 
 
+@pytest.mark.real_models
 def test_png_over_our_limit_but_under_pillows_is_refused(client):
     response, _ = post_file(client, FRAME, "frame", png_bomb(5_000, 5_000), "frame.png")
     assert_answer(response, 413, "5000x5000")
 
 
+@pytest.mark.real_models
 @pytest.mark.parametrize("width,height", [(60_000, 60_000), (8_000, 8_000), (5_000, 10)])
 def test_jpeg_claiming_absurd_dimensions_is_refused(client, width, height):
     response, seconds = post_file(client, FRAME, "frame", jpeg_claiming(width, height), "frame.jpg")
@@ -203,6 +206,7 @@ def test_jpeg_claiming_absurd_dimensions_is_refused(client, width, height):
     assert seconds < BOUND_S
 
 
+@pytest.mark.real_models
 def test_image_type_is_read_from_content_not_name(client):
     jpeg = jpeg_bytes(interview_frame())
     response, _ = post_file(client, FRAME, "frame", jpeg, "renamed.png")
@@ -214,6 +218,7 @@ def test_image_type_is_read_from_content_not_name(client):
     assert_answer(response, 415)
 
 
+@pytest.mark.real_models
 @pytest.mark.parametrize("cut", [4, 300, 5_000])
 def test_truncated_jpeg_is_unprocessable(client, cut):
     response, _ = post_file(client, FRAME, "frame", jpeg_bytes(interview_frame())[:cut], "frame.jpg")
@@ -225,6 +230,7 @@ def test_truncated_jpeg_is_unprocessable(client, cut):
 VIDEO = "/api/v1/video"
 
 
+@pytest.mark.real_models
 @pytest.mark.parametrize("fmt,codec,keep", [("mp4", "libx264", 0.5), ("mp4", "libx264", 0.02),
                                             ("webm", "libvpx", 0.3), ("webm", "libvpx", 0.004)])
 def test_truncated_video_is_unprocessable(client, fmt, codec, keep):
@@ -234,16 +240,19 @@ def test_truncated_video_is_unprocessable(client, fmt, codec, keep):
     assert seconds < BOUND_S
 
 
+@pytest.mark.real_models
 def test_video_with_absurd_picture_size_is_refused_before_decoding(client):
     response, _ = post_file(client, VIDEO, "video", video_bytes(width=4112, height=16, frames=3), "wide.mp4")
     assert_answer(response, 413, "4112x16")
 
 
+@pytest.mark.real_models
 def test_video_with_absurd_frame_rate_is_refused(client):
     response, _ = post_file(client, VIDEO, "video", video_bytes(frames=10, rate=1000), "fast.mp4")
     assert_answer(response, 422, "frame rate")
 
 
+@pytest.mark.real_models
 def test_video_declaring_an_absurd_duration_is_refused_before_decoding(client):
     # Three frames of 100 s each: 300 s declared by the container, a 2 KB file.
     response, seconds = post_file(client, VIDEO, "video", video_bytes(frames=3, rate=Fraction(1, 100)), "slow.mp4")
@@ -251,6 +260,7 @@ def test_video_declaring_an_absurd_duration_is_refused_before_decoding(client):
     assert seconds < BOUND_S
 
 
+@pytest.mark.real_models
 def test_video_that_takes_too_long_to_analyse_is_stopped(app, client):
     app.config["VIDEO_MAX_PROCESS_S"] = 0  # any real decoding is over this budget
     clip = make_video([interview_frame(dx=i) for i in range(10)], fps=5)
@@ -258,6 +268,7 @@ def test_video_that_takes_too_long_to_analyse_is_stopped(app, client):
     assert_answer(response, 413, "to analyse")
 
 
+@pytest.mark.real_models
 def test_video_type_is_read_from_content_not_name(client):
     response, _ = post_file(client, VIDEO, "video", wav_bytes(16_000), "answer.mp4")
     assert_answer(response, 415)
@@ -317,6 +328,7 @@ def test_encrypted_pdf_is_refused_with_a_clear_message(client):
     assert_answer(response, 422, "This PDF is encrypted")
 
 
+@pytest.mark.real_models
 def test_pdf_encrypted_with_an_empty_password_is_read(client):
     response, _ = post_file(client, TEXT, "file", encrypted_pdf(""), "essay.pdf")
     assert_answer(response, 200)
@@ -366,6 +378,7 @@ def test_pdf_memory_limit_is_reported_as_too_large(app, client):
     assert seconds < BOUND_S
 
 
+@pytest.mark.real_models
 def test_document_type_is_read_from_content_not_name(client):
     response, _ = post_file(client, TEXT, "file", text_pdf(), "essay.txt")
     assert_answer(response, 200)
@@ -409,6 +422,7 @@ def _pdf():
     ("PDF_TIMEOUT_S", 0, _pdf, 413, "too long"),
     ("TEXT_MAX_CHARS", 100, _pdf, 413, "too long"),
 ])
+@pytest.mark.real_models
 def test_every_limit_is_configurable(app, client, key, value, request_of, status, words):
     app.config[key] = value
     url, field, data, name = request_of()

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from library.history.idempotency import _IdempotentRequestRow, claim
 from sample_texts import ESSAY, GLOOMY
 
+pytestmark = pytest.mark.real_models  # replays real analyses
+
 TOKEN = "X-ESAPR-Token"
 
 

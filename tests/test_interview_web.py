@@ -127,6 +127,7 @@ def test_retake_replaces_the_answer_and_gets_a_new_question(client, app):
     assert body["next_url"].endswith(f"/interview/{session_id}/audio")
 
 
+@pytest.mark.real_models
 def test_whole_interview_report_and_downloads(client, app):
     session_id = start(client)
     client.post(f"/api/v1/interview/{session_id}/video", data={"analysis_id": video_row(client, app, "happy")})
@@ -249,6 +250,7 @@ def test_second_interview_is_compared_with_the_first(client, app):
     assert view["channels"]["video"]["summary"]["n_earlier"] == 1
 
 
+@pytest.mark.real_models
 def test_a_deleted_answer_no_longer_counts_in_the_report(client, app):
     """Deleting the video answer after the report was made: the combined reading, the agreement and the JSON
     leave the face out, and its card says it was deleted (not 'skipped')."""
@@ -275,6 +277,7 @@ def test_a_deleted_answer_no_longer_counts_in_the_report(client, app):
     assert "deleted" in page.lower()
 
 
+@pytest.mark.real_models
 def test_a_short_written_answer_without_javascript_comes_back_in_the_form(client):
     session_id = start(client)
     typed = "Too short to read, but mine."
@@ -304,6 +307,7 @@ def test_a_replaced_answer_is_gone_from_my_results(client, app):
     assert store.get(second) is not None
 
 
+@pytest.mark.real_models
 def test_a_written_retake_deletes_the_old_text_result(client, app):
     session_id = start(client)
     client.post(f"/interview/{session_id}/video/skip")
@@ -343,6 +347,7 @@ def test_an_answer_another_interview_uses_is_kept(client, app):
     assert app.extensions["esapr_store"].get(answer) is not None  # the first interview still holds it
 
 
+@pytest.mark.real_models
 def test_my_results_group_an_interviews_parts(client, app):
     session_id = start(client)
     alone = video_row(client, app, "sad")  # a result of the video page, in no interview
@@ -421,6 +426,7 @@ def _three_channel_report(client, app) -> tuple[str, str]:
     return client.post(f"/api/v1/interview/{session_id}/report").get_json()["id"], audio_id
 
 
+@pytest.mark.real_models
 def test_the_report_does_not_contradict_itself(client, app):
     """Shares add up to 100; the written card's shame-or-guilt figure and the notes' are the same figure (59% on
     the card, 21% in the notes, before); the confidence scale is not said to stop below the word it shows."""
@@ -440,6 +446,7 @@ def test_the_report_does_not_contradict_itself(client, app):
     assert "Face, voice and words are combined" not in page and "Your face, voice and words are" in " ".join(page.split())
 
 
+@pytest.mark.real_models
 def test_after_a_deleted_answer_the_summary_and_intro_say_so(client, app):
     report_id, audio_id = _three_channel_report(client, app)
     token = token_of(client)

@@ -92,6 +92,7 @@ def _spoken_row(client, app, channel: str, row_id: str, main: str, text: str) ->
     return store.add(channel, read_result(channel, scores)).id
 
 
+@pytest.mark.real_models
 def test_report_fuses_written_and_spoken_words_and_shows_what_was_said(client, app):
     session_id = start(client)
     video_id = _spoken_row(client, app, "video", video_row(client, app, "happy"), "happy",

@@ -12,6 +12,8 @@ from library.history.schema import _LiveSessionRow
 from library.video.faces import FaceFinder
 from media import interview_frame, jpeg_bytes
 
+pytestmark = pytest.mark.real_models  # the face model reads every frame
+
 
 @pytest.fixture(autouse=True)
 def _needs_model(app):

@@ -13,6 +13,8 @@ from benchmarks.serving import Server
 from conftest import make_test_app
 from sample_texts import ESSAY
 
+pytestmark = pytest.mark.slow  # starts gunicorn servers
+
 HEADER = "X-ESAPR-Token"
 
 
@@ -47,6 +49,7 @@ def test_the_development_server_and_app_logs_are_redacted_too(app):
     assert any(isinstance(f, RedactSecrets) for f in logging.getLogger("gunicorn.access").filters)
 
 
+@pytest.mark.real_models
 def test_every_private_answer_is_no_store_and_public_pages_are_not(app, client):
     """Before: results, reports, My results and the API's answers carried no Cache-Control."""
     analysed = client.post("/api/v1/text", data={"text": ESSAY})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from importlib import metadata
 
+import pytest
+
 from library.model_ids import WHISPER_PACKAGE, models_used
 from library.paths import MODELS_DIR
 from library.registry import ModelCache
@@ -36,6 +38,7 @@ def test_each_channels_models_name_the_files_they_read(shared_loaders):
     assert text["emotion.joblib"] == _hash16(MODELS_DIR / "text" / "emotion.joblib")
 
 
+@pytest.mark.real_models
 def test_a_stored_text_names_its_models_and_the_api_answer_keeps_its_shape(app, client):
     response = client.post("/api/v1/text", data={"text": ESSAY})
     assert response.status_code == 200
@@ -98,6 +101,7 @@ def test_an_interview_names_the_models_of_the_answers_it_combined():
     assert result.models == made and result.to_dict()["models"] == made
 
 
+@pytest.mark.real_models
 def test_a_row_from_before_models_were_named_still_renders(app, client):
     from library.history.owners import owner_of
 

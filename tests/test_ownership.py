@@ -39,6 +39,7 @@ def _finished_interview(client, app) -> tuple[str, str]:
 
 # --- finding 1: results are their owner's alone ---------------------------------------------------
 
+@pytest.mark.real_models
 def test_public_history_holds_no_ids_and_no_one_persons_words(client):
     """Before: the everyone-CSV held every id and each text's top words, and /history/text summed the words of
     a single person."""
@@ -53,6 +54,7 @@ def test_public_history_holds_no_ids_and_no_one_persons_words(client):
     assert history["count"] == 1 and history["top_words"] == [] and marker not in str(history)
 
 
+@pytest.mark.real_models
 def test_a_result_page_opens_only_for_its_owner(app, client):
     """Before: any id opened /text/result/<id> (and the others) with no cookie or token."""
     text_id = client.post("/api/v1/text", data={"text": ESSAY}).get_json()["id"]
@@ -71,6 +73,7 @@ def test_a_result_page_opens_only_for_its_owner(app, client):
         assert app.test_client().get(page, headers={HEADER: "x" * 32}).status_code == 404, page
 
 
+@pytest.mark.real_models
 def test_the_private_link_opens_results_on_another_device_without_adopting_the_token(app, client):
     text_id = client.post("/api/v1/text", data={"text": ESSAY}).get_json()["id"]
     _, report_id = _finished_interview(client, app)
@@ -104,6 +107,7 @@ def test_an_interview_cannot_take_someone_elses_analysis(app, client):
     assert refused.status_code == 400 and "no video analysis" in refused.get_json()["error"]
 
 
+@pytest.mark.real_models
 def test_a_capture_session_is_its_starters_alone(app, client):
     session_id = client.post("/api/v1/video/session").get_json()["session"]
     assert client.get(f"/api/v1/video/session/{session_id}").status_code == 200

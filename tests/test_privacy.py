@@ -40,6 +40,7 @@ def _analyse(client, token: str | None = None, text: str = ESSAY):
     return response.get_json()["id"], response.headers[HEADER]
 
 
+@pytest.mark.real_models
 def test_api_client_sees_exports_and_deletes_only_its_own(db_app):
     alice, bob = db_app.test_client(), db_app.test_client()
     first, alice_token = _analyse(alice)
@@ -79,6 +80,7 @@ def test_api_without_a_valid_token_is_401(client, token):
     assert HEADER in response.get_json()["error"]
 
 
+@pytest.mark.real_models
 def test_browser_page_lists_and_deletes_by_cookie_and_private_link(db_app):
     browser = db_app.test_client()
     assert b"Nothing has been stored from this browser" in browser.get("/my/").data
@@ -121,6 +123,7 @@ def test_retention_purges_expired_rows_and_keeps_recent_ones(db_app):
     assert store.get(old.id) is None and store.get(recent.id) is not None
 
 
+@pytest.mark.real_models
 def test_abandoned_captures_are_purged_with_their_samples(db_app):
     client = db_app.test_client()
     session_id = client.post("/api/v1/video/session").get_json()["session"]
@@ -177,6 +180,7 @@ def _files_under(*roots: Path) -> set[str]:
     return {str(p) for root in roots for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.real_models
 def test_no_upload_or_frame_survives_a_request(app, client, tmp_path, monkeypatch):
     """Good and bad uploads on every channel leave no file behind and no media in the database."""
     spool = tmp_path / "tmpdir"
@@ -214,6 +218,7 @@ def test_no_upload_or_frame_survives_a_request(app, client, tmp_path, monkeypatc
         assert marker.encode() not in Path(path).read_bytes(), path
 
 
+@pytest.mark.real_models
 def test_report_still_opens_after_one_of_its_answers_is_deleted(client):
     """Deleting the written answer alone leaves the interview report readable, without that channel."""
     session_id = client.post("/interview/", data={"consent": "yes"}).headers["Location"].split("/")[-2]

@@ -507,6 +507,7 @@ def test_traversal_over_real_http(app):
             connection.close()
 
 
+@pytest.mark.real_models
 def test_upload_names_never_become_paths(client, monkeypatch):
     """Uploads are read from the request into memory: a filename like ../../main.py is never opened."""
     import io

@@ -24,6 +24,7 @@ FRAME = "/api/v1/video/frame"
 
 # --- PNG chunks after the image data -------------------------------------------------------------
 
+@pytest.mark.real_models
 @pytest.mark.parametrize("kind", [b"zTXt", b"iTXt"])
 def test_png_frame_with_text_chunks_after_its_image_answers_at_once(client, kind):
     png = hostile.png_with_text_after_image(3_000_000, kind=kind)  # 17 s of libpng inflating before
@@ -112,6 +113,7 @@ def test_mp4_of_an_ordinary_sample_count_is_still_read():
         check_iso_tables(io.BytesIO(lying))
 
 
+@pytest.mark.real_models
 def test_mp4_voice_upload_over_the_sample_tables_is_refused(client):
     response, seconds = post_file(client, "/api/v1/audio", "audio", hostile.mp4_with_sample_tables(), "voice.m4a")
     assert_answer(response, 413, "samples")

@@ -138,6 +138,7 @@ def test_the_noise_is_a_function_of_the_secret_and_the_state():
         Release(Disclosure(), 100, b"s").summary("unknown", values)
 
 
+@pytest.mark.real_models
 def test_deleting_a_live_result_deletes_its_frames_kept_answers(client):
     """Kept answers of live frames named the capture, not the result: deleting the result left them exported and
     replayable for a day."""
@@ -163,6 +164,7 @@ def test_deleting_a_live_result_deletes_its_frames_kept_answers(client):
     assert "Idempotent-Replayed" not in frame("frame-1").headers
 
 
+@pytest.mark.real_models
 def test_purging_old_captures_purges_their_frames_kept_answers(app, client):
     import io
     from datetime import datetime, timedelta, timezone

@@ -25,6 +25,8 @@ from benchmarks.serving import ROOT, Server, free_port
 from conftest import make_test_app
 from sample_texts import ESSAY
 
+pytestmark = pytest.mark.slow  # starts gunicorn servers
+
 CLIENTS = 16
 REQUESTS_PER_ENDPOINT = 32  # two of each kind per client: every client writes while the others do
 
@@ -101,6 +103,7 @@ def test_a_read_only_database_gives_a_clear_503_and_the_home_page_still_answers(
     assert result.log_lines, "the server should log the database error it answered 503 for"
 
 
+@pytest.mark.real_models
 def test_a_full_disk_is_a_503_not_a_traceback(app, client, monkeypatch):
     # The real thing (SQLite on a filled tmpfs) is in benchmarks/faults.py: mounting needs root.
     # Here the same exception SQLite raises then, as SQLAlchemy wraps it.

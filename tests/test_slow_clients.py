@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 import requests
 
 from benchmarks.attacks_limits import slow_clients
 from benchmarks.serving import Server
+
+pytestmark = pytest.mark.slow  # starts gunicorn servers and holds them with slow clients
 
 HOME_BOUND_S = 1.0  # the target for GET / under attack
 

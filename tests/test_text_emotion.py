@@ -179,6 +179,7 @@ def test_baseline_beats_floor_on_a_grouped_held_out_fold(isear):
     assert scores["f1"].min() > 0.35, dict(zip(ISEAR_LABELS, scores["f1"].round(3)))
 
 
+@pytest.mark.slow  # a training's smoke run
 def test_smoke_training_writes_a_loadable_model(isear, tmp_path):
     from library.text.train.emotion import main
 

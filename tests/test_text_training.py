@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow  # a training's smoke run
 def test_smoke_training_writes_a_loadable_model(tmp_path):
     from library.text.train.recipe import main  # the v1 TF-IDF model, reached through the channel's entry point
 

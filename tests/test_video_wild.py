@@ -31,6 +31,7 @@ def model():
     return FacialExpressionModel.load()
 
 
+@pytest.mark.slow  # a training's smoke run
 def test_wild_recipe_smoke_writes_a_servable_model_and_its_card(data_dir, tmp_path):
     from library.video import FacialExpressionModel
     from library.video.train import wild_recipe

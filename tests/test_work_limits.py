@@ -28,6 +28,8 @@ from media import interview_frame, jpeg_bytes, make_video
 from sample_texts import ESSAY
 from test_hostile_input import assert_answer, post_file
 
+pytestmark = [pytest.mark.slow, pytest.mark.real_models]  # decodes hostile files up to their limits
+
 FAST_S = 1.5
 ROOT = Path(__file__).resolve().parent.parent
 FRAME, VIDEO, AUDIO, TEXT = "/api/v1/video/frame", "/api/v1/video", "/api/v1/audio", "/api/v1/text"
