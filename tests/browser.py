@@ -62,6 +62,16 @@ def chromium_page(extra_args: list[str] | None = None):
             browser.close()
 
 
+def fake_devices(audio: Path | None = None, video: Path | None = None) -> list[str]:
+    """Chromium's flags for a fake camera and microphone, granted without asking, playing these files."""
+    flags = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    if video is not None:
+        flags.append(f"--use-file-for-fake-video-capture={video}")
+    if audio is not None:
+        flags.append(f"--use-file-for-fake-audio-capture={audio}")
+    return flags
+
+
 def screenshot_dir(tmp_path: Path) -> Path:
     """Where screenshots go: ESAPR_SCREENSHOTS if set (to look at them), else the test's tmp dir."""
     target = Path(os.environ.get("ESAPR_SCREENSHOTS", tmp_path))

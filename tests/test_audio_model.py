@@ -135,14 +135,16 @@ def test_shipped_model_card_figures_meet_the_floors():
     meta = json.loads((MODELS_DIR / "audio" / "speech_emotion.json").read_text())
     g = meta["grouped"]
     assert meta["validation"].startswith("grouped") and len(meta["speakers"]) == 33
-    # floors a few points under what the shipped recipe measured (0.693, 0.814, 0.675, 0.633; gap 0.02)
-    assert g["per_corpus"]["ravdess"]["accuracy"] >= 0.65
-    assert g["per_corpus"]["emodb"]["accuracy"] >= 0.76
-    assert g["per_corpus"]["savee"]["accuracy"] >= 0.62
-    assert g["per_corpus"]["tess"]["accuracy"] >= 0.59
-    assert abs(g["per_sex"]["male"]["accuracy"] - g["per_sex"]["female"]["accuracy"]) <= 0.08
-    assert g["all"]["ece"] <= 0.06
+    # floors a few points under what the shipped recipe measured (0.727, 0.806, 0.700, 0.672; gap 0.023)
+    assert g["per_corpus"]["ravdess"]["accuracy"] >= 0.69
+    assert g["per_corpus"]["emodb"]["accuracy"] >= 0.77
+    assert g["per_corpus"]["savee"]["accuracy"] >= 0.66
+    assert g["per_corpus"]["tess"]["accuracy"] >= 0.63
+    assert abs(g["per_sex"]["male"]["accuracy"] - g["per_sex"]["female"]["accuracy"]) <= 0.05
+    assert g["all"]["ece"] <= 0.04
     assert all(v["most_predicted_share"] <= 0.40 for v in g["per_corpus"].values())
+    # the classes v2 missed on new voices (sad 0.43, happy 0.54): 0.585 and 0.578 now
+    assert all(g["all"]["per_class"][e]["recall"] >= 0.55 for e in ("sad", "happy", "fear"))
     card = (MODELS_DIR / "audio" / "speech_emotion.md").read_text()
     assert f"{g['all']['accuracy']:.3f}" in card
 

@@ -7,7 +7,8 @@ from importlib import metadata
 
 import pytest
 
-from library.model_ids import WHISPER_PACKAGE, models_used
+from library.audio.whisper_packages import WHISPER_MODELS
+from library.model_ids import models_used
 from library.paths import MODELS_DIR
 from library.registry import ModelCache
 from library.stored_kinds import read_result
@@ -31,8 +32,9 @@ def test_each_channels_models_name_the_files_they_read(shared_loaders):
         assert face["expression_wild.onnx"] == _hash16(MODELS_DIR / "video" / "expression_wild.onnx")
     voice = cache.ids(["speech_emotion", "transcriber"])
     assert _names_and_hashes(voice)["speech_emotion_head.npz"] == _hash16(MODELS_DIR / "audio" / "speech_emotion_head.npz")
-    whisper = [e for e in voice if e["name"] == WHISPER_PACKAGE]
-    assert whisper == [{"name": WHISPER_PACKAGE, "version": metadata.version(WHISPER_PACKAGE), "sha256": None}]  # once
+    packages = WHISPER_MODELS[cache.get("speech_emotion").encoder.name].distributions  # base: two, one a part
+    whisper = [e for e in voice if e["name"] in packages]
+    assert whisper == [{"name": p, "version": metadata.version(p), "sha256": None} for p in packages]  # each once
     text = _names_and_hashes(cache.ids(["personality", "text_emotion"]))
     assert text["personality.joblib"] == _hash16(MODELS_DIR / "text" / "personality.joblib")
     assert text["emotion.joblib"] == _hash16(MODELS_DIR / "text" / "emotion.joblib")
@@ -82,7 +84,7 @@ def test_a_video_and_a_recording_name_the_files_that_made_them(shared_loaders, t
     assert face["expression.onnx"] == _hash16(MODELS_DIR / "video" / "expression.onnx")
     spoken = _names_and_hashes(read_result("audio", rows["audio"]["scores"]).models)
     assert spoken["speech_emotion_head.npz"] == _hash16(MODELS_DIR / "audio" / "speech_emotion_head.npz")
-    assert WHISPER_PACKAGE in spoken
+    assert set(WHISPER_MODELS[cache.get("speech_emotion").encoder.name].distributions) <= set(spoken)
     if rows["video"]["scores"].get("voice"):  # its sound track was read: the voice model is named too
         assert "speech_emotion_head.npz" in face
 

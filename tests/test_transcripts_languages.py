@@ -90,3 +90,17 @@ def test_a_stored_stretch_keeps_its_language_and_translation():
     back = VoiceBlock.from_bytes(block.to_bytes())
     assert (back.language, back.segments, back.translated) == ("de", block.segments, block.translated)
     assert blocks_transcript([back]).translation == "Good morning"
+
+
+def test_the_shipped_voice_model_and_its_transcriber_share_one_multilingual_encoder():
+    from library.audio import SpeechEmotionModel, Transcriber
+    from library.audio.model import DEFAULT_DIR, MODEL_FILE
+
+    if not (DEFAULT_DIR / MODEL_FILE).is_file():
+        pytest.skip("no shipped voice model")
+    model = SpeechEmotionModel.load()
+    assert model.meta["encoder_name"] == "base" and model.encoder.multilingual
+    assert model.head.weights[0].shape[0] == 2 * 512  # mean and std of base's 512-wide states
+    x, sr = spoken(GERMAN, "de")
+    t = Transcriber.load(encoder=model.encoder).transcribe(x, sr)
+    assert t.language == "de" and t.translation

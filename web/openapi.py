@@ -134,7 +134,10 @@ SCHEMAS = {
                                                                                     "text": STR})},
                         "language": STR,
                         "confident": {"type": "boolean", "description": "the model's own probabilities back the "
-                                      "words; false for silence, other languages (English only) or mumbling"}}),
+                                      "words; false for silence, noise or mumbling"}},
+                       {"translation": _obj({"text": STR, "segments": {"type": "array", "items": _obj(
+                           {"start": NUM, "end": NUM, "text": STR})}, "language": {"const": "en"},
+                           "translated": {"const": True}})}),
     "SpokenWords": _obj({"word_count": INT, "emotion": _ref("Emotions"), "extra": {"type": "object"},
                          "dominant": {"enum": list(EMOTIONS)}, "traits": {"type": ["object", "null"]},
                          "too_short_for_traits": BOOL, "min_words_for_traits": INT},

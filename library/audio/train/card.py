@@ -82,7 +82,8 @@ language), with the shipped temperature: a harder test than new speakers of a kn
 """ if loco else ""
     calibration = ("fitted on the out-of-fold predictions of the speaker folds and of leave-one-corpus-out together, "
                    "so that it holds on voices and recording set-ups the head never heard"
-                   if meta.get("calibrate_on") == "speakers+corpora" else "fitted on out-of-fold predictions")
+                   if meta.get("calibrate_on") == "speakers+corpora" else
+                   "fitted on out-of-fold predictions of the speaker folds, on the states the app reads")
     text = f"""# Speech-emotion model (audio channel)
 
 Date: {_dt.date.today().isoformat()}. Files: `speech_emotion_head.npz` ({meta['file_bytes'] / 1e6:.2f} MB), metadata
@@ -140,8 +141,8 @@ Per class (all clips):
 ## Reproduce
 `{meta['command']}` (hyperparameters from `library/audio/train/voice_hparams.json`). The first run encodes every
 clip {meta['train_copies'] + 1} times (clean and {meta['train_copies']} augmented copy); the states are cached in
-`checkpoints/audio/{encoder}/` (git-ignored, resumable by parts); this run took {meta['train_seconds'] / 60:.0f} min
-after the encoding. The head refitted on all speakers is what ships; the figures above
+`checkpoints/audio/{encoder}/` (git-ignored, resumable by parts; with Whisper base about 0.35 s a clip on one core,
+about 18 min a copy here beside other jobs); this run took {meta['train_seconds'] / 60:.0f} min after the encoding. The head refitted on all speakers is what ships; the figures above
 are of the fold heads, out of fold. `python -m library.audio.train.compare` compares the recipes on the same
 folds (docs/decisions.md, notebooks/voice_recipes.ipynb).
 

@@ -30,19 +30,23 @@ MLP = HeadConfig("mlp", hidden=256, alpha=1e-2)
 # name: (encoder, head, training copies (0 = clean only), window_s, pooled statistics, calibrated on[, class bias])
 RECIPES = {
     "v3 tiny.en, MLP 256, clean, T on speakers": ("tiny.en", MLP, 0, 3.0, "mean_std", "speakers"),
-    "v3 tiny.en, MLP 256, clean, T on speakers+corpora": ("tiny.en", MLP, 0, 3.0, "mean_std", "speakers+corpora"),
+    "v3 tiny.en, linear C=0.05, clean": ("tiny.en", HeadConfig("linear", c=0.05), 0, 3.0, "mean_std", "speakers"),
+    "v3 tiny.en, MLP 512, clean": ("tiny.en", HeadConfig("mlp", hidden=512, alpha=1e-2), 0, 3.0, "mean_std",
+                                   "speakers"),
     "v3 base, MLP 256, clean, T on speakers": ("base", MLP, 0, 3.0, "mean_std", "speakers"),
     "v3 base, MLP 256, clean, T on speakers+corpora": ("base", MLP, 0, 3.0, "mean_std", "speakers+corpora"),
-    "v3 base, linear C=0.05, clean, T on speakers+corpora": ("base", HeadConfig("linear", c=0.05), 0, 3.0, "mean_std",
-                                                            "speakers+corpora"),
-    "v3 base, MLP 512, clean, T on speakers+corpora": ("base", HeadConfig("mlp", hidden=512, alpha=1e-2), 0, 3.0,
-                                                       "mean_std", "speakers+corpora"),
-    "v3 base, MLP 256, +1 augmented copy, T on speakers+corpora": ("base", MLP, 1, 3.0, "mean_std",
-                                                                   "speakers+corpora"),
+    "v3 base, linear C=0.05, clean": ("base", HeadConfig("linear", c=0.05), 0, 3.0, "mean_std", "speakers"),
+    "v3 base, MLP 512, clean": ("base", HeadConfig("mlp", hidden=512, alpha=1e-2), 0, 3.0, "mean_std", "speakers"),
+    "v3 base, MLP 256, +1 augmented copy": ("base", MLP, 1, 3.0, "mean_std", "speakers"),
+    "v3 base, MLP 512, +1 augmented copy": ("base", HeadConfig("mlp", hidden=512, alpha=1e-2), 1, 3.0, "mean_std",
+                                            "speakers"),
+    "v3 base, linear C=0.05, +1 augmented copy": ("base", HeadConfig("linear", c=0.05), 1, 3.0, "mean_std",
+                                                  "speakers"),
     "v3 base, MLP 256, clean, T + class bias on speakers+corpora": ("base", MLP, 0, 3.0, "mean_std",
                                                                     "speakers+corpora", True),
-    "v3 base, MLP 256, +1 augmented copy, T + class bias on speakers+corpora": ("base", MLP, 1, 3.0, "mean_std",
-                                                                                "speakers+corpora", True),
+    "v3 base, MLP 256, clean, T + class bias on speakers": ("base", MLP, 0, 3.0, "mean_std", "speakers", True),
+    "v3 base, MLP 256, +1 augmented copy, T + class bias on speakers": ("base", MLP, 1, 3.0, "mean_std", "speakers",
+                                                                        True),
 }
 
 
