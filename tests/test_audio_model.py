@@ -119,6 +119,8 @@ def test_smoke_training_gives_loadable_model_and_card(corpora, tmp_path):
     card = (out / "speech_emotion.md").read_text()
     assert f"{meta['val']['accuracy']:.3f}" in card and "grouped 3-fold over speakers" in card
     assert (out / "speech_emotion_confusion.png").is_file()
+    hparams = json.loads((out / "speech_emotion_hparams.json").read_text())  # the values used, beside the model
+    assert hparams["folds"] == 3 and hparams["encoder"] == meta["encoder_name"] == "base"
     model = SpeechEmotionModel.load(out)
     p = model.predict_proba(read_clip(list_clips(corpora, ("emodb",))[0]), 16000)
     assert p.shape == (7,) and abs(p.sum() - 1) < 1e-6

@@ -1,5 +1,5 @@
 """Every channel trains the same way: ``python -m library.<channel>.train`` is its shipped model's recipe, with
-a smoke run for CI and an output folder. (The smoke runs themselves, which check that the hyperparameters
+a smoke run for CI, an output folder and a hyperparameter file. (The smoke runs themselves, which check that the hyperparameters
 are saved beside the output, are in each channel's training tests: they read the corpora and take minutes.)"""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def test_each_channel_has_a_training_entry_point(channel):
     done = subprocess.run([sys.executable, "-m", f"library.{channel}.train", "--help"], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    for option in ("--data-dir", "--out", "--smoke"):
+    for option in ("--data-dir", "--out", "--smoke", "--hparams"):
         assert option in done.stdout, (channel, option)
 
 
