@@ -12,8 +12,9 @@ Modes:
   whole   an old client: the frames, then the whole recording with the finish (the finish does all the sound);
   chunks  the page now: the recording is sent in chunks while the frames go (one a second, MediaRecorder's
           timeslice), each read as it comes; what is timed is the end: the last chunk and the finish.
-  audio   the voice page: a ``--audio-seconds`` answer uploaded whole at its end, then its dashboard
-          (target: <= 1.5 s from the answer's end to the dashboard).
+  audio   the voice page: a ``--audio-seconds`` answer, then its dashboard (target: <= 1.5 s from the answer's end
+          to the dashboard), sent both ways: uploaded whole at its end (an old page, POST /api/v1/audio), and in
+          chunks while it is spoken to a capture session (the page now), timed from the last chunk.
 
 The timed span is what the person waits for after the answer's end: the last chunk (chunks mode) and the finish
 request, until its answer (the stored result's id). The stage table says where that time went (wall time of
@@ -58,8 +59,8 @@ STAGES = [
     ("library.history.store", "LiveSessions.finish", "store the result, drop the session", 0),
 ]
 OPTIONAL_STAGES = [  # the voice page's, and those of the answer read while it is spoken (library/audio/stretches.py)
-    ("web.audio.api", "decode_audio", "voice page: decode the recording", 0),
-    ("web.audio.api", "analyse_signal", "voice page: voice + transcript", 0),
+    ("library.audio.upload", "decode_audio", "voice page: decode the recording", 0),
+    ("library.audio.upload", "analyse_signal", "voice page: voice + transcript", 0),
     ("library.history.live_sound", "LiveSound.add_chunk", "store the chunk", 0),
     ("library.history.live_sound", "LiveSound.readable", "read the chunks", 0),
     ("library.history.live_sound", "LiveSound.blocks", "read the stretches read while spoken", 0),
@@ -239,18 +240,33 @@ def run(mode: str, a, client, watch: Stopwatch, shown, frames, recording, chunks
     return med
 
 
-def audio_page(a, client, watch: Stopwatch, shown) -> None:
-    """The voice page's answer: the whole recording uploaded at its end, then its dashboard."""
-    from media import av_bytes
+def audio_page(a, client, watch: Stopwatch, shown, chunked: bool) -> None:
+    """The voice page's answer, then its dashboard: uploaded whole at its end, or (``chunked``) sent in chunks while
+    spoken (one a second, MediaRecorder's timeslice), the last chunk and the finish timed."""
+    from chunks import webm_chunks
 
     x, sr, source = speech(a.audio_seconds, a.speech)
-    data = av_bytes(x, sr, "webm", "libopus", 48000)
+    data, chunks = webm_chunks(x, sr)
     walls, pages, spent = [], [], defaultdict(list)
     for r in range(a.repeats + 1):
+        if chunked:
+            session = client.post("/api/v1/audio/session").get_json()["session"]
+            for k, chunk in enumerate(chunks[:-1]):
+                answer = client.post(f"/api/v1/audio/session/{session}/sound/{k}?t={k + 1}", data=chunk,
+                                     content_type="application/octet-stream")
+                assert answer.status_code == 200, answer.get_json()
         with watch.timing():
             t0 = time.perf_counter()
-            response = client.post("/api/v1/audio", data={"audio": (io.BytesIO(data), "answer.webm")},
-                                   content_type="multipart/form-data")
+            if chunked:
+                last = len(chunks) - 1
+                answer = client.post(f"/api/v1/audio/session/{session}/sound/{last}?t={len(x) / sr:.2f}",
+                                     data=chunks[-1], content_type="application/octet-stream")
+                assert answer.status_code == 200, answer.get_json()
+                response = client.post(f"/api/v1/audio/session/{session}/finish", data={"chunks": str(len(chunks))},
+                                       content_type="multipart/form-data")
+            else:
+                response = client.post("/api/v1/audio", data={"audio": (io.BytesIO(data), "answer.webm")},
+                                       content_type="multipart/form-data")
             wall = time.perf_counter() - t0
         assert response.status_code == 200, response.get_json()
         t0 = time.perf_counter()
@@ -261,13 +277,17 @@ def audio_page(a, client, watch: Stopwatch, shown) -> None:
             for label, _ in shown:
                 spent[label].append(watch.spent.get(label, 0.0))
     med, page = statistics.median(walls), statistics.median(pages)
-    print(f"\n== audio page: a {a.audio_seconds:g}-s answer ({source}) -> stored result median {med:.2f} s, its "
-          f"dashboard {page:.2f} s: {med + page:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}; "
+    how = f"in {len(chunks)} chunks while spoken" if chunked else "uploaded whole at its end"
+    print(f"\n== audio page, {how}: a {a.audio_seconds:g}-s answer ({source}) -> stored result median {med:.2f} s, "
+          f"its dashboard {page:.2f} s: {med + page:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}; "
           f"load average {os.getloadavg()[0]:.2f})")
     for label, depth in shown:
         value = statistics.median(spent[label])
         if value >= 0.0005:
             print(f"  {'  ' * depth}{label:<{44 - 2 * depth}} {value:6.3f} s")
+    body = response.get_json()
+    print(f"  result: voice {body.get('duration_s')} s, dominant {body.get('dominant')}; transcript "
+          f"{(body.get('transcript') or {}).get('text', '')[:100]!r}")
     print(f"  target <= 1.5 s (end -> dashboard): {'met' if med + page <= 1.5 else 'NOT met'}")
 
 
@@ -303,7 +323,9 @@ def main() -> int:
     print(f"answer: {n} frames at {a.fps:g} fps; {len(x) / sr:.1f} s of {source}, WebM/Opus "
           f"{len(recording) / 1024:.0f} KiB in {len(chunks)} chunks")
     if a.mode == "audio":
-        audio_page(a, client, watch, shown)
+        audio_page(a, client, watch, shown, chunked=False)
+        if "audio_sound_chunk" in {r.endpoint.rsplit(".", 1)[-1] for r in app.url_map.iter_rules()}:
+            audio_page(a, client, watch, shown, chunked=True)
         return 0
     modes = ["whole", "chunks"] if a.mode == "both" else [a.mode]
     for mode in modes:

@@ -1,6 +1,9 @@
-"""A recording cut as the live page's MediaRecorder cuts it (tests and benchmarks/finish.py share it)."""
+"""A recording cut as the live page's MediaRecorder cuts it (tests and benchmarks/finish.py share it), and what the
+chunk tests of the video and voice pages ask of an answer."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
@@ -15,3 +18,29 @@ def webm_chunks(x: np.ndarray, sr: int, seconds_each: float = 1.0) -> tuple[byte
     n = max(1, int(np.ceil(len(x) / sr / seconds_each)))
     cuts = np.linspace(0, len(data), n + 1).astype(int)
     return data, [data[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def spoken_answer(folder: Path) -> tuple[bytes, list[bytes], float]:
+    """About 16 s of espeak-ng speech (the test sentence twice): the whole WebM, its 1-s chunks and its seconds."""
+    import soundfile as sf
+
+    from speech import spoken_wav
+
+    x, sr = sf.read(str(spoken_wav(folder / "answer.wav", repeat=2)), dtype="float32")
+    whole, chunks = webm_chunks(x, sr)
+    return whole, chunks, len(x) / sr
+
+
+def said(body: dict) -> str:
+    return body["transcript"]["text"].lower()
+
+
+def sound_rows(app) -> int:
+    """The chunks and read stretches the app's database holds, of every session."""
+    from sqlalchemy import func, select
+
+    from library.history.live_sound import SOUND_TABLES
+
+    engine = app.extensions["esapr_store"].engine
+    with engine.connect() as connection:
+        return sum(connection.scalar(select(func.count()).select_from(t)) for t in SOUND_TABLES)

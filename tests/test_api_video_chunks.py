@@ -7,13 +7,10 @@ from __future__ import annotations
 import io
 
 import pytest
-import soundfile as sf
-from sqlalchemy import func, select
 
-from chunks import webm_chunks
+from chunks import said, sound_rows, spoken_answer
 from conftest import make_test_app
 from media import interview_frame, jpeg_bytes
-from speech import spoken_wav
 
 pytestmark = pytest.mark.usefixtures("needs_speech_model", "_needs_face_model")
 
@@ -28,10 +25,7 @@ def _needs_face_model():
 
 @pytest.fixture(scope="module")
 def answer(tmp_path_factory) -> tuple[bytes, list[bytes], float]:
-    """About 16 s of espeak-ng speech (the test sentence twice): the whole WebM and its 1-s chunks."""
-    x, sr = sf.read(str(spoken_wav(tmp_path_factory.mktemp("speech") / "answer.wav", repeat=2)), dtype="float32")
-    whole, chunks = webm_chunks(x, sr)
-    return whole, chunks, len(x) / sr
+    return spoken_answer(tmp_path_factory.mktemp("speech"))
 
 
 def _start(client, seconds: float = 3) -> str:
@@ -55,18 +49,6 @@ def _finish(client, session: str, sent: int | None = None):
     return client.post(f"/api/v1/video/session/{session}/finish", data=data, content_type="multipart/form-data")
 
 
-def _said(body: dict) -> str:
-    return body["transcript"]["text"].lower()
-
-
-def _sound_rows(app) -> int:
-    from library.history.live_sound import SOUND_TABLES
-
-    engine = app.extensions["esapr_store"].engine
-    with engine.connect() as connection:
-        return sum(connection.scalar(select(func.count()).select_from(t)) for t in SOUND_TABLES)
-
-
 def test_chunks_in_order_are_read_while_spoken_and_the_finish_reads_the_rest(client, app, answer):
     _, chunks, seconds = answer
     session = _start(client)
@@ -85,11 +67,11 @@ def test_chunks_in_order_are_read_while_spoken_and_the_finish_reads_the_rest(cli
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["voice"]["timeline"] and abs(body["voice"]["duration_s"] - seconds) < 0.5
-    said = _said(body)
-    assert said.count("celebrate") == 2 and said.count("believe it") == 2, said  # both halves, nothing lost between
+    words = said(body)
+    assert words.count("celebrate") == 2 and words.count("believe it") == 2, words  # both halves, nothing lost between
     segments = body["transcript"]["segments"]
     assert all(a["end"] <= b["start"] + 0.05 for a, b in zip(segments, segments[1:]))  # in order on one clock
-    assert _sound_rows(app) == 0  # nothing of the sound outlives the finish
+    assert sound_rows(app) == 0  # nothing of the sound outlives the finish
     page = client.get(f"/video/result/{body['id']}").get_data(as_text=True)
     assert "celebrate" in page and "spec-voice_timeline" in page
 
@@ -108,7 +90,7 @@ def test_chunks_read_while_spoken_give_the_reading_of_the_whole_recording(client
     gap = max(abs(a["mean_probabilities"][e] - b["mean_probabilities"][e]) for e in a["mean_probabilities"])
     assert gap < 0.1, (a["mean_probabilities"], b["mean_probabilities"])
     assert [p["t"] for p in a["timeline"]] == [p["t"] for p in b["timeline"]]
-    assert _said(by_chunks).split() == _said(by_whole).split()
+    assert said(by_chunks).split() == said(by_whole).split()
 
 
 def test_repeated_chunks_are_stored_once_and_order_does_not_matter(client, app, answer):
@@ -123,7 +105,7 @@ def test_repeated_chunks_are_stored_once_and_order_does_not_matter(client, app, 
     assert again["duplicate"] and again["received"] == len(chunks)  # the first copy of index 3 is kept
     assert _chunk(client, session, 0, chunks[0]).get_json()["duplicate"]
     body = _finish(client, session, len(chunks)).get_json()
-    assert abs(body["voice"]["duration_s"] - seconds) < 0.5 and _said(body).count("celebrate") == 2
+    assert abs(body["voice"]["duration_s"] - seconds) < 0.5 and said(body).count("celebrate") == 2
 
 
 def test_a_lost_chunk_is_named_at_the_finish_and_sent_again(client, answer):
@@ -138,7 +120,7 @@ def test_a_lost_chunk_is_named_at_the_finish_and_sent_again(client, answer):
     assert client.get(f"/api/v1/video/session/{session}").get_json()["analysis_id"] is None  # still open
     assert _chunk(client, session, lost, chunks[lost]).get_json()["contiguous"] == len(chunks)
     body = _finish(client, session, len(chunks)).get_json()
-    assert abs(body["voice"]["duration_s"] - seconds) < 0.5 and _said(body).count("celebrate") == 2
+    assert abs(body["voice"]["duration_s"] - seconds) < 0.5 and said(body).count("celebrate") == 2
 
 
 def test_another_worker_continues_the_session(tmp_path, shared_loaders, answer):
@@ -165,7 +147,7 @@ def test_another_worker_continues_the_session(tmp_path, shared_loaders, answer):
                             content_type="multipart/form-data", headers=mine)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
-        assert abs(body["voice"]["duration_s"] - seconds) < 0.5 and _said(body).count("celebrate") == 2
+        assert abs(body["voice"]["duration_s"] - seconds) < 0.5 and said(body).count("celebrate") == 2
         assert body["frames_with_face"] == 3  # the frames the first worker stored
     finally:
         first.extensions["esapr_store"].close()
@@ -186,7 +168,7 @@ def test_an_old_page_finishes_with_the_whole_recording(client, app, answer):
                            data={"audio": (io.BytesIO(whole), "answer.webm")}, content_type="multipart/form-data")
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert abs(body["voice"]["duration_s"] - seconds) < 0.5 and _said(body).count("celebrate") == 2
+    assert abs(body["voice"]["duration_s"] - seconds) < 0.5 and said(body).count("celebrate") == 2
 
 
 def test_chunks_are_refused_past_the_limits_and_for_others(client, app, answer):
@@ -201,7 +183,7 @@ def test_chunks_are_refused_past_the_limits_and_for_others(client, app, answer):
     assert _chunk(client, "0" * 32, 0, chunks[0]).status_code == 422
     assert _finish(client, session).status_code == 200
     assert _chunk(client, session, 1, chunks[1]).status_code == 409  # finished: no more sound
-    assert _sound_rows(app) == 0
+    assert sound_rows(app) == 0
 
 
 def test_the_sound_of_an_abandoned_answer_goes_with_it(client, app, answer):
@@ -213,12 +195,12 @@ def test_the_sound_of_an_abandoned_answer_goes_with_it(client, app, answer):
     assert _chunk(client, kept, 0, chunks[0]).status_code == 200
     token = client.get("/my/").headers["Location"].rsplit("/", 1)[-1]
     delete_owned(app.extensions["esapr_store"], owner_of(token))
-    assert _sound_rows(app) == 0
+    assert sound_rows(app) == 0
     abandoned = _start(client, 1)
     assert _chunk(client, abandoned, 0, chunks[0]).status_code == 200
-    assert _sound_rows(app) == 1
+    assert sound_rows(app) == 1
     purge(app.extensions["esapr_store"], keep_days=0, live_keep_s=0)
-    assert _sound_rows(app) == 0
+    assert sound_rows(app) == 0
     assert _finish(client, abandoned, 10**9).status_code == 409  # gone with its session (409 before any count)
 
 

@@ -22,7 +22,15 @@ def test_recording_reaches_the_dashboard(app, tmp_path):
     with live_server(app) as base, chromium_page(fake_mic) as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sent = []  # the recording goes in chunks while it is made, then a finish that reads the last seconds
+        page.on("request", lambda r: sent.append(r.url.split("/api/v1/audio", 1)[1])
+                if "/api/v1/audio" in r.url else None)
+        shown = []  # what the progress said while finishing, and whether "Stop" could still be pressed
+        page.on("console", lambda m: shown.append(m.text) if m.text.startswith("progress:") else None)
         page.goto(f"{base}/audio/")
+        page.evaluate("""new MutationObserver(() => console.log('progress:' + document.getElementById('stop').disabled
+            + ':' + document.getElementById('progress-text').textContent)).observe(
+            document.getElementById('progress-text'), {childList: true, characterData: true, subtree: true})""")
         assert page.is_disabled("#start")  # consent first
         page.check("#consent-box")
         page.click("#start")
@@ -37,6 +45,12 @@ def test_recording_reaches_the_dashboard(app, tmp_path):
         page.screenshot(path=str(shots / "audio_dashboard.png"), full_page=True)
         assert "dominant emotion" in page.inner_text("main")
         assert errors == []
+        finishes = [i for i, u in enumerate(sent) if u.endswith("/finish")]
+        chunks = [i for i, u in enumerate(sent) if "/sound/" in u]
+        assert sent[0] == "/session" and len(finishes) == 1 and chunks and max(chunks) < finishes[0], sent
+        assert "" not in sent  # not the whole recording to the upload route
+        done = "progress:true:Recording done — reading your answer…"  # the button off, the words with the share
+        assert shown and all(s.startswith(done) for s in shown), shown
 
 
 def test_a_german_answer_shows_its_german_transcript_its_translation_and_the_words_reading(app, tmp_path):

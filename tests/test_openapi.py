@@ -46,6 +46,7 @@ def _make_calls(app, client):
 
     started = client.post("/api/v1/video/session")
     video_session = started.get_json()["session"]
+    audio_session = client.post("/api/v1/audio/session").get_json()["session"]
     store = app.extensions["esapr_store"].for_owner(owner_of(started.headers["X-ESAPR-Token"]))  # this client's
     client.post("/api/v1/video/frame", data={"frame": (io.BytesIO(jpeg_bytes(interview_frame())), "f.jpg"),
                                              "session": video_session, "t": "0"})
@@ -68,6 +69,7 @@ def _make_calls(app, client):
         header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
         return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header
     I, V = "/api/v1/interview/{session_id}", "/api/v1/video/session/{session_id}"  # noqa: E741 (documented paths)
+    A, a = "/api/v1/audio/session/{session_id}", f"/api/v1/audio/session/{audio_session}"
     me = {"X-ESAPR-Token": client.post("/api/v1/text", data={"text": ESSAY}).headers["X-ESAPR-Token"]}
     mine = client.get("/api/v1/me", headers=me).get_json()["analyses"][0]["id"]
 
@@ -107,6 +109,18 @@ def _make_calls(app, client):
         ("post", "/api/v1/video", 400, post("/api/v1/video", data={})),
         ("post", "/api/v1/video", 415, post("/api/v1/video", data={"video": (io.BytesIO(b"hello" * 50), "a.mp4")})),
         ("post", "/api/v1/audio", 400, post("/api/v1/audio", data={})),
+        ("post", "/api/v1/audio/session", 200, post("/api/v1/audio/session")),
+        ("get", A, 200, get(a)),
+        ("get", A, 404, get("/api/v1/audio/session/nope")),
+        ("post", A + "/sound/{index}", 200, post(a + "/sound/0", data=b"\x1aE" * 50,
+                                                 content_type="application/octet-stream")),
+        ("post", A + "/sound/{index}", 400, post(a + "/sound/0", data=b"", content_type="application/octet-stream")),
+        ("post", A + "/sound/{index}", 413, post(a + "/sound/1", data=bytes(600 * 1024),
+                                                 content_type="application/octet-stream")),
+        ("post", A + "/sound/{index}", 422, post(f"/api/v1/audio/session/{'0' * 32}/sound/0", data=b"x",
+                                                 content_type="application/octet-stream")),
+        ("post", A + "/finish", 400, post(a + "/finish", data={"chunks": str(10**9)})),
+        ("post", A + "/finish", 409, post(a + "/finish", data={"chunks": "2"})),
         ("post", "/api/v1/interview", 201, post("/api/v1/interview")),
         ("get", I, 200, get(f"/api/v1/interview/{interview}")),
         ("get", I, 404, get("/api/v1/interview/nope")),

@@ -67,6 +67,25 @@ TOKEN = {"name": "X-ESAPR-Token", "in": "header", "required": True, "schema": {"
 STEP = _path_param("step", "The interview step.", STEPS)
 CHANNEL = _path_param("channel", "The channel.", KINDS)
 
+CAPTURE_SESSION = _obj({"session": STR, "expires_in_s": INT})
+CAPTURE_STATUS = _obj({"session": STR, "channel": STR, "progress": NUM, "samples": INT,
+                       "analysis_id": {"type": ["string", "null"]},
+                       # the microphone chunks stored, and the seconds of them already read
+                       "sound": _obj({"chunks": INT, "read_s": NUM})})
+CHUNK_INDEX = _path_param("index", "The chunk's number, from 0.")
+CHUNK_SECONDS = {"name": "t", "in": "query", "required": False, "schema": NUM,
+                 "description": "Seconds of recording the chunks up to this one hold (optional)"}
+CHUNK_BODY = {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                      "format": "binary"}}}}
+CHUNK_RESPONSES = {**_ok(_ref("SoundChunk")), "400": _error("An empty body or an index out of range"),
+                   "409": _error("Expired or already finished"),
+                   "413": _error("The chunk, or the session's chunks together, over the size limits; or the "
+                                 "recording so far (`t`, or the sound decoded) over the length limit"),
+                   "422": _error("You have no capture session with this id"),
+                   "404": _error("The index is not a whole number (the route takes 0, 1, ...)")}
+MISSING_CHUNKS = ("Unknown, expired or already finished; or chunks missing (`missing`: their indices, to send "
+                  "again before finishing)")
+
 SCHEMAS = {
     "Error": _obj({"error": STR}),
     "StoredAnalysis": _obj({"id": STR, "channel": {"enum": list(KINDS)},
@@ -99,11 +118,10 @@ SCHEMAS = {
                   "probabilities": _ref("Emotions"), "dominant": {"enum": list(EMOTIONS)}}),
     "Frame": _obj({"faces": {"type": "array", "items": _ref("Face")}},
                   {"session": STR, "frames_in_session": INT}),
-    "VideoSession": _obj({"session": STR, "expires_in_s": INT}),
-    "VideoSessionStatus": _obj({"session": STR, "channel": STR, "progress": NUM, "samples": INT,
-                                "analysis_id": {"type": ["string", "null"]},
-                                # the microphone chunks stored, and the seconds of them already read
-                                "sound": _obj({"chunks": INT, "read_s": NUM})}),
+    "VideoSession": CAPTURE_SESSION,
+    "VideoSessionStatus": CAPTURE_STATUS,
+    "AudioSession": CAPTURE_SESSION,  # the voice page's: its recording sent in chunks while the person speaks
+    "AudioSessionStatus": CAPTURE_STATUS,
     "SoundChunk": _obj({"session": STR, "index": INT, "duplicate": BOOL, "received": INT, "contiguous": INT,
                         "read_s": NUM}),
     "VideoSummary": _obj({"id": STR, "duration_s": NUM, "frames_analysed": INT, "frames_with_face": INT,
@@ -225,16 +243,8 @@ PATHS = {
                    "Idempotent by index (a repeat is answered with `duplicate`, the first copy kept), any order; "
                    "the voice and words are read as the chunks complete a stretch, so the finish reads only the "
                    "last seconds. Kept until the finish, which deletes them",
-        "parameters": [SESSION, _path_param("index", "The chunk's number, from 0."),
-                       {"name": "t", "in": "query", "required": False, "schema": NUM,
-                        "description": "Seconds of recording the chunks up to this one hold (optional)"}],
-        "requestBody": {"required": True, "content": {"application/octet-stream": {
-            "schema": {"type": "string", "format": "binary"}}}},
-        "responses": {**_ok(_ref("SoundChunk")), "400": _error("An empty body or an index out of range"),
-                      "409": _error("Expired or already finished"),
-                      "413": _error("The chunk, or the session's chunks together, over the size limits"),
-                      "422": _error("You have no capture session with this id"),
-                      "404": _error("The index is not a whole number (the route takes 0, 1, ...)")},
+        "parameters": [SESSION, CHUNK_INDEX, CHUNK_SECONDS], "requestBody": CHUNK_BODY,
+        "responses": CHUNK_RESPONSES,
     }},
     "/api/v1/video/session/{session_id}/finish": {"post": {
         "summary": "Summarise a session's frames into one stored analysis, with the voice, transcript and words of "
@@ -243,8 +253,7 @@ PATHS = {
                    "face alone", "parameters": [SESSION],
         "requestBody": _multipart({"audio": {"type": "string", "format": "binary"}, "chunks": INT}),
         "responses": {**_ok(_ref("VideoSummary")),
-                      "409": _error("Unknown, expired or already finished; or chunks missing (`missing`: their "
-                                    "indices, to send again before finishing)"),
+                      "409": _error(MISSING_CHUNKS),
                       "413": _error("The recording is over the audio size limit")},
     }},
     "/api/v1/video": {"post": {
@@ -261,6 +270,35 @@ PATHS = {
         "summary": "Emotion in a recorded voice, second by second",
         "requestBody": _multipart({"audio": {"type": "string", "format": "binary"}}, ["audio"]),
         "responses": {**_ok(_ref("AudioAnalysis")), "400": _error("No file"),
+                      "413": _error("Over the size or length limit"), "415": _error("Not a recording we read"),
+                      "422": _error("Undecodable, too short, no voice, or a sample rate or channel count "
+                                    "out of range")},
+    }},
+    "/api/v1/audio/session": {"post": {
+        "summary": "Start a voice page's capture session: its recording goes in chunks while the person speaks",
+        "responses": _ok(_ref("AudioSession")),
+    }},
+    "/api/v1/audio/session/{session_id}": {"get": {
+        "summary": "Progress of a voice capture session: the chunks stored, the seconds read, the finish's share",
+        "parameters": [SESSION],
+        "responses": {**_ok(_ref("AudioSessionStatus")), "404": _error("You have no voice capture session with "
+                                                                        "this id")},
+    }},
+    "/api/v1/audio/session/{session_id}/sound/{index}": {"post": {
+        "summary": "Chunk `index` (0, 1, ...) of the voice page's recording, sent while the person speaks, as the "
+                   "live video answer's (`/api/v1/video/session/{session_id}/sound/{index}`): idempotent by index, "
+                   "any order, read as the chunks complete a stretch; kept until the finish, which deletes them",
+        "parameters": [SESSION, CHUNK_INDEX, CHUNK_SECONDS], "requestBody": CHUNK_BODY,
+        "responses": CHUNK_RESPONSES,
+    }},
+    "/api/v1/audio/session/{session_id}/finish": {"post": {
+        "summary": "The answer's voice analysis, stored (the same as `/api/v1/audio` gives for the whole "
+                   "recording): from the chunks sent during it (`chunks`: how many were sent), only the last "
+                   "seconds left to read; or one whole recording (`audio`) when the chunks could not be sent. The "
+                   "session's sound is deleted, also when it is refused", "parameters": [SESSION],
+        "requestBody": _multipart({"audio": {"type": "string", "format": "binary"}, "chunks": INT}),
+        "responses": {**_ok(_ref("AudioAnalysis")), "400": _error("No chunks and no recording, or a bad `chunks`"),
+                      "409": _error(MISSING_CHUNKS),
                       "413": _error("Over the size or length limit"), "415": _error("Not a recording we read"),
                       "422": _error("Undecodable, too short, no voice, or a sample rate or channel count "
                                     "out of range")},

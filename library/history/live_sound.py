@@ -128,6 +128,12 @@ class LiveSound:
             except IntegrityError:
                 pass
 
+    def drop(self, session_id: str) -> None:
+        """Forget the session's chunks and stretches while it stays open: its recording was refused at the finish,
+        and no retry reads it again."""
+        with self.engine.begin() as connection:
+            delete_sound(connection, [session_id])
+
     def read_until(self, session_id: str) -> int:
         """How far (16-kHz samples) the stored stretches reach, one after another from the start: for progress."""
         query = (select(_LiveSoundBlockRow.start, _LiveSoundBlockRow.end)

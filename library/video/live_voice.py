@@ -1,8 +1,9 @@
-"""The voice of a live video answer, read while the person speaks.
+"""The voice of a live answer, read while the person speaks: the live video page's microphone, and the voice page's.
 
     voice = LiveVoice(LiveSound(engine), voice_model, transcriber, decode_limits)
     voice.add_chunk(session_id, index, data, recorded_s=12.0)  # during the capture: store, read what is complete
-    voice.close(session_id, words_reader, expected=45)           # at the finish: the last seconds -> SoundReading
+    voice.close(session_id, words_reader, expected=45)           # the video's finish: the last seconds -> SoundReading
+    voice.read_answer(session_id, words_reader, expected=15)     # the voice page's finish -> AudioAnalysis
 
 Each chunk is stored (library/history/live_sound.py); when enough new sound has come since the last stretch read
 (``recorded_s``, the page's own count of the seconds its chunks hold, spares a decode while it has not), the
@@ -18,9 +19,9 @@ from collections.abc import Callable
 
 from library.audio.decode import decode_audio
 from library.audio.features import SAMPLE_RATE, resample
-from library.audio.recording import analyse_signal
+from library.audio.recording import AudioAnalysis, analyse_signal
 from library.audio.stretches import BLOCK_S, GUARD_S, VoiceBlock, covering, read_ahead
-from library.errors import InputError, UnprocessableInput
+from library.errors import InputError, PayloadTooLarge, UnprocessableInput
 from library.history.live_sound import ChunkReceipt, LiveSound
 from library.video.sound import SoundReading, sound_reading, unread
 
@@ -41,7 +42,12 @@ class LiveVoice:
 
     def add_chunk(self, session_id: str, index: int, data: bytes, *, max_chunks: int, max_bytes: int,
                   recorded_s: float | None = None) -> dict:
-        """Store one chunk and read whatever it completes. The answer says what the server holds."""
+        """Store one chunk and read whatever it completes. The answer says what the server holds. The seconds limit
+        is counted as the chunks come (``PayloadTooLarge``): by the page's ``recorded_s`` before anything is stored,
+        and by the decoded sound when a stretch is read."""
+        max_seconds = self.decode_limits.get("max_seconds")
+        if recorded_s is not None and max_seconds is not None and recorded_s > max_seconds:
+            raise PayloadTooLarge(f"The recording is longer than {max_seconds:g} seconds.")
         receipt = self.sound.add_chunk(session_id, index, data, max_chunks=max_chunks, max_bytes=max_bytes)
         read_s = self.sound.read_until(session_id) / SAMPLE_RATE
         worth_reading = recorded_s is None or recorded_s - read_s >= BLOCK_S + GUARD_S
@@ -58,6 +64,8 @@ class LiveVoice:
             return read_s
         try:
             signal, rate = decode_audio(data, max_bytes=max(len(data), 1), **self.decode_limits)
+        except PayloadTooLarge:
+            raise  # past the limits already: no later chunk can make it readable
         except InputError:
             return read_s  # too short yet, or damaged: the finish says what is wrong
         x = resample(signal, rate, SAMPLE_RATE)
@@ -76,21 +84,32 @@ class LiveVoice:
 
     def close(self, session_id: str, words_reader=None, expected: int | None = None,
               progress: Callable[[float], None] | None = None) -> SoundReading:
-        """The voice and words of the whole recording: decoded once more, the stretches read during the capture
-        taken as they are, the rest read now. ``expected``: how many chunks the client sent (``ChunksMissing``
-        when some are not here); without it the recording is read up to its first missing chunk."""
-        if expected is not None and (gone := self.missing(session_id, expected)):
-            raise ChunksMissing(gone)
-        data, _ = self.sound.readable(session_id)
-        blocks = [VoiceBlock.from_bytes(b) for b in self.sound.blocks(session_id)]
+        """The voice and words of the whole recording beside a video answer's face: as ``read_answer``, but a
+        recording that cannot be read is a note (the face's result stands), not an error."""
+        self._check_arrived(session_id, expected)
         try:
-            signal, rate = decode_audio(data, max_bytes=max(len(data), 1), **self.decode_limits)
-            if progress:
-                progress(0.3)
-            analysis = analyse_signal(signal, rate, self.model, self.transcriber, words_reader, read=blocks)
+            analysis = self.read_answer(session_id, words_reader, progress=progress)
         except InputError as exc:
             return unread(exc)
         return sound_reading(analysis)
+
+    def read_answer(self, session_id: str, words_reader=None, expected: int | None = None,
+                    progress: Callable[[float], None] | None = None) -> AudioAnalysis:
+        """The voice and words of the whole recording: decoded once more, the stretches read during the capture
+        taken as they are, the rest read now (``InputError`` when it cannot be read). ``expected``: how many
+        chunks the client sent (``ChunksMissing`` when some are not here); without it the recording is read up to
+        its first missing chunk."""
+        self._check_arrived(session_id, expected)
+        data, _ = self.sound.readable(session_id)
+        blocks = [VoiceBlock.from_bytes(b) for b in self.sound.blocks(session_id)]
+        signal, rate = decode_audio(data, max_bytes=max(len(data), 1), **self.decode_limits)
+        if progress:
+            progress(0.3)
+        return analyse_signal(signal, rate, self.model, self.transcriber, words_reader, read=blocks)
+
+    def _check_arrived(self, session_id: str, expected: int | None) -> None:
+        if expected is not None and (gone := self.missing(session_id, expected)):
+            raise ChunksMissing(gone)
 
 
 class _Claims:

@@ -1,6 +1,8 @@
-// Voice answer: consent -> microphone -> MediaRecorder with a countdown and a level meter ->
-// one upload of the recording -> dashboard. Uploading a file takes the same road.
-// If the microphone is refused or missing, the upload form stays the way in.
+// Voice answer: consent -> microphone -> MediaRecorder with a countdown and a level meter -> dashboard. The
+// recording goes in chunks to a capture session while the person speaks (sound_chunks.js), so the server has read
+// most of the voice when the answer ends and the finish only reads the last seconds; the page shows that reading's
+// progress. Without a session (the server could not start one) the recording goes whole at the end, as an upload.
+// Uploading a file takes that road too. If the microphone is refused or missing, the upload form stays the way in.
 (function () {
   "use strict";
   var cfg = document.getElementById("audio-config").dataset;
@@ -9,11 +11,15 @@
   var $ = function (id) { return document.getElementById(id); };
   var voice = null, stream = null, audioCtx = null, timer = null, meterFrame = null;
   var startedAt = 0, stopping = false, quietSince = 0;
+  var sessionId = null, chunks = null, recordedS = 0, polling = null, shown = 0;
   var SILENCE_WARN_MS = 4000;
+  // Chunks still unanswered this long after the answer's end: the whole recording goes with the finish instead.
+  var DRAIN_WITHIN_MS = 10000;
 
   $("consent-box").addEventListener("change", function (e) { $("start").disabled = !e.target.checked; });
 
   function showError(message) {
+    stopPolling();
     $("progress").hidden = true;
     $("upload").hidden = false;
     window.esaprShowError($("audio-error"), message);
@@ -108,13 +114,85 @@
     timer = meterFrame = stream = audioCtx = null;
   }
 
+  // "Recording done — reading your answer…" with the share of the answer read, from the session's state on the
+  // server: the seconds of voice already read from the chunks, then the finish's own steps.
+  function showFinishing() {
+    $("stop").disabled = true;
+    $("upload-button").disabled = true;
+    showProgress(0);
+    polling = window.esaprSoundChunks.watchReading(cfg.sessionUrl + "/" + encodeURIComponent(sessionId), recordedS,
+                                                   showProgress);
+  }
+
+  function showProgress(fraction) {
+    shown = Math.max(shown, Math.min(1, fraction));
+    setProgress(shown, "Recording done — reading your answer… " + Math.round(100 * shown) + "%");
+  }
+
+  function stopPolling() {
+    if (polling) polling();
+    polling = null;
+    $("upload-button").disabled = false;
+  }
+
+  // The answer from the chunks sent during it (the server names any it lacks: they go again, then the finish), or,
+  // when they could not be sent, the whole recording with the finish. Sent with an Idempotency-Key, so a lost
+  // answer is fetched again rather than the session finished twice.
+  function sendFinish(recording, resends) {
+    var form = new FormData();
+    if (!chunks.broken()) {
+      form.append("chunks", String(recording.chunks));
+    } else if (recording.blob.size > MAX_BYTES) {
+      showError("This recording is larger than " + cfg.maxMb + " MB; please send a shorter one.");
+      return;
+    } else {
+      form.append("audio", recording.blob, recording.filename);
+    }
+    window.esaprSendOnce(cfg.sessionUrl + "/" + encodeURIComponent(sessionId) + "/finish", form, {
+      answer: function (status, data) {
+        if (status === 409 && data.missing && resends < 2) {
+          chunks.resend(data.missing);
+          chunks.drained(DRAIN_WITHIN_MS).then(function () { sendFinish(recording, resends + 1); });
+          return;
+        }
+        stopPolling();
+        if (status !== 200) { showError(data.error || ("The server answered " + status + ".")); return; }
+        showProgress(1);
+        done(data.id);
+      },
+      failed: function () { showError("Your answer could not be sent: is the server still running?"); },
+    });
+  }
+
   function stop() {
     if (!voice || stopping) return;
     stopping = true;
+    recordedS = (performance.now() - startedAt) / 1000;
+    $("stop").disabled = true;
+    if (sessionId) showFinishing();
     voice.stop().then(function (recording) {
       release();
       $("stage").hidden = true;
-      upload(recording.blob, recording.filename);
+      if (!sessionId) { upload(recording.blob, recording.filename); return; }
+      chunks.drained(DRAIN_WITHIN_MS).then(function () { sendFinish(recording, 0); });
+    });
+  }
+
+  // A capture session for the chunks; null when the server cannot start one (the recording then goes whole).
+  function openSession() {
+    return fetch(cfg.sessionUrl, { method: "POST", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (body) { return body.session || null; })
+      .catch(function () { return null; });
+  }
+
+  function record() {
+    if (!sessionId) return window.esaprVoiceRecorder(stream);
+    chunks = window.esaprSoundChunks(function (index, seconds) {
+      return cfg.sessionUrl + "/" + encodeURIComponent(sessionId) + "/sound/" + index + "?t=" + seconds.toFixed(2);
+    });
+    return window.esaprVoiceRecorder(stream, function (blob, index) {
+      chunks.add(blob, index, (performance.now() - startedAt) / 1000);
     });
   }
 
@@ -125,6 +203,9 @@
     }
     navigator.mediaDevices.getUserMedia({ audio: true, video: false }).then(function (s) {
       stream = s;
+      return openSession();
+    }).then(function (session) {
+      sessionId = session;
       $("consent").hidden = true;
       $("mic-error").hidden = true;
       $("upload").hidden = true;  // one answer at a time: the upload comes back if the recording fails
@@ -135,7 +216,7 @@
       analyser.fftSize = 1024;
       audioCtx.createMediaStreamSource(stream).connect(analyser);
       meter(analyser);
-      voice = window.esaprVoiceRecorder(stream);
+      voice = record();
       startedAt = performance.now();
       timer = window.setInterval(function () {
         var left = Math.max(0, DURATION - (performance.now() - startedAt) / 1000);

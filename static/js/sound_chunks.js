@@ -72,4 +72,20 @@
       broken: function () { return broken; },
     };
   };
+
+  // While the answer is finished: show(fraction) every 300 ms with the share of it read, from the session's state
+  // (statusUrl): the seconds of voice already read from the chunks out of `recordedS`, then the finish's own steps.
+  // Returns the function that stops it.
+  window.esaprSoundChunks.watchReading = function (statusUrl, recordedS, show) {
+    var timer = window.setInterval(function () {
+      fetch(statusUrl, { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          var read = s.sound && recordedS ? Math.min(1, s.sound.read_s / recordedS) : 0;
+          show(0.7 * read + 0.3 * (s.progress || 0));
+        })
+        .catch(function () {});
+    }, 300);
+    return function () { window.clearInterval(timer); };
+  };
 })();

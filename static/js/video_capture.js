@@ -153,15 +153,7 @@
     $("stop").disabled = true;
     $("mic-note").textContent = "";
     $("finishing").hidden = false;
-    polling = setInterval(function () {
-      fetch(cfg.sessionUrl + "/" + sessionId, { headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.json(); })
-        .then(function (s) {
-          var read = s.sound && recordedS ? Math.min(1, s.sound.read_s / recordedS) : 0;
-          showProgress(0.7 * read + 0.3 * (s.progress || 0));
-        })
-        .catch(function () {});
-    }, 300);
+    polling = window.esaprSoundChunks.watchReading(cfg.sessionUrl + "/" + sessionId, recordedS, showProgress);
   }
 
   function showProgress(fraction) {
@@ -170,7 +162,7 @@
     $("finishing-share").textContent = Math.round(100 * shown) + "%";
   }
 
-  function stopPolling() { if (polling) clearInterval(polling); polling = null; }
+  function stopPolling() { if (polling) polling(); polling = null; }
 
   // Summarise the session with the voice of the same answer: from the chunks sent during it (the server names any
   // it lacks: they go again, then the finish), or, when they could not be sent, the whole recording at once.

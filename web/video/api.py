@@ -4,37 +4,27 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from library.errors import BadInput, UnprocessableInput
-from library.audio.features import SAMPLE_RATE
-from library.history import LiveSessions, SessionClosed
-from library.history.live_sound import LiveSound
+from library.history import SessionClosed
 from library.results import api_form
 from library.video.frames import FrameLimits
 from library.video.live import analyse_live_frame, best_gradcam, session_tracker
-from library.video.live_voice import ChunksMissing
 from library.video.summary import summarise
 from library.video.upload import analyse_video_upload
+from web.audio.live import (MB, answer_session_errors, chunks_sent, live_sessions, live_voice, receive_chunk,
+                            session_status, start_session)
 from web.platform.extensions import limits, models, store
 from web.platform.policy import heavy_analysis, rate_limited
-from web.video.sound import live_answer_seconds, live_voice, read_live_sound, read_sound
+from web.video.sound import live_answer_seconds, read_live_sound, read_sound
 
 bp = Blueprint("video_api", __name__, url_prefix="/api/v1/video")
-MB = 1024 * 1024
+answer_session_errors(bp)
 # The sound track (voice and transcript) is read after the frames, and is most of the work: on a 20-s upload with
 # speech, 1.5 s for 100 frames, then 7.0 s for the sound (docs/decisions.md). The bar fills to a quarter over the
 # frames, and the rest comes when the sound is read (it reports no progress of its own).
 SOUND_SHARE_OF_WORK = 0.75
-# The live page's microphone chunks (MediaRecorder, a chunk a second): Opus runs at 4-16 KB a second, so 512 KB is
-# far more than one chunk holds; a minute and a half at four chunks a second is more than the longest answer.
-SOUND_CHUNK_MAX_BYTES = 512 * 1024
-SOUND_MAX_CHUNKS = 360
-
-
-def _sessions() -> LiveSessions:
-    return LiveSessions(store(), expiry_s=current_app.config["LIVE_SESSION_EXPIRY_S"],
-                        max_samples=current_app.config["LIVE_SESSION_MAX_FRAMES"])
 
 
 def _frame_bytes() -> bytes:
@@ -67,20 +57,13 @@ def _frame_limits() -> FrameLimits:
 
 @bp.post("/session")
 def start_video_session():
-    session_id = _sessions().start("video")
-    return jsonify(session=session_id, expires_in_s=current_app.config["LIVE_SESSION_EXPIRY_S"])
+    return start_session("video")
 
 
 @bp.get("/session/<session_id>")
 def video_session_status(session_id: str):
     """The session's state: frames stored, the progress of its finish, and how much of its sound is read."""
-    status = _sessions().status(session_id)
-    if status is None or status["channel"] != "video":
-        abort(404, "No such capture session.")
-    sound = LiveSound(store().engine)
-    status["sound"] = {"chunks": len(sound.indices(session_id)),
-                       "read_s": round(sound.read_until(session_id) / SAMPLE_RATE, 2)}
-    return jsonify(status)
+    return session_status("video", session_id)
 
 
 @bp.post("/session/<session_id>/sound/<int:index>")
@@ -91,18 +74,7 @@ def sound_chunk(session_id: str, index: int):
     received, the first copy kept); any order; the voice and words are read as chunks complete a stretch, so the
     finish reads only the last seconds. ``t``: the seconds of recording the chunks up to this one hold (optional:
     spares the server a decode until a stretch can be complete)."""
-    request.max_content_length = SOUND_CHUNK_MAX_BYTES
-    data = request.get_data(cache=False)
-    if not data:
-        raise BadInput("Send the chunk's bytes as the request body.")
-    sessions = _sessions()
-    if sessions.frame_context(session_id, "video") is None:  # this owner's, open, not expired (SessionClosed)
-        raise UnprocessableInput("This capture session is unknown; start a new one.")
-    recorded = request.args.get("t", type=float)
-    answer = live_voice().add_chunk(session_id, index, data, max_chunks=SOUND_MAX_CHUNKS,
-                                    max_bytes=current_app.config["AUDIO_MAX_MB"] * MB,
-                                    recorded_s=recorded if recorded is not None and math.isfinite(recorded) else None)
-    return jsonify(session=session_id, index=index, **answer)
+    return receive_chunk("video", session_id, index, live_answer_seconds())
 
 
 @bp.post("/frame")
@@ -114,7 +86,7 @@ def video_frame():
     data = _frame_bytes()
     t = _time_field()
     session_id = request.values.get("session") or None
-    sessions = _sessions()
+    sessions = live_sessions()
     pipeline = models().get("face_pipeline")
     tracker, with_gradcam = None, False
     if session_id:
@@ -145,18 +117,16 @@ def finish_video_session(session_id: str):
     config = current_app.config
     max_bytes = config["AUDIO_MAX_MB"] * MB
     request.max_content_length = max_bytes + 64 * 1024  # room for the multipart envelope, as the audio API
-    sessions = _sessions()
+    sessions = live_sessions()
     if sessions.frame_context(session_id, "video") is None:
         raise SessionClosed("This capture session is unknown or already finished; start a new one.")
     recording = request.files.get("audio")
-    expected = request.form.get("chunks", type=int)
-    if expected is not None and not 0 <= expected <= SOUND_MAX_CHUNKS:
-        raise BadInput(f"'chunks' is the number of chunks sent: 0 to {SOUND_MAX_CHUNKS}.")
+    expected = chunks_sent()
     # The sound is read before the session closes: a failure here leaves it open for a retry.
     if recording is not None:
         sound = read_sound(recording.stream.read(), max_bytes=max_bytes, max_seconds=live_answer_seconds())
     else:
-        sound = read_live_sound(live_voice(), session_id, expected=expected,
+        sound = read_live_sound(live_voice(live_answer_seconds()), session_id, expected=expected,
                                 progress=lambda f: sessions.set_progress(session_id, "video", f))
         sessions.set_progress(session_id, "video", 0.9)
     samples = [(s.t, s.sample) for s in sessions.samples(session_id)]
@@ -177,7 +147,7 @@ def analyse_video_api():
     if upload is None or not upload.filename:
         raise BadInput("Send the video file in the multipart field 'video'.")
     session_id = request.form.get("session") or None
-    sessions = _sessions()
+    sessions = live_sessions()
 
     def progress(fraction: float) -> None:
         if session_id:
@@ -199,13 +169,3 @@ def _abstain_below() -> float | None:
     fake); an upload's is its reading tier's (library/video/upload.py)."""
     return getattr(models().get("face_pipeline").model, "abstain_below", None)
 
-
-
-@bp.errorhandler(SessionClosed)
-def session_closed(exc: SessionClosed):
-    return jsonify(error=str(exc)), 409
-
-
-@bp.errorhandler(ChunksMissing)
-def chunks_missing(exc: ChunksMissing):
-    return jsonify(error=exc.message, missing=exc.missing), 409

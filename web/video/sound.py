@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from flask import current_app
 
-from library.history.live_sound import LiveSound
 from library.video.live_voice import LiveVoice
-from library.video.sound import NO_MODEL, NO_RECORDING, SoundReading, voice_models
+from library.video.sound import NO_MODEL, NO_RECORDING, SoundReading
 from library.video.sound import read_sound as read_answer_sound
-from web.platform.extensions import limits, models, spoken_words_reader, store
+from web.platform.extensions import limits, models, spoken_words_reader
 
 
 def live_answer_seconds() -> float:
@@ -21,14 +20,6 @@ def live_answer_seconds() -> float:
 def read_sound(data: bytes | None, *, max_bytes: int, max_seconds: float) -> SoundReading:
     """The voice and words of a video's sound (see library/video/sound.py)."""
     return read_answer_sound(data, models(), limits(), max_bytes=max_bytes, max_seconds=max_seconds)
-
-
-def live_voice() -> LiveVoice:
-    """The live capture's voice, read chunk by chunk (library/video/live_voice.py); its model None when the
-    voice model is not installed (the chunks are then only kept until the finish says so)."""
-    voice_model, transcriber = voice_models(models())
-    return LiveVoice(LiveSound(store().engine), voice_model, transcriber,
-                     {"max_seconds": live_answer_seconds(), **limits().audio.decode()})
 
 
 def read_live_sound(voice: LiveVoice, session_id: str, *, expected: int | None, progress=None) -> SoundReading:
