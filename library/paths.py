@@ -13,3 +13,12 @@ def default_data_dir() -> Path:
     """Training data folder: ``ESAPR_DATA_DIR`` if set, else ``../shared/data`` beside the project."""
     env = os.environ.get("ESAPR_DATA_DIR")
     return Path(env) if env else (PROJECT_ROOT.parent / "shared" / "data")
+
+
+def model_cache_dir() -> Path:
+    """Where models assembled from installed packages are kept between runs (never downloaded):
+    ``ESAPR_MODEL_CACHE`` if set, else ``$XDG_CACHE_HOME/esapr`` (``~/.cache/esapr``)."""
+    env = os.environ.get("ESAPR_MODEL_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "esapr"

@@ -77,7 +77,7 @@ class WhisperEncoder:
             raise ValueError(f"unknown Whisper model {name!r}; known: {', '.join(WHISPER_MODELS)}")
         folder = Path(path) if path is not None else model_dir(name)
         options = dict(device="cpu", compute_type=compute_type, cpu_threads=max(1, int(threads)), local_files_only=True)
-        if folder is None:  # shipped in parts: joined in memory
+        if folder is None:  # shipped in parts and the model cache cannot be written: joined in memory
             whisper = WhisperModel(name, files=model_files(name), **options)
         else:
             if not (folder / "model.bin").is_file():
