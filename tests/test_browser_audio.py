@@ -17,9 +17,7 @@ def test_recording_reaches_the_dashboard(app, tmp_path):
     app.config["AUDIO_DURATION_S"] = 4  # the real answer is 15 s
     voice = spoken_wav(tmp_path / "voice.wav")
     shots = screenshot_dir(tmp_path)
-    fake_mic = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-audio-capture={voice}"]
-    with live_server(app) as base, chromium_page(fake_mic) as page:
+    with live_server(app) as base, chromium_page(fake_devices(audio=voice)) as page:
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         sent = []  # the recording goes in chunks while it is made, then a finish that reads the last seconds
