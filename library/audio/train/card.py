@@ -56,8 +56,12 @@ def write_card(out_dir: Path, meta: dict, data_dir: Path) -> Path:
     plot_confusion(cm, out_dir / CM_FILE, f"speech emotion, out-of-fold over {len(meta['speakers'])} speakers "
                                           f"({cm.sum()} clips), accuracy {val['accuracy']:.3f}")
     head = meta["head"]
+    members = head.get("members", 1)
     head_words = (f"multinomial logistic regression (L2, C={head['c']}, class-balanced)" if head["kind"] == "linear"
-                  else f"one hidden ReLU layer of {head['hidden']} (L2 {head['alpha']}, class-balanced)")
+                  else f"one hidden ReLU layer of {head['hidden']} (L2 {head['alpha']}, class-balanced)"
+                  if members == 1 else
+                  f"{members} networks of one hidden ReLU layer of {head['hidden']} (L2 {head['alpha']}, "
+                  f"class-balanced, seeds {head['seed']}-{head['seed'] + members - 1}) with their logits averaged")
     per_class = "\n".join(f"| {e} | {val['per_class'][e]['precision']:.3f} | {val['per_class'][e]['recall']:.3f} | "
                           f"{val['per_class'][e]['f1']:.3f} | {val['per_class'][e]['support']} |" for e in EMOTIONS)
     groups = "\n".join([_row("**all**", val)] + [_row(k, v) for k, v in g["per_corpus"].items()]

@@ -42,6 +42,8 @@ RECIPES = {
                                             "speakers"),
     "v3 base, linear C=0.05, +1 augmented copy": ("base", HeadConfig("linear", c=0.05), 1, 3.0, "mean_std",
                                                   "speakers"),
+    "v3 base, 3 x MLP 512 (seeds 0-2, logits averaged), +1 augmented copy": (
+        "base", HeadConfig("mlp", hidden=512, alpha=1e-2, members=3), 1, 3.0, "mean_std", "speakers"),
     "v3 base, MLP 256, clean, T + class bias on speakers+corpora": ("base", MLP, 0, 3.0, "mean_std",
                                                                     "speakers+corpora", True),
     "v3 base, MLP 256, clean, T + class bias on speakers": ("base", MLP, 0, 3.0, "mean_std", "speakers", True),

@@ -1,7 +1,9 @@
 """Heads on pooled encoder states, trained with scikit-learn and exported to ``DenseHead`` (numpy).
 
 * ``linear``: standardise + multinomial logistic regression (class-balanced), the simplest head;
-* ``mlp``: standardise + one hidden ReLU layer (scikit-learn's MLPClassifier, early stopping).
+* ``mlp``: standardise + one hidden ReLU layer (scikit-learn's MLPClassifier, early stopping); with ``members`` > 1,
+  that many such networks from different seeds, their logits averaged, which is one network whose hidden layer is
+  theirs side by side (so the shipped head keeps its shape: ``DenseHead``, two layers).
 
 Both are convex or small enough to train in seconds, so every variant is compared on the same
 speaker folds (compare.py) rather than chosen by taste.
@@ -23,6 +25,7 @@ class HeadConfig:
     hidden: int = 256
     alpha: float = 1e-2  # L2 of the MLP
     seed: int = 0
+    members: int = 1  # MLPs from seeds seed, seed + 1, ...: their logits averaged
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,14 +58,24 @@ def fit_head(x: np.ndarray, y: np.ndarray, cfg: HeadConfig, n_classes: int = 7) 
         b[clf.classes_] = clf.intercept_
         return DenseHead(mean, scale, [w], [b])
     if cfg.kind == "mlp":
-        from sklearn.neural_network import MLPClassifier
-
-        clf = MLPClassifier(hidden_layer_sizes=(cfg.hidden,), alpha=cfg.alpha, early_stopping=True,
-                            validation_fraction=0.1, max_iter=300, random_state=cfg.seed)
-        clf.fit(z, y, sample_weight=_balanced_weights(y, n_classes))
-        w_out = np.zeros((cfg.hidden, n_classes))
-        b_out = np.full(n_classes, -30.0)
-        w_out[:, clf.classes_] = clf.coefs_[1]
-        b_out[clf.classes_] = clf.intercepts_[1]
-        return DenseHead(mean, scale, [clf.coefs_[0], w_out], [clf.intercepts_[0], b_out])
+        members = [_fit_mlp(z, y, cfg, cfg.seed + i, n_classes) for i in range(cfg.members)]
+        # the mean of the members' logits: hidden layers side by side, output weights stacked and divided by k
+        k = len(members)
+        return DenseHead(mean, scale, [np.concatenate([m[0] for m in members], axis=1),
+                                       np.concatenate([m[2] for m in members], axis=0) / k],
+                         [np.concatenate([m[1] for m in members]), np.mean([m[3] for m in members], axis=0)])
     raise ValueError(f"unknown head kind {cfg.kind!r}")
+
+
+def _fit_mlp(z: np.ndarray, y: np.ndarray, cfg: HeadConfig, seed: int, n_classes: int):
+    """(w_hidden, b_hidden, w_out, b_out) of one MLP on standardised features."""
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(cfg.hidden,), alpha=cfg.alpha, early_stopping=True,
+                        validation_fraction=0.1, max_iter=300, random_state=seed)
+    clf.fit(z, y, sample_weight=_balanced_weights(y, n_classes))
+    w_out = np.zeros((cfg.hidden, n_classes))
+    b_out = np.full(n_classes, -30.0)  # a class absent from training is never predicted
+    w_out[:, clf.classes_] = clf.coefs_[1]
+    b_out[clf.classes_] = clf.intercepts_[1]
+    return clf.coefs_[0], clf.intercepts_[0], w_out, b_out
