@@ -182,6 +182,8 @@ def report(title: str, stages: dict[str, float]) -> None:
     print(title)
     for k, v in stages.items():
         print(f"  {k:16s} {v:6.2f}")
+    if "classify" not in stages:  # a table of costs side by side (the two tiers), not the stages of one frame
+        return
     face_ms = sum(v for k, v in stages.items() if k != "classify")
     print(f"  {'= without classify':16s} {face_ms:6.2f} ms -> {1000 / face_ms:5.0f} fps; "
           f"with classify {1000 / (face_ms + stages['classify']):5.1f} fps")
