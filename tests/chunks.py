@@ -31,6 +31,23 @@ def spoken_answer(folder: Path) -> tuple[bytes, list[bytes], float]:
     return whole, chunks, len(x) / sr
 
 
+def chunk_routes(channel: str):
+    """(send chunk ``index`` of a session, finish the session) through the API of ``channel`` ("video" or "audio"):
+    both pages take their microphone's chunks by the same routes under their own prefix."""
+    prefix = f"/api/v1/{channel}/session"
+
+    def send(client, session: str, index: int, data: bytes, seconds: float | None = None):
+        query = f"?t={seconds}" if seconds is not None else ""
+        return client.post(f"{prefix}/{session}/sound/{index}{query}", data=data,
+                           content_type="application/octet-stream")
+
+    def finish(client, session: str, sent: int | None = None):
+        data = {"chunks": str(sent)} if sent is not None else {}
+        return client.post(f"{prefix}/{session}/finish", data=data, content_type="multipart/form-data")
+
+    return send, finish
+
+
 def said(body: dict) -> str:
     return body["transcript"]["text"].lower()
 

@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from chunks import said, sound_rows, spoken_answer
+from chunks import chunk_routes, said, sound_rows, spoken_answer
 
 pytestmark = pytest.mark.usefixtures("needs_speech_model")
 
@@ -25,15 +25,7 @@ def _start(client) -> str:
     return response.get_json()["session"]
 
 
-def _chunk(client, session: str, index: int, data: bytes, seconds: float | None = None):
-    query = f"?t={seconds}" if seconds is not None else ""
-    return client.post(f"/api/v1/audio/session/{session}/sound/{index}{query}", data=data,
-                       content_type="application/octet-stream")
-
-
-def _finish(client, session: str, sent: int | None = None):
-    data = {"chunks": str(sent)} if sent is not None else {}
-    return client.post(f"/api/v1/audio/session/{session}/finish", data=data, content_type="multipart/form-data")
+_chunk, _finish = chunk_routes("audio")
 
 
 def _send_all(client, session: str, chunks: list[bytes], skip: int | None = None) -> list[float]:

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from chunks import said, sound_rows, spoken_answer
+from chunks import chunk_routes, said, sound_rows, spoken_answer
 from conftest import make_test_app
 from media import interview_frame, jpeg_bytes
 
@@ -38,15 +38,7 @@ def _start(client, seconds: float = 3) -> str:
     return session
 
 
-def _chunk(client, session: str, index: int, data: bytes, seconds: float | None = None):
-    query = f"?t={seconds}" if seconds is not None else ""
-    return client.post(f"/api/v1/video/session/{session}/sound/{index}{query}", data=data,
-                       content_type="application/octet-stream")
-
-
-def _finish(client, session: str, sent: int | None = None):
-    data = {"chunks": str(sent)} if sent is not None else {}
-    return client.post(f"/api/v1/video/session/{session}/finish", data=data, content_type="multipart/form-data")
+_chunk, _finish = chunk_routes("video")
 
 
 def test_chunks_in_order_are_read_while_spoken_and_the_finish_reads_the_rest(client, app, answer):
